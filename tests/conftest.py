@@ -1,0 +1,18 @@
+"""Shared fixtures: where the real public data lives, and skips when it does not."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("ANCHOR_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The folder of real public data (../shared/data); skips the test when it is absent."""
+    if not (SHARED_DATA / "README.md").exists():
+        pytest.skip(f"real data folder {SHARED_DATA} is absent (set ANCHOR_SHARED_DATA to use it)")
+    return SHARED_DATA
