@@ -1,0 +1,454 @@
+"""Filters in, figures out: every metric of the spec, computed with numpy over a read-only Dataset.
+
+The hot path is one boolean mask over the transactions and one `bincount` into a cube of
+(financial year x anchor x supplier) spend. Every headline figure, the per-ward values and the
+per-anchor and per-year tables are then sums over that small cube, so a filter change costs about one
+pass over the transactions whatever is shown.
+
+Money stays exact: `bincount` adds float64 weights, and a float64 holds every integer below 2**53
+exactly, so sums of integer pence are exact while the absolute total stays under 2**53 pence
+(about 90 trillion pounds); `Dataset` building checks that bound and the engine falls back to integer
+accumulation above it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from dashboard.model import CAPREV_LABELS, YES, UNKNOWN, Dataset
+
+EXACT_LIMIT = 2**53
+MOST_DEPRIVED_CHOICES = (10, 20, 30)
+REFERENCES = ("national", "local")
+WITHHELD = "Individual (name withheld)"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which transactions count. Empty tuples mean "no restriction"."""
+
+    anchors: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()            # financial year start years (2023 = 2023/24)
+    date_from: date | None = None          # inclusive
+    date_to: date | None = None            # inclusive
+    categories: tuple[str, ...] = ()
+    capital_revenue: tuple[str, ...] = ()  # subset of CAPREV_LABELS
+    supplier_flags: tuple[str, ...] = ()   # suppliers flagged true for any of these ("sme", "vcse")
+    influenceable_only: bool = False
+
+
+@dataclass(frozen=True)
+class Options:
+    """How "most deprived" and "local" are judged."""
+
+    most_deprived: int = 10                # X of "most deprived X%"
+    reference: str = "national"            # or "local"
+    local_area: tuple[str, ...] = ()       # district codes; empty = the anchors' home areas
+    domain: str = "imd"                    # or another IoD domain with deciles in the file
+
+    def __post_init__(self) -> None:
+        if self.most_deprived not in MOST_DEPRIVED_CHOICES:
+            raise ValueError(f"most deprived X% must be one of {MOST_DEPRIVED_CHOICES}")
+        if self.reference not in REFERENCES:
+            raise ValueError(f"reference must be one of {REFERENCES}")
+
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    """A share, or None where the denominator is zero or negative (shown as "—")."""
+    if denominator <= 0:
+        return None
+    return float(numerator) / float(denominator)
+
+
+def ratios(numerators, denominators) -> pd.Series:
+    """Element-wise `ratio`, as an object series so that undefined shares stay None (not NaN)."""
+    return pd.Series([ratio(n, d) for n, d in zip(numerators, denominators)], dtype=object)
+
+
+# --------------------------------------------------------------------------- the mask
+def filter_mask(ds: Dataset, f: Filters) -> np.ndarray | None:
+    """Boolean mask of the transactions that pass `f`, or None when every transaction does."""
+    tx, mask = ds.tx, None
+
+    def both(m: np.ndarray) -> None:
+        nonlocal mask
+        mask = m if mask is None else (mask & m)
+
+    if f.anchors:
+        both(_table_in(ds.anchors["name"], f.anchors)[tx.anchor])
+    if f.years:
+        both(np.isin(np.array(ds.years), f.years)[tx.fy] if ds.years else np.zeros(len(tx), bool))
+    if f.date_from is not None:
+        both(tx.day >= _day(f.date_from))
+    if f.date_to is not None:
+        both(tx.day <= _day(f.date_to))
+    if f.categories:
+        both(_table_in(pd.Series(ds.categories, dtype=object), f.categories)[tx.category])
+    if f.capital_revenue and set(f.capital_revenue) != set(CAPREV_LABELS):
+        both(_table_in(pd.Series(CAPREV_LABELS, dtype=object), f.capital_revenue)[tx.caprev])
+    if f.supplier_flags:
+        ok = np.zeros(ds.n_suppliers, bool)
+        for flag in f.supplier_flags:
+            ok |= ds.sup_flag(flag) == YES
+        both(ok[tx.supplier])
+    if f.influenceable_only:
+        both(tx.influenceable)
+    return mask
+
+
+def _table_in(labels: pd.Series, chosen) -> np.ndarray:
+    return labels.isin(list(chosen)).to_numpy(bool)
+
+
+def _day(d: date) -> int:
+    return int(np.datetime64(pd.Timestamp(d).date(), "D").astype(np.int64))
+
+
+# --------------------------------------------------------------------------- deprivation
+def local_area(ds: Dataset, opts: Options) -> tuple[str, ...]:
+    """The local area in force: the option, else the union of all anchors' home areas."""
+    return tuple(opts.local_area) if opts.local_area else ds.home_area()
+
+
+def deprived_lsoas(ds: Dataset, opts: Options) -> np.ndarray:
+    """Bool per LSOA of the index: among the most deprived X% under the chosen reference."""
+    threshold = opts.most_deprived // 10
+    decile_col, rank_col = f"{opts.domain}_decile", f"{opts.domain}_rank"
+    if decile_col not in ds.lsoas:
+        raise ValueError(f"the deprivation file has no deciles for the domain '{opts.domain}'")
+    if opts.reference == "national":
+        return ds.lsoas[decile_col].to_numpy(np.int64) <= threshold
+    return local_deciles(ds.lsoas, local_area(ds, opts), rank_col) <= threshold
+
+
+def local_deciles(lsoas: pd.DataFrame, area: tuple[str, ...], rank_col: str = "imd_rank"
+                  ) -> np.ndarray:
+    """Local decile of each LSOA (11 outside the area): ceil(10 x local rank / LSOAs in the area).
+
+    Local rank orders the area's LSOAs by national rank, 1 = most deprived.
+    """
+    inside = lsoas["lad"].isin(list(area)).to_numpy(bool)
+    out = np.full(len(lsoas), 11, np.int64)
+    n = int(inside.sum())
+    if n == 0:
+        return out
+    ranks = lsoas[rank_col].to_numpy(np.int64)[inside]
+    local_rank = np.empty(n, np.int64)
+    local_rank[np.argsort(ranks, kind="stable")] = np.arange(1, n + 1)
+    out[inside] = -((-10 * local_rank) // n)  # integer ceil(10 * r / n)
+    return out
+
+
+def supplier_classes(ds: Dataset, opts: Options) -> tuple[np.ndarray, np.ndarray]:
+    """(deprived, local) bool per supplier; both imply located."""
+    located, lsoa = ds.sup_located, ds.sup_lsoa
+    dep_lsoa = deprived_lsoas(ds, opts)
+    deprived = located & (lsoa >= 0) & dep_lsoa[np.maximum(lsoa, 0)]
+    local = located & np.isin(ds.sup_lad, list(local_area(ds, opts)))
+    return deprived, local
+
+
+# --------------------------------------------------------------------------- the cube
+@dataclass
+class Summary:
+    """Filtered figures. Money fields are integer pence; shares are fractions or None."""
+
+    ds: Dataset
+    filters: Filters
+    options: Options
+    cube: np.ndarray          # int64 pence, shape (years, anchors, suppliers)
+    counts: np.ndarray        # int64 transactions, same shape
+    deprived: np.ndarray      # bool per supplier
+    local: np.ndarray         # bool per supplier
+    extra: dict = field(default_factory=dict)
+
+    @cached_property
+    def sup_spend(self) -> np.ndarray:
+        return self.cube.sum(axis=(0, 1))
+
+    @cached_property
+    def sup_count(self) -> np.ndarray:
+        return self.counts.sum(axis=(0, 1))
+
+    @cached_property
+    def headline(self) -> dict:
+        return headline(self.ds, self.sup_spend, self.sup_count, self.deprived, self.local)
+
+    @cached_property
+    def by_ward(self) -> pd.DataFrame:
+        return ward_table(self.ds, self.sup_spend, self.sup_count)
+
+    @cached_property
+    def by_anchor(self) -> pd.DataFrame:
+        return anchor_table(self)
+
+    @cached_property
+    def by_year(self) -> pd.DataFrame:
+        return year_table(self)
+
+
+def summarise(ds: Dataset, filters: Filters = Filters(), options: Options = Options()
+              ) -> Summary:
+    """Every figure for one filter state: the cube, then sums over it."""
+    mask = filter_mask(ds, filters)
+    cube, counts = _cube(ds, mask)
+    deprived, local = supplier_classes(ds, options)
+    return Summary(ds, filters, options, cube, counts, deprived, local)
+
+
+def _cube(ds: Dataset, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    shape = (max(len(ds.years), 1), max(ds.n_anchors, 1), max(ds.n_suppliers, 1))
+    size = shape[0] * shape[1] * shape[2]
+    key, weights = _key(ds), _weights(ds)
+    if mask is not None:
+        key, weights = key[mask], weights[mask]
+    counts = np.bincount(key, minlength=size)
+    if _exact_in_float(ds):
+        spend = np.rint(np.bincount(key, weights=weights, minlength=size)).astype(np.int64)
+    else:
+        spend = np.zeros(size, np.int64)
+        np.add.at(spend, key, ds.tx.amount if mask is None else ds.tx.amount[mask])
+    return spend.reshape(shape), counts.reshape(shape)
+
+
+def _key(ds: Dataset) -> np.ndarray:
+    key = ds.meta.get("_key")
+    if key is None:
+        key = ds.tx.group.astype(np.int64) * max(ds.n_suppliers, 1) + ds.tx.supplier
+        key.flags.writeable = False
+        ds.meta["_key"] = key
+    return key
+
+
+def _weights(ds: Dataset) -> np.ndarray:
+    w = ds.meta.get("_weights")
+    if w is None:
+        w = ds.tx.amount.astype(np.float64)
+        w.flags.writeable = False
+        ds.meta["_weights"] = w
+    return w
+
+
+def _exact_in_float(ds: Dataset) -> bool:
+    flag = ds.meta.get("_exact")
+    if flag is None:
+        flag = int(np.abs(ds.tx.amount).sum(dtype=np.float64)) < EXACT_LIMIT // 2
+        ds.meta["_exact"] = flag
+    return flag
+
+
+# --------------------------------------------------------------------------- tables
+def headline(ds: Dataset, sup_spend: np.ndarray, sup_count: np.ndarray, deprived: np.ndarray,
+             local: np.ndarray) -> dict:
+    """The headline metrics of the spec from per-supplier filtered spend (pence)."""
+    located = ds.sup_located
+    total = int(sup_spend.sum())
+    located_spend = int(sup_spend[located].sum())
+    deprived_spend = int(sup_spend[deprived].sum())
+    local_spend = int(sup_spend[local].sum())
+    out = {
+        "total_spend": total,
+        "located_spend": located_spend,
+        "unlocated_spend": total - located_spend,
+        "coverage": ratio(located_spend, total),
+        "deprived_spend": deprived_spend,
+        "share_most_deprived": ratio(deprived_spend, located_spend),
+        "local_spend": local_spend,
+        "local_share": ratio(local_spend, located_spend),
+        "suppliers": int((sup_count > 0).sum()),
+        "transactions": int(sup_count.sum()),
+    }
+    for flag in ("sme", "vcse"):
+        codes = ds.sup_flag(flag)
+        out[f"{flag}_spend"] = int(sup_spend[codes == YES].sum())
+        out[f"{flag}_unknown_spend"] = int(sup_spend[codes == UNKNOWN].sum())
+        out[f"{flag}_share"] = ratio(out[f"{flag}_spend"], total)
+        out[f"{flag}_unknown_share"] = ratio(out[f"{flag}_unknown_spend"], total)
+    return out
+
+
+def ward_table(ds: Dataset, sup_spend: np.ndarray, sup_count: np.ndarray) -> pd.DataFrame:
+    """Spend (pence) and distinct suppliers per ward of the loaded boundaries, in ward order."""
+    n = len(ds.wards)
+    ward = ds.sup_ward
+    in_ward = ds.sup_located & (ward >= 0)
+    spend = np.bincount(ward[in_ward], weights=sup_spend[in_ward].astype(np.float64), minlength=n)
+    present = in_ward & (sup_count > 0)
+    suppliers = np.bincount(ward[present], minlength=n)
+    return pd.DataFrame({
+        "ward_code": ds.wards["code"].to_numpy(object),
+        "ward_name": ds.wards["name"].to_numpy(object),
+        "spend": np.rint(spend[:n]).astype(np.int64),
+        "suppliers": suppliers[:n].astype(np.int64),
+    })
+
+
+def anchor_table(s: Summary) -> pd.DataFrame:
+    """Per anchor: total, located and deprived spend (pence), and the share to the most deprived."""
+    by_anchor = s.cube.sum(axis=0)  # (anchors, suppliers)
+    return _class_table(s, by_anchor, s.ds.anchors["name"].to_numpy(object), "anchor",
+                        s.counts.sum(axis=0))
+
+
+def year_table(s: Summary) -> pd.DataFrame:
+    """Per financial year: total, located, deprived and local spend (pence) and shares."""
+    by_year = s.cube.sum(axis=1)
+    labels = np.array([fy_label(y) for y in s.ds.years] or ["—"], dtype=object)
+    return _class_table(s, by_year, labels, "year", s.counts.sum(axis=1))
+
+
+def trend_table(s: Summary) -> pd.DataFrame:
+    """Share to the most deprived by financial year and anchor (long format, for the trend chart)."""
+    rows = []
+    for yi, year in enumerate(s.ds.years):
+        t = _class_table(s, s.cube[yi], s.ds.anchors["name"].to_numpy(object), "anchor",
+                         s.counts[yi])
+        t.insert(0, "year", fy_label(year))
+        rows.append(t)
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+def _class_table(s: Summary, grid: np.ndarray, labels: np.ndarray, label: str,
+                 counts: np.ndarray) -> pd.DataFrame:
+    located = s.ds.sup_located
+    total = grid.sum(axis=1)
+    loc = grid[:, located].sum(axis=1)
+    dep = grid[:, s.deprived].sum(axis=1)
+    local = grid[:, s.local].sum(axis=1)
+    return pd.DataFrame({
+        label: labels,
+        "total_spend": total.astype(np.int64),
+        "located_spend": loc.astype(np.int64),
+        "deprived_spend": dep.astype(np.int64),
+        "local_spend": local.astype(np.int64),
+        "share_most_deprived": ratios(dep, loc),
+        "local_share": ratios(local, loc),
+        "transactions": counts.sum(axis=1).astype(np.int64),
+    })
+
+
+def supplier_table(s: Summary, *, n: int | None = None, ward: str | None = None,
+                   anchor: str | None = None) -> pd.DataFrame:
+    """Suppliers by filtered spend, largest first; individuals are never named."""
+    spend = s.cube.sum(axis=0)[_anchor_pos(s.ds, anchor)] if anchor else s.sup_spend
+    count = s.counts.sum(axis=0)[_anchor_pos(s.ds, anchor)] if anchor else s.sup_count
+    keep = count > 0
+    if ward is not None:
+        keep &= s.ds.sup_ward == _ward_pos(s.ds, ward)
+    idx = np.flatnonzero(keep)
+    idx = idx[np.argsort(-spend[idx], kind="stable")]
+    if n is not None:
+        idx = idx[:n]
+    sup = s.ds.suppliers
+    wards = s.ds.wards["name"].to_numpy(object)
+    ward_idx = s.ds.sup_ward[idx]
+    return pd.DataFrame({
+        "supplier": sup["display_name"].to_numpy(object)[idx],
+        "postcode": np.where(sup["individual"].to_numpy()[idx] == YES, None,
+                             sup["postcode"].to_numpy(object)[idx]),
+        "ward": np.where(ward_idx >= 0, wards[np.maximum(ward_idx, 0)] if len(wards) else None,
+                         None),
+        "spend": spend[idx].astype(np.int64),
+        "transactions": count[idx].astype(np.int64),
+        "most_deprived": s.deprived[idx],
+        "local": s.local[idx],
+        "located": s.ds.sup_located[idx],
+    }).assign(supplier=lambda d: d["supplier"].fillna(WITHHELD))
+
+
+def category_table(ds: Dataset, filters: Filters, *, ward: str | None = None) -> pd.DataFrame:
+    """Spend (pence) and transactions per expenditure category under the filters (and ward)."""
+    mask = filter_mask(ds, filters)
+    if ward is not None:
+        in_ward = ds.sup_ward[ds.tx.supplier] == _ward_pos(ds, ward)
+        mask = in_ward if mask is None else mask & in_ward
+    cat = ds.tx.category if mask is None else ds.tx.category[mask]
+    amount = ds.tx.amount if mask is None else ds.tx.amount[mask]
+    n = max(len(ds.categories), 1)
+    spend = np.bincount(cat, weights=amount.astype(np.float64), minlength=n)
+    count = np.bincount(cat, minlength=n)
+    out = pd.DataFrame({"category": list(ds.categories) or [""],
+                        "spend": np.rint(spend).astype(np.int64), "transactions": count})
+    return out[out["transactions"] > 0].sort_values("spend", ascending=False, kind="stable")
+
+
+def ward_deprivation_table(ds: Dataset, opts: Options) -> pd.DataFrame:
+    """Per ward: population, population-weighted mean national rank, share in the most deprived X%.
+
+    Ranks are national ranks of the chosen domain; "most deprived" follows the chosen reference.
+    """
+    n = len(ds.wards)
+    ward = ds.lsoa_ward
+    ok = ward >= 0
+    pop = ds.lsoas["population"].to_numpy(np.float64) if "population" in ds.lsoas else (
+        np.zeros(len(ds.lsoas)))
+    rank = ds.lsoas[f"{opts.domain}_rank"].to_numpy(np.float64)
+    dep = deprived_lsoas(ds, opts)
+    w_pop = np.bincount(ward[ok], weights=pop[ok], minlength=n)[:n]
+    w_rank = np.bincount(ward[ok], weights=(pop * rank)[ok], minlength=n)[:n]
+    w_dep = np.bincount(ward[ok], weights=(pop * dep)[ok], minlength=n)[:n]
+    return pd.DataFrame({
+        "ward_code": ds.wards["code"].to_numpy(object),
+        "population": np.rint(w_pop).astype(np.int64),
+        "imd_avg_rank": ratios(w_rank, w_pop),
+        "pop_share_most_deprived": ratios(w_dep, w_pop),
+    })
+
+
+def _anchor_pos(ds: Dataset, name: str) -> int:
+    pos = np.flatnonzero(ds.anchors["name"].to_numpy(object) == name)
+    if not len(pos):
+        raise KeyError(f"no anchor named {name!r}")
+    return int(pos[0])
+
+
+def _ward_pos(ds: Dataset, code: str) -> int:
+    pos = np.flatnonzero(ds.wards["code"].to_numpy(object) == code)
+    return int(pos[0]) if len(pos) else -2
+
+
+# --------------------------------------------------------------------------- periods
+def fy_label(year: int) -> str:
+    """`2023` -> `"2023/24"`."""
+    return f"{year}/{(year + 1) % 100:02d}"
+
+
+def previous_period(f: Filters, ds: Dataset) -> Filters | None:
+    """The same filters one financial year earlier, or None when there is no earlier year."""
+    if f.years:
+        earlier = tuple(y - 1 for y in f.years)
+        if not set(earlier) & set(ds.years):
+            return None
+        return replace(f, years=earlier)
+    if f.date_from is not None or f.date_to is not None:
+        shift = pd.DateOffset(years=1)
+        return replace(
+            f,
+            date_from=(pd.Timestamp(f.date_from) - shift).date() if f.date_from else None,
+            date_to=(pd.Timestamp(f.date_to) - shift).date() if f.date_to else None,
+        )
+    if len(ds.years) < 2:
+        return None
+    return replace(f, years=(ds.years[-2],))
+
+
+def latest_year_filters(f: Filters, ds: Dataset) -> Filters:
+    """Used for "change from previous year" when no period is chosen: compare the latest two."""
+    if f.years or f.date_from or f.date_to or not ds.years:
+        return f
+    return replace(f, years=(ds.years[-1],))
+
+
+def pounds(pence: int | float | None) -> float | None:
+    """Pence to pounds rounded to 2 decimals (for JSON)."""
+    return None if pence is None else round(int(pence) / 100, 2)
+
+
+def most_deprived_label(opts: Options) -> str:
+    ref = "nationally" if opts.reference == "national" else "in the local area"
+    return f"most deprived {opts.most_deprived}% {ref}"
+
