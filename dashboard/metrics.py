@@ -19,6 +19,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from dashboard.parse import fy_label
 from dashboard.model import CAPREV_LABELS, YES, UNKNOWN, Dataset
 
 EXACT_LIMIT = 2**53
@@ -412,11 +413,6 @@ def _ward_pos(ds: Dataset, code: str) -> int:
 
 
 # --------------------------------------------------------------------------- periods
-def fy_label(year: int) -> str:
-    """`2023` -> `"2023/24"`."""
-    return f"{year}/{(year + 1) % 100:02d}"
-
-
 def previous_period(f: Filters, ds: Dataset) -> Filters | None:
     """The same filters one financial year earlier, or None when there is no earlier year."""
     if f.years:
