@@ -67,9 +67,12 @@ def build_from_files(src: Sources, *, name: str = "data set") -> Built:
     lsoas_geo = _read_bounds(src.lsoas, "lsoa")
     report: dict = {"files": spend.files, "rows_rejected": int(len(spend.rejected))}
 
+    from dashboard.io.postcodes import read_postcodes
+
+    directory = read_postcodes(src.postcodes, cache_dir=src.postcode_cache)
     resolved = resolve_suppliers(tx, register)
     suppliers, supplier_idx = supplier_table(resolved)
-    located = _locate(suppliers, src, imd, lsoas_geo, report)
+    located = _locate(suppliers, directory, src, imd, lsoas_geo, report)
     suppliers = suppliers.join(located)
     suppliers["ward"] = _wards_of(suppliers, wards_geo)
     suppliers["located"] = suppliers["lat"].notna().to_numpy(bool)
@@ -77,7 +80,8 @@ def build_from_files(src: Sources, *, name: str = "data set") -> Built:
 
     lsoas = _lsoa_table(imd, population, lsoas_geo, wards_geo, src.ward_lookup)
     wards = _ward_table(wards_geo)
-    anchors = _anchor_table(tx, src.anchors, suppliers, supplier_idx)
+    anchors = _with_sites(_anchor_table(tx, src.anchors, suppliers, supplier_idx), src.anchors,
+                          directory)
     tx_frame = pd.DataFrame({
         "anchor": tx["anchor"].to_numpy(object), "supplier_idx": supplier_idx,
         "amount_pence": tx["amount_pence"].to_numpy(np.int64), "date": tx["date"],
@@ -179,12 +183,9 @@ def supplier_table(resolved: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
 
 
 # --------------------------------------------------------------------------- locating
-def _locate(suppliers: pd.DataFrame, src: Sources, imd: pd.DataFrame, lsoas_geo,
-            report: dict) -> pd.DataFrame:
+def _locate(suppliers: pd.DataFrame, directory: pd.DataFrame, src: Sources, imd: pd.DataFrame,
+            lsoas_geo, report: dict) -> pd.DataFrame:
     """lat, lon, lsoa (in the index's vintage) and lad of each supplier's postcode."""
-    from dashboard.io.postcodes import read_postcodes
-
-    directory = read_postcodes(src.postcodes, cache_dir=src.postcode_cache)
     wanted = suppliers["postcode"].dropna().unique()
     found = directory[directory["postcode"].isin(wanted)].drop_duplicates("postcode")
     found = found[found["lat"].notna()]
@@ -271,9 +272,9 @@ def _lsoa_table(imd: pd.DataFrame, population: pd.DataFrame | None, lsoas_geo, w
     if wards_geo is not None and (lsoas_geo is not None or ward_lookup is not None):
         from dashboard.geo import assign_lsoas_to_wards
 
-        lookup = pd.read_csv(ward_lookup, dtype=str) if ward_lookup else None
-        if lsoas_geo is None:
-            lsoas_geo = out[["lsoa"]].rename(columns={"lsoa": "code"})
+        from dashboard.geo import read_ward_lookup
+
+        lookup = read_ward_lookup(ward_lookup) if ward_lookup else None
         assignment = assign_lsoas_to_wards(lsoas_geo, wards_geo, lookup)
         out["ward"] = out["lsoa"].map(assignment.set_index("lsoa")["ward_code"])
         out["ward"] = out["ward"].astype(object).where(out["ward"].notna(), None)
@@ -304,6 +305,23 @@ def _anchor_table(tx: pd.DataFrame, given: pd.DataFrame | None, suppliers: pd.Da
     table["home_area"] = homes
     table["home_area_inferred"] = [not ("home_area" in given and given["home_area"].get(n))
                                    for n in names]
+    return table
+
+
+def _with_sites(table: pd.DataFrame, given: pd.DataFrame | None, directory: pd.DataFrame
+                ) -> pd.DataFrame:
+    """Add each anchor's main site (postcode and its point) where the anchor table gives one."""
+    from dashboard.parse import normalise_postcode
+
+    sites = {}
+    if given is not None and "site_postcode" in given:
+        sites = {n: normalise_postcode(p) for n, p in zip(given["name"], given["site_postcode"])}
+    points = directory.drop_duplicates("postcode").set_index("postcode")[["lat", "lon"]]
+    table["site_postcode"] = [sites.get(n) for n in table["name"]]
+    table["site_lat"] = [points["lat"].get(p, np.nan) if p else np.nan
+                         for p in table["site_postcode"]]
+    table["site_lon"] = [points["lon"].get(p, np.nan) if p else np.nan
+                         for p in table["site_postcode"]]
     return table
 
 
