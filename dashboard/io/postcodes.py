@@ -33,6 +33,10 @@ MISSING_LAT = 99.999999
 _POSTCODE_NAMES = ("pcds", "pcd2", "pcd8", "pcd", "pcd7", "postcode")
 _LAT_NAMES = ("lat", "latitude")
 _LON_NAMES = ("long", "lon", "longitude")
+#: A UK postcode without its space (the same shape dashboard.parse.normalise_postcode accepts).
+_POSTCODE_SHAPE = r"^(?:[A-Z]{1,2}[0-9][A-Z0-9]?|GIR)[0-9][A-Z]{2}$"
+#: Python's idea of whitespace (str.split) in RE2 syntax: no-break spaces from spreadsheets too.
+_WHITESPACE = r"[\s\pZ\x{0B}\x{1C}-\x{1F}\x{85}]+"
 _LSOA_RE = re.compile(r"^lsoa(\d\d)(cd)?$", re.IGNORECASE)
 _LAD_RE = re.compile(r"^lad(\d\d)cd$", re.IGNORECASE)
 
@@ -65,7 +69,8 @@ def read_postcodes(
 
 def normalise_postcodes(values: Iterable[object]) -> pd.Series:
     """Vectorised postcode normalisation: upper-case, whitespace removed, one space before the last
-    three characters ("sr11aa" -> "SR1 1AA"); missing where blank or not 5-7 letters/digits.
+    three characters ("sr11aa" -> "SR1 1AA"); missing where blank or not shaped like a UK
+    postcode. Same result as ``dashboard.parse.normalise_postcode``, for a whole column at once.
 
     >>> normalise_postcodes([" sr1  1aa", "w1a0ax", "", None, "X"]).tolist()
     ['SR1 1AA', 'W1A 0AX', nan, nan, nan]
@@ -242,8 +247,8 @@ def _normalise_arrow(arr: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray | pa.Ar
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    compact = pc.replace_substring_regex(pc.utf8_upper(arr), r"\s+", "")
-    ok = pc.match_substring_regex(compact, r"^[A-Z0-9]{5,7}$")
+    compact = pc.replace_substring_regex(pc.utf8_upper(arr), _WHITESPACE, "")
+    ok = pc.match_substring_regex(compact, _POSTCODE_SHAPE)
     spaced = pc.binary_join_element_wise(
         pc.utf8_slice_codeunits(compact, 0, -3), pc.utf8_slice_codeunits(compact, -3),
         pa.scalar(" ", compact.type),
