@@ -157,12 +157,22 @@ def _blank_unless(mask, values):
 # --- measuring -----------------------------------------------------------------------------------
 
 _PROBE = r"""
-import json, resource, sys, time
+import json, sys, time
 mode, path, cache = sys.argv[1], sys.argv[2], sys.argv[3]
+
+
+def hwm_mb():
+    # Peak RSS of this process image (VmHWM is reset by exec, unlike ru_maxrss after fork).
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+
+
 import pandas as pd
 import pyarrow
 from dashboard.io.postcodes import read_postcodes
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+base = hwm_mb()
 t = time.perf_counter()
 if mode == "read_postcodes":
     df = read_postcodes(path)
@@ -171,15 +181,14 @@ elif mode == "read_postcodes_cached":
 else:
     df = pd.read_csv(path)
 seconds = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"mode": mode, "rows": len(df), "columns": df.shape[1], "seconds": seconds,
-                  "peak_rss_mb": peak / 1024, "rss_before_mb": base / 1024,
+                  "peak_rss_mb": hwm_mb(), "rss_after_imports_mb": base,
                   "frame_mb": df.memory_usage(deep=True).sum() / 2**20}))
 """
 
 
 def measure(path: str | Path, mode: str, cache_dir: str | Path = "/tmp/nspl-cache") -> dict:
-    """Time and peak RSS of one read of ``path`` in a fresh interpreter. ``mode``:
+    """Time and peak RSS (VmHWM) of one read of ``path`` in a fresh interpreter. ``mode``:
     "read_postcodes", "read_postcodes_cached" (run twice: the second hits the cache) or
     "pandas_read_csv" (all columns, default options)."""
     root = Path(__file__).resolve().parents[1]
