@@ -202,6 +202,22 @@ def summarise(ds: Dataset, filters: Filters = Filters(), options: Options = Opti
 
 
 def _cube(ds: Dataset, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Spend and transaction counts by (year, anchor, supplier) of the masked transactions.
+
+    The unfiltered cube is a fixed aggregate of the read-only data set: built once and reused.
+    """
+    if mask is None:
+        cached = ds.meta.get("_cube_all")
+        if cached is None:
+            cached = _cube_of(ds, None)
+            for a in cached:
+                a.flags.writeable = False
+            ds.meta["_cube_all"] = cached
+        return cached
+    return _cube_of(ds, mask)
+
+
+def _cube_of(ds: Dataset, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     shape = (max(len(ds.years), 1), max(ds.n_anchors, 1), max(ds.n_suppliers, 1))
     size = shape[0] * shape[1] * shape[2]
     key, weights = _key(ds), _weights(ds)
