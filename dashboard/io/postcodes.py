@@ -261,7 +261,7 @@ def _table_to_frame(table: pa.Table) -> pd.DataFrame:
     import pandas as pd
 
     meta = table.schema.metadata or {}
-    df = table.select(OUTPUT_COLUMNS).to_pandas()
+    df = table.select(OUTPUT_COLUMNS).to_pandas(split_blocks=True, self_destruct=True)
     for col in ("postcode", "lsoa", "lad"):
         df[col] = df[col].astype("str")
     df["terminated"] = df["terminated"].astype(bool)
