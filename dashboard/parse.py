@@ -74,6 +74,8 @@ def _text_decimal(text: str) -> Decimal:
     s = text.strip()
     if not s:
         raise ValueError("no amount (the cell is blank)")
+    if s.startswith("="):
+        raise ValueError(f"amount {_show(s)} is a formula, not a number")
     negative = False
     if s.startswith("(") and s.endswith(")"):
         negative, s = True, s[1:-1].strip()

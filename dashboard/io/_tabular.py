@@ -1,0 +1,418 @@
+"""Open a user's table file -- CSV or XLSX, plain or gzip, path or uploaded bytes -- safely.
+
+Shared by the spend and supplier-register readers. It owns everything about the *file*: size limits
+(streamed gzip decompression with a cap, so a gzip bomb stops at the limit), telling text from
+binary, the encoding (UTF-8 with or without BOM, UTF-16 with BOM, cp1252, latin-1), line endings,
+the delimiter, finding the header row below any title rows, and physical line numbers. What the
+columns *mean* is the caller's business: it passes a ``find_header`` predicate.
+
+CSV files are split by pyarrow's multi-threaded parser when every record is one physical line and
+has the header's number of cells (the common case: a million rows in well under a second); any
+other file (quoted line breaks, ragged rows, blank lines) goes through Python's ``csv`` module,
+slower but exact about line numbers and about rows it cannot split.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import os
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dashboard.errors import InputError
+
+#: How many rows from the top of a file or sheet may hold the header (title rows above it).
+HEADER_SCAN_ROWS = 20
+#: An XLSX whose XML parts would unpack to more than this many times the size limit is refused.
+XLSX_EXPANSION = 10
+_CHUNK = 1 << 20
+_DELIMITERS = (",", "\t", ";", "|")
+
+FindHeader = Callable[[list[list[str]]], "int | None"]
+OnMissing = Callable[[str, list[list[str]]], Exception]
+
+
+@dataclass
+class Table:
+    """The data rows of one file below its header, one pandas Series per header column.
+
+    Columns are "str" Series for CSV and object Series of cell values (numbers, datetimes, text,
+    None) for XLSX. ``lines`` is each row's 1-based physical line (CSV) or sheet row (XLSX).
+    ``unsplit`` holds rows the reader could not split into the header's columns, as
+    (line, reason, raw text), so that the caller can report them as rejected.
+    """
+
+    name: str
+    header: list[str]
+    header_line: int
+    columns: list[pd.Series]
+    lines: np.ndarray
+    encoding: str
+    sheet: str | None = None
+    blank_rows: int = 0
+    unsplit: list[tuple[int, str, str]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def raw(self, positions: np.ndarray) -> list[str]:
+        """The cells of the rows at ``positions`` joined with commas, as the user would see them."""
+        cells = [[cell_text(v) for v in col.iloc[positions].tolist()] for col in self.columns]
+        return [",".join(row) for row in zip(*cells)] if cells else [""] * len(positions)
+
+
+# --- bytes ---------------------------------------------------------------------------------------
+
+def load(source: object, max_bytes: int) -> tuple[str, bytes]:
+    """A source's display name and its content, decompressed when gzip, within ``max_bytes``."""
+    if isinstance(source, tuple) and len(source) == 2 and isinstance(source[1], (bytes, bytearray)):
+        name, content = os.path.basename(str(source[0])) or "upload", bytes(source[1])
+        return name, _decompressed(io.BytesIO(content), name, len(content), max_bytes)
+    path = Path(source)  # type: ignore[arg-type]
+    if not path.exists():
+        raise InputError(f"{path}: file not found: check the path.")
+    if not path.is_file():
+        raise InputError(f"{path}: is not a file: give a CSV or XLSX file.")
+    with path.open("rb") as fh:
+        return path.name, _decompressed(fh, path.name, path.stat().st_size, max_bytes)
+
+
+def _decompressed(fh: io.BufferedIOBase, name: str, size: int, max_bytes: int) -> bytes:
+    """Read a file object whole; gzip is streamed through a cap so a bomb stops at the limit."""
+    magic = fh.read(2)
+    fh.seek(0)
+    if magic != b"\x1f\x8b":
+        if size > max_bytes:
+            raise _too_big(name, max_bytes)
+        return fh.read()
+    out, total = [], 0
+    try:
+        with gzip.GzipFile(fileobj=fh, mode="rb") as gz:
+            while chunk := gz.read(_CHUNK):
+                total += len(chunk)
+                if total > max_bytes:
+                    raise _too_big(name, max_bytes, unpacked=True)
+                out.append(chunk)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"{name}: is a damaged gzip file ({exc}): download it again.") from None
+    return b"".join(out)
+
+
+def _too_big(name: str, max_bytes: int, unpacked: bool = False) -> InputError:
+    what = "unpacks to more than" if unpacked else "is bigger than"
+    return InputError(f"{name}: {what} the {max_bytes / 2**20:,.0f} MB limit for one file: split "
+                      "it by period, or raise the limit (max_bytes) if the machine has the memory.")
+
+
+# --- dispatch ------------------------------------------------------------------------------------
+
+def read_table(name: str, data: bytes, find_header: FindHeader, on_missing: OnMissing,
+               max_bytes: int) -> Table:
+    """Split a file's content into a Table: XLSX when it is a zip workbook, else delimited text."""
+    if not data.strip():
+        raise InputError(f"{name}: the file is empty: choose the file with the data.")
+    if data.startswith(b"PK\x03\x04"):
+        return _read_xlsx(name, data, find_header, on_missing, max_bytes)
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError(f"{name}: is an old-style Excel .xls workbook: save it as .xlsx or CSV.")
+    text, encoding = utf8(name, data)
+    return _read_csv(name, text, encoding, find_header, on_missing)
+
+
+def _not_table(name: str) -> InputError:
+    return InputError(f"{name}: is not a CSV or XLSX file: export the data as CSV or XLSX.")
+
+
+# --- text ----------------------------------------------------------------------------------------
+
+def utf8(name: str, data: bytes) -> tuple[bytes, str]:
+    """The content as UTF-8 bytes without BOM, plus the encoding it was read in.
+
+    Tries UTF-8 (BOM or not), UTF-16 with a BOM, then cp1252 (Windows exports with "£"), then
+    latin-1, which accepts any byte. Content with NUL bytes or many control characters is binary.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return _checked(name, data.decode("utf-16")).encode("utf-8"), "utf-16"
+        except UnicodeDecodeError:
+            raise _not_table(name) from None
+    if b"\x00" in data:
+        raise _not_table(name)
+    bom = data.startswith(codecs.BOM_UTF8)
+    body = data[3:] if bom else data
+    if _is_utf8(body):
+        _checked(name, body[:65536].decode("utf-8", errors="ignore"))
+        return body, "utf-8-sig" if bom else "utf-8"
+    for encoding in ("cp1252", "latin-1"):
+        try:
+            text = _checked(name, body.decode(encoding))
+        except UnicodeDecodeError:
+            continue
+        return text.encode("utf-8"), encoding
+    raise _not_table(name)  # pragma: no cover - latin-1 decodes every byte
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether bytes are valid UTF-8, checked in chunks so no big str is built."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(data), 8 * _CHUNK):
+            decoder.decode(data[start:start + 8 * _CHUNK], final=False)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _checked(name: str, text: str) -> str:
+    """The text, unless its start has the control characters of a binary file."""
+    head = text[:65536]
+    controls = sum(1 for ch in head if ord(ch) < 32 and ch not in "\t\n\r\f\v\x1a")
+    controls += sum(1 for ch in head if 0x7F <= ord(ch) < 0xA0)
+    if head and controls > max(2, len(head) // 200):
+        raise _not_table(name)
+    return text
+
+
+def _lines_normalised(data: bytes) -> bytes:
+    """CRLF and lone CR line ends as LF, so that one newline byte is one physical line."""
+    data = data.replace(b"\r\n", b"\n")
+    return data.replace(b"\r", b"\n") if b"\r" in data else data
+
+
+def _prefix(data: bytes, lines: int = 200, limit: int = 4 * _CHUNK) -> str:
+    """The first ``lines`` lines (at most ``limit`` bytes) as text, for finding the header."""
+    pos = 0
+    for _ in range(lines):
+        nxt = data.find(b"\n", pos, limit)
+        if nxt < 0:
+            break
+        pos = nxt + 1
+    else:
+        return data[:pos].decode("utf-8", errors="replace")
+    cut = len(data) if len(data) <= limit else (pos or limit)
+    return data[:cut].decode("utf-8", errors="replace")
+
+
+def _records(text: str, delimiter: str, count: int) -> list[tuple[list[str], int, int]]:
+    """The first ``count`` records as (cells, first line, last line)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    out, last = [], 0
+    try:
+        for cells in reader:
+            out.append(([c.strip() for c in cells], last + 1, reader.line_num))
+            last = reader.line_num
+            if len(out) >= count:
+                break
+    except csv.Error:
+        pass
+    return out
+
+
+def _offset_after(data: bytes, lines: int) -> int:
+    """Byte offset just after the first ``lines`` newlines."""
+    pos = 0
+    for _ in range(lines):
+        nxt = data.find(b"\n", pos)
+        if nxt < 0:
+            return len(data)
+        pos = nxt + 1
+    return pos
+
+
+def _read_csv(name: str, data: bytes, encoding: str, find_header: FindHeader,
+              on_missing: OnMissing) -> Table:
+    """Delimited text -> Table: header found by the caller's predicate, any common delimiter."""
+    data = _lines_normalised(data)
+    prefix = _prefix(data)
+    first = None
+    for delimiter in _DELIMITERS:
+        records = _records(prefix, delimiter, HEADER_SCAN_ROWS)
+        first = first if first is not None else records
+        idx = find_header([r[0] for r in records])
+        if idx is not None:
+            break
+    else:
+        raise on_missing(name, [r[0] for r in first or []])
+    header, header_start, header_end = records[idx]
+    start = _offset_after(data, header_end)
+    end = len(data)
+    while end > start and data[end - 1] == 0x0A:
+        end -= 1
+    fast = _fast_split(data, start, end, len(header), delimiter)
+    if fast is not None:
+        columns, index = fast
+        lines, blank, unsplit = index + header_end + 1, 0, []
+    else:
+        text = data[start:end].decode("utf-8")
+        columns, lines, blank, unsplit = _slow_split(text, len(header), delimiter, header_end)
+    return _drop_blank(Table(name, header, header_start, columns, lines, encoding,
+                             unsplit=unsplit, blank_rows=blank))
+
+
+def _fast_split(data: bytes, start: int, end: int, width: int,
+                delimiter: str) -> tuple[list[pd.Series], np.ndarray] | None:
+    """pyarrow's parser when every record is one line of ``width`` cells; else None."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if end <= start:
+        return [pd.Series([], dtype="str") for _ in range(width)], np.zeros(0, np.int64)
+    names = [f"c{i}" for i in range(width)]
+    try:
+        tbl = pacsv.read_csv(
+            pa.BufferReader(pa.py_buffer(memoryview(data)[start:end])),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=8 * _CHUNK),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False,
+                                             ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False, null_values=[]),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if tbl.num_rows != data.count(b"\n", start, end) + 1:
+        return None  # a quoted line break or a blank line: line numbers need the exact path
+    columns = [pd.Series(tbl.column(i).to_pandas(), dtype="str") for i in range(width)]
+    return columns, np.arange(tbl.num_rows, dtype=np.int64)
+
+
+def _slow_split(text: str, width: int, delimiter: str, header_end: int
+                ) -> tuple[list[pd.Series], np.ndarray, int, list[tuple[int, str, str]]]:
+    """Python's csv module: exact physical line numbers; rows with extra non-blank cells are
+    returned as unsplit (an unquoted delimiter inside a name would shift every column)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    cols: list[list[str]] = [[] for _ in range(width)]
+    lines: list[int] = []
+    unsplit: list[tuple[int, str, str]] = []
+    blank, last = 0, header_end
+    try:
+        for cells in reader:
+            line, last = last + 1, header_end + reader.line_num
+            if not any(c.strip() for c in cells):
+                blank += 1
+                continue
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
+                unsplit.append((line, f"the row has {len(cells)} cells but the header has "
+                                      f"{width} (an unquoted '{delimiter}' in a cell?)",
+                                delimiter.join(cells)))
+                continue
+            cells = cells[:width] + [""] * (width - len(cells))
+            for col, cell in zip(cols, cells):
+                col.append(cell)
+            lines.append(line)
+    except csv.Error as exc:
+        unsplit.append((last + 1, f"the file cannot be split into cells from here ({exc})", ""))
+    series = [pd.Series(c, dtype="str") for c in cols]
+    return series, np.asarray(lines, dtype=np.int64), blank, unsplit
+
+
+def _drop_blank(table: Table) -> Table:
+    """Remove rows whose every cell is blank (spacer and trailer rows), counting them."""
+    if not len(table) or not table.columns:
+        return table
+    blank = np.ones(len(table), dtype=bool)
+    for col in table.columns:
+        if col.dtype == object:
+            blank &= col.map(lambda v: v is None or (isinstance(v, str) and not v.strip()),
+                             na_action=None).to_numpy(bool)
+        else:
+            blank &= (col.str.strip() == "").to_numpy(bool)
+        if not blank.any():
+            return table
+    keep = ~blank
+    table.columns = [c[keep].reset_index(drop=True) for c in table.columns]
+    table.lines = table.lines[keep]
+    table.blank_rows += int(blank.sum())
+    return table
+
+
+# --- XLSX ----------------------------------------------------------------------------------------
+
+def _read_xlsx(name: str, data: bytes, find_header: FindHeader, on_missing: OnMissing,
+               max_bytes: int) -> Table:
+    """The first worksheet with a recognisable header, as a Table of cell values."""
+    import openpyxl
+
+    _check_zip(name, data, max_bytes)
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception:  # noqa: BLE001 - any failure to open means "not a workbook we can read"
+        raise _not_table(name) from None
+    try:
+        first: list[list[str]] | None = None
+        for ws in wb.worksheets:
+            if not hasattr(ws, "iter_rows"):
+                continue
+            if hasattr(ws, "reset_dimensions"):
+                ws.reset_dimensions()  # the stored dimension may be wrong: read every cell
+            rows = ws.iter_rows(values_only=True)
+            top = [list(r) for _, r in zip(range(HEADER_SCAN_ROWS), rows)]
+            texts = [[cell_text(v) for v in r] for r in top]
+            first = first if first is not None else texts
+            idx = find_header(texts)
+            if idx is not None:
+                return _sheet_table(name, ws.title, texts[idx], idx + 1, top[idx + 1:], rows)
+        raise on_missing(name, first or [])
+    finally:
+        wb.close()
+
+
+def _check_zip(name: str, data: bytes, max_bytes: int) -> None:
+    """Refuse a workbook whose parts would unpack to far more than the size limit."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            unpacked = sum(info.file_size for info in zf.infolist())
+    except zipfile.BadZipFile:
+        raise _not_table(name) from None
+    if unpacked > XLSX_EXPANSION * max_bytes:
+        raise _too_big(name, max_bytes, unpacked=True)
+
+
+def _sheet_table(name: str, sheet: str, header: list[str], header_row: int,
+                 top: list[list[object]], rest) -> Table:
+    """Rows below the header of one sheet -> Table (object columns, sheet row numbers)."""
+    width = len(header)
+    cols: list[list[object]] = [[] for _ in range(width)]
+    lines: list[int] = []
+    blank = 0
+    row_no = header_row
+    for row in _chain(top, rest):
+        row_no += 1
+        cells = list(row[:width]) + [None] * (width - len(row))
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+            blank += 1
+            continue
+        for col, value in zip(cols, cells):
+            col.append(value)
+        lines.append(row_no)
+    series = [pd.Series(c, dtype=object) for c in cols]
+    return Table(name, header, header_row, series, np.asarray(lines, dtype=np.int64), "xlsx",
+                 sheet=sheet, blank_rows=blank)
+
+
+def _chain(first: list, rest):
+    yield from first
+    yield from rest
+
+
+def cell_text(value: object) -> str:
+    """A cell as text: "" for empty, integral floats without ".0", dates as ISO, else str()."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if hasattr(value, "isoformat"):
+        text = value.isoformat()
+        return text[:10] if text.endswith("T00:00:00") else text
+    return str(value).strip()
