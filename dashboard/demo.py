@@ -59,8 +59,8 @@ WORDS_A = ["Wear", "Northern", "Riverside", "Harbour", "Keel", "Lambton", "Pensh
 WORDS_B = ["Building", "Catering", "Cleaning", "Care", "Digital", "Engineering", "Print",
            "Transport", "Landscapes", "Medical", "Consulting", "Electrical", "Training",
            "Facilities", "Supplies", "Energy", "Design", "Security", "Plumbing", "Logistics"]
-SUFFIXES = ["Ltd", "Limited", "Ltd", "LLP", "CIC", "Services Ltd", "Group plc", "& Co",
-            "Trust", "Community Interest Company"]
+SUFFIXES = ["Ltd", "Limited", "Ltd", "LLP", "Services Ltd", "Group plc", "& Co", "Ltd",
+            "Limited", "Ltd", "Ltd", "Services Ltd", "CIC", "Trust", "Community Interest Company"]
 FIRST = ["Alan", "Beth", "Chris", "Dawn", "Euan", "Fiona", "Gary", "Helen", "Imran", "Jo"]
 LAST = ["Armstrong", "Bell", "Charlton", "Dixon", "Elliott", "Forster", "Gray", "Hall"]
 

@@ -40,6 +40,7 @@ def save_dataset(ds: Dataset, folder: str | os.PathLike, *, rejected: pd.DataFra
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
+    os.chmod(tmp, 0o755)  # mkdtemp makes it private; web workers may run as another user
     try:
         _write_all(ds, tmp, rejected, details)
         _swap_in(tmp, folder)
