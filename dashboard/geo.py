@@ -248,13 +248,18 @@ def assign_lsoas_to_wards(
     lsoas: gpd.GeoDataFrame | None,
     wards: gpd.GeoDataFrame | None,
     lookup: pd.DataFrame | None = None,
+    *,
+    min_share: float = 0.5,
 ) -> pd.DataFrame:
     """Assign each LSOA to one ward -> DataFrame ``lsoa``, ``ward_code``.
 
     With ``lookup`` (LSOA -> ward codes, e.g. the ONS best-fit file), the lookup decides,
     restricted to the LSOAs of ``lsoas`` and the wards of ``wards`` when given. Without one,
     each LSOA goes to the ward its area overlaps most, measured in EPSG:27700 square metres
-    (ties: lowest ward code). LSOAs overlapping no ward (only touching, or outside) are dropped.
+    (ties: lowest ward code). LSOAs overlapping no ward are dropped, and so are LSOAs lying
+    mostly outside the loaded wards (less than ``min_share`` of their area inside any of them):
+    with one district's wards loaded, a neighbouring district's LSOA that overlaps an edge ward
+    by a sliver (generalised or re-projected boundaries never meet exactly) must not count.
     """
     if lookup is not None:
         out = _ward_lookup_frame(lookup)
@@ -265,10 +270,11 @@ def assign_lsoas_to_wards(
         return out.reset_index(drop=True)
     if lsoas is None or wards is None:
         raise ValueError("assign_lsoas_to_wards needs LSOA and ward boundaries, or a lookup")
-    return _largest_overlap(lsoas, wards)
+    return _largest_overlap(lsoas, wards, min_share)
 
 
-def _largest_overlap(lsoas: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.DataFrame:
+def _largest_overlap(lsoas: gpd.GeoDataFrame, wards: gpd.GeoDataFrame,
+                     min_share: float) -> pd.DataFrame:
     """Ward of largest intersection area per LSOA (spatial join for candidates, then exact
     intersection areas in British National Grid metres)."""
     import geopandas as gpd
@@ -285,11 +291,13 @@ def _largest_overlap(lsoas: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.Dat
                       lsuffix="lsoa", rsuffix="ward")
     inter = shapely.intersection(lm.geometry.values[pairs.index.to_numpy()],
                                  wm.geometry.values[pairs["index_ward"].to_numpy()])
+    lsoa_area = shapely.area(lm.geometry.values)[pairs.index.to_numpy()]
     df = pd.DataFrame({"lsoa": pairs["code_lsoa"].to_numpy(),
                        "ward_code": pairs["code_ward"].to_numpy(),
-                       "area": shapely.area(inter)})
-    df = df[df["area"] > 0].sort_values(["lsoa", "area", "ward_code"],
-                                        ascending=[True, False, True])
+                       "area": shapely.area(inter), "share": shapely.area(inter) / lsoa_area})
+    inside = df.groupby("lsoa")["share"].transform("sum")
+    df = df[(df["area"] > 0) & (inside >= min_share)]
+    df = df.sort_values(["lsoa", "area", "ward_code"], ascending=[True, False, True])
     out = df.drop_duplicates("lsoa")[["lsoa", "ward_code"]].reset_index(drop=True)
     return out.astype({"lsoa": "str", "ward_code": "str"})
 
