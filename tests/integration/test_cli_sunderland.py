@@ -159,3 +159,22 @@ def test_missing_file_is_exit_2(shared_data, files, tmp_path):
                            "--imd", str(tmp_path / "y.csv")],
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 2 and "not found" in done.stderr
+
+
+def test_iod2025_bridges_2011_postcode_lsoas(shared_data, files):
+    """IoD2025 deciles of the same LSOAs (all unchanged 2011 -> 2021): E01008836 1, E01008703 1,
+    E01008724 10, E01008766 6, County Durham E01020782 5."""
+    r = metrics(shared_data, files,
+                "--imd", str(shared_data / "iod2025" / "IoD2025_scores_ranks_deciles_by_LSOA21.csv.gz"),
+                "--lsoa-lookup", str(shared_data / "lookups" / "LSOA11_LSOA21_LAD22_EW_LU.csv.gz"),
+                "--lsoas", str(shared_data / "ons" / "lsoa_2021_ew_generalised.geojson.gz"),
+                "--most-deprived", "30")
+    assert r["deprived_spend"] == 1150.50
+    assert r["import"]["lsoa_bridge"]["unchanged"] == 6  # six located postcodes
+    assert r["import"]["suppliers"]["postcode_not_found"] == 1
+
+
+def test_iod2025_without_lookup_says_what_to_give(shared_data, files):
+    done = run_cli(shared_data, files, "--imd", str(
+        shared_data / "iod2025" / "IoD2025_scores_ranks_deciles_by_LSOA21.csv.gz"))
+    assert done.returncode == 2 and "--lsoa-lookup" in done.stderr
