@@ -197,3 +197,14 @@ def test_vectorised_normaliser_agrees_with_the_scalar_one(texts):
     expected = [parse.normalise_postcode(t) for t in texts]
     got = [None if pd.isna(v) else v for v in normalise_postcodes(texts)]
     assert got == expected
+
+
+def test_docstring_examples_of_the_geography_modules():
+    import doctest
+
+    from dashboard import geo
+    from dashboard.io import boundaries, deprivation
+
+    for module in (mod, deprivation, boundaries, geo):
+        result = doctest.testmod(module)
+        assert result.failed == 0, module.__name__
