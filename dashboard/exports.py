@@ -261,7 +261,7 @@ def ward_table_export(ds: Dataset, summary: m.Summary, options: m.Options) -> pd
 def supplier_table_export(summary: m.Summary) -> pd.DataFrame:
     """Suppliers by filtered spend; all individuals folded into one unnamed row with no place."""
     t = m.supplier_table(summary)
-    individual = _individual_rows(summary, len(t))
+    individual = individual_rows(summary, len(t))
     label = f"In most deprived {summary.options.most_deprived}% ({summary.options.reference})"
     named = t[~individual]
     out = pd.DataFrame({
@@ -281,8 +281,8 @@ def supplier_table_export(summary: m.Summary) -> pd.DataFrame:
     return out
 
 
-def _individual_rows(summary: m.Summary, n: int) -> np.ndarray:
-    """Which rows of `metrics.supplier_table(summary)` (same order) are individuals."""
+def individual_rows(summary: m.Summary, n: int) -> np.ndarray:
+    """Which rows of `metrics.supplier_table(summary)` (same order, first `n`) are individuals."""
     spend, count = summary.sup_spend, summary.sup_count
     idx = np.flatnonzero(count > 0)
     idx = idx[np.argsort(-spend[idx], kind="stable")][:n]
@@ -320,15 +320,17 @@ def ensure_browser() -> str:
 
 def map_image(fig, fmt: str = "png", *, title: str = "", lines: list[str] | tuple = (),
               attribution: str = DEFAULT_ATTRIBUTION, width: int = 1100, height: int = 850,
-              scale: float = 1.0, now: datetime | None = None) -> bytes:
-    """The map as PNG or SVG bytes, with title, filter lines, date and attribution drawn on it.
+              scale: float = 1.0, now: datetime | None = None, annotate: bool = True) -> bytes:
+    """The map as PNG or SVG bytes, with title, filter lines, date and attribution drawn on it
+    (``annotate=False``: the figure as it is, for a page that states those itself).
 
     Raises InputError (never crashes the caller) when no browser is installed or drawing fails.
     """
     if fmt not in ("png", "svg"):
         raise InputError(f"map image format {fmt!r}: choose png or svg")
     ensure_browser()
-    out = annotated(fig, title=title, lines=lines, attribution=attribution, now=now)
+    out = annotated(fig, title=title, lines=lines, attribution=attribution, now=now) if (
+        annotate) else fig
     try:
         return out.to_image(format=fmt, width=width, height=height, scale=scale)
     except Exception as exc:  # kaleido raises its own types; the page shows a message instead
