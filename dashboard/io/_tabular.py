@@ -183,9 +183,15 @@ def _checked(name: str, text: str) -> str:
 
 
 def _lines_normalised(data: bytes) -> bytes:
-    """CRLF and lone CR line ends as LF, so that one newline byte is one physical line."""
-    data = data.replace(b"\r\n", b"\n")
-    return data.replace(b"\r", b"\n") if b"\r" in data else data
+    """Content whose every line ends in LF or CRLF, so that one LF byte is one physical line.
+
+    LF and CRLF files are returned as they are (no copy: both parsers read CRLF); only files
+    with lone CR line ends (old Mac exports) are rewritten.
+    """
+    crs = data.count(b"\r")
+    if not crs or crs == data.count(b"\r\n"):
+        return data
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
 def _prefix(data: bytes, lines: int = 200, limit: int = 4 * _CHUNK) -> str:
@@ -245,7 +251,7 @@ def _read_csv(name: str, data: bytes, encoding: str, find_header: FindHeader,
     header, header_start, header_end = records[idx]
     start = _offset_after(data, header_end)
     end = len(data)
-    while end > start and data[end - 1] == 0x0A:
+    while end > start and data[end - 1] in (0x0A, 0x0D):
         end -= 1
     fast = _fast_split(data, start, end, len(header), delimiter)
     if fast is not None:
@@ -316,16 +322,12 @@ def _slow_split(text: str, width: int, delimiter: str, header_end: int
 
 
 def _drop_blank(table: Table) -> Table:
-    """Remove rows whose every cell is blank (spacer and trailer rows), counting them."""
+    """Remove rows of a CSV Table whose every cell is blank (spacer rows), counting them."""
     if not len(table) or not table.columns:
         return table
     blank = np.ones(len(table), dtype=bool)
     for col in table.columns:
-        if col.dtype == object:
-            blank &= col.map(lambda v: v is None or (isinstance(v, str) and not v.strip()),
-                             na_action=None).to_numpy(bool)
-        else:
-            blank &= (col.str.strip() == "").to_numpy(bool)
+        blank &= (col.str.strip() == "").to_numpy(bool)
         if not blank.any():
             return table
     keep = ~blank

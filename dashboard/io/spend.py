@@ -91,8 +91,8 @@ def read_spend(
         rejects.append(rej)
         files.append(_file_entry(name, digest, table=table, mapping=mapping, accepted=len(tx),
                                  rejected=len(rej)))
-    result = SpendImport(_concat(frames, _empty_transactions()), _concat(rejects, _empty_rejected()),
-                         files)
+    result = SpendImport(_concat(frames, _empty_transactions()),
+                         _concat(rejects, _empty_rejected()), files)
     if result.transactions.empty:
         raise _no_rows(result)
     return result
@@ -102,8 +102,9 @@ def read_spend(
 
 def _as_sources(paths: object) -> list[object]:
     """One source or many -> a non-empty list (a (name, bytes) pair is one source)."""
-    if isinstance(paths, (str, os.PathLike)) or (
-            isinstance(paths, tuple) and len(paths) == 2 and isinstance(paths[1], (bytes, bytearray))):
+    upload = (isinstance(paths, tuple) and len(paths) == 2
+              and isinstance(paths[1], (bytes, bytearray)))
+    if upload or isinstance(paths, (str, os.PathLike)):
         items = [paths]
     else:
         items = list(paths)  # type: ignore[arg-type]

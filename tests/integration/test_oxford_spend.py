@@ -1,21 +1,23 @@
 """read_spend on the 13 real Oxford City Council quarterly files (../shared/data; skipped without).
 
-How each file's headers map (checked by test_every_file_is_mapped):
+How each file's headers map (checked by test_every_file_is_mapped). In every file amount,
+supplier, supplier_id and reference come from "Amount", "Supplier Name", "Supplier ID", "Trans No"
+(or their snake_case forms); the other fields vary:
 
-    file          | date      | amount | supplier      | supplier_id | category              | service             | capital_revenue     | reference
-    apr-jun-2014  | Paid Date | Amount | Supplier Name | Supplier ID | Expenditure Category  | Organisational Unit | Type                | Trans No
-    apr-jun-2015  | Paid Date | Amount | Supplier Name | Supplier ID | Expenditure Category  | Organisatonal Unit  | Type                | Trans No
-    apr-jun-2016  | paid_date | amount | supplier_name | supplier_id | expenditure_category  | organisational_unit | type                | trans_no
-    jan-mar-2014  | paid_date | amount | supplier_name | supplier_id | expenditure_category  | organisational_unit | caporrev            | trans_no
-    jan-mar-2015  | Paid Date | Amount | Supplier Name | Supplier ID | Expenditure Unit      | Service Area        | caporrev            | Trans No
-    jan-mar-2016  | paid_date | amount | supplier_name | supplier_id | expenditure_category  | organisational_unit | caporrev            | trans_no
-    jan-mar-2017  | Paid Date | Amount | Supplier Name | Supplier ID | Expenditure Catergory | Service Area        | Type of Expenditure | Trans No
-    jul-sep-2014  | Paid Date | Amount | Supplier Name | Supplier ID | Expenditure Category  | Organisational Unit | Type                | Trans No
-    jul-sep-2015  | Paid Date | Amount | Supplier Name | Supplier ID | Expenditure Category  | Organisational Unit | Capital or Revenue  | Trans No
-    jul-sep-2016  | Paid Date | Amount | Supplier Name | Supplier ID | Expenditure Catergory | Service Area        | Type of Expenditure | Trans No
-    oct-dec-2014  | paid_date | amount | supplier_name | supplier_id | expenditure_category  | organisational_unit | Type                | trans_no
-    oct-dec-2015  | Paid Date | Amount | Supplier Name | Supplier ID | Expenditure Category  | Organisational Unit | Capital or Revenue  | Trans No
-    oct-dec-2016  | Paid Date | Amount | Supplier Name | Supplier ID | Expenditure Catergory | Service Area        | Type of Expenditure | Trans No
+    file          date       category               service              capital_revenue
+    apr-jun-2014  Paid Date  Expenditure Category   Organisational Unit  Type
+    apr-jun-2015  Paid Date  Expenditure Category   Organisatonal Unit   Type
+    apr-jun-2016  paid_date  expenditure_category   organisational_unit  type
+    jan-mar-2014  paid_date  expenditure_category   organisational_unit  caporrev
+    jan-mar-2015  Paid Date  Expenditure Unit       Service Area         caporrev
+    jan-mar-2016  paid_date  expenditure_category   organisational_unit  caporrev
+    jan-mar-2017  Paid Date  Expenditure Catergory  Service Area         Type of Expenditure
+    jul-sep-2014  Paid Date  Expenditure Category   Organisational Unit  Type
+    jul-sep-2015  Paid Date  Expenditure Category   Organisational Unit  Capital or Revenue
+    jul-sep-2016  Paid Date  Expenditure Catergory  Service Area         Type of Expenditure
+    oct-dec-2014  paid_date  expenditure_category   organisational_unit  Type
+    oct-dec-2015  Paid Date  Expenditure Category   Organisational Unit  Capital or Revenue
+    oct-dec-2016  Paid Date  Expenditure Catergory  Service Area         Type of Expenditure
 
 The anchor column is "Body Name"/"body_name"/"Body_Name"/"Organisation"/"Client" (the last holds
 "OCC"), and jan-mar-2017 has none, hence anchor_name="Oxford City Council" for the whole set.

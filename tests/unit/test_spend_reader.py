@@ -208,7 +208,8 @@ def test_most_specific_synonym_wins(tmp_path):
 
 def test_all_optional_fields_and_unknown_columns(tmp_path):
     header = ("Body Name,Paid Date,Amount,Supplier Name,Supplier ID,Supplier Postcode,"
-              "Expenditure Category,Service Area,Capital or Revenue,Trans No,Notes,Expenditure Code")
+              "Expenditure Category,Service Area,Capital or Revenue,Trans No,Notes,"
+              "Expenditure Code")
     text = csv_text("Council , 01/04/2023 , 10 , Acme Ltd ,S1, ox1  1aa ,Grants,Housing,Revenue,"
                     "T-1,ignored,Z1", "Council,01/04/2023,10,Acme,S1,not a postcode,,,,,,",
                     header=header)
