@@ -36,7 +36,7 @@ REJECTED_COLUMNS = ("source_file", "line", "reason", "raw")
 #: accept only strings that ``parse_money`` accepts, with the same value (tests check this).
 FAST_MONEY = (r"[ \t]*(?P<neg>-?)£?(?P<int>[0-9]{1,3}(?:,[0-9]{3}){1,3}|[0-9]{1,13})"
               r"(?:\.(?P<frac>[0-9]{0,2}))?[ \t]*")
-_PERIOD_HINT = "give the file's period (the dates it covers) to import these rows"
+_PERIOD_HINT = "give the file's period (--period FROM:TO) to import these rows"
 _ANCHOR_HINT = "give the anchor name (--anchor-name)"
 _COLUMNS_HINT = "name the columns with --columns FIELD=HEADER, e.g. --columns amount=\"Net Value\""
 
@@ -62,7 +62,10 @@ def read_spend(
 
     ``columns`` maps FIELD -> HEADER and overrides header detection for those fields.
     ``anchor_name`` names the anchor for every row (overriding any anchor column).
-    ``period`` = (from, to): rows with no date are dated ``from`` instead of being rejected.
+    ``period`` = (from, to): rows with no date (blank, or a time alone such as ``00:00:00``) are
+    dated ``from`` instead of being rejected; dated rows keep their date, and a date that is
+    wrong (``31/02/2024``) is still rejected. ``postcode`` is missing (NaN) where blank or not a
+    UK postcode shape.
     A file bigger than ``max_bytes`` (after decompression) is refused; a file whose content was
     already imported in this call is listed with ``duplicate_of`` and adds no rows.
     Raises InputError for unreadable files, missing required columns, or no usable row at all.
@@ -239,7 +242,8 @@ def _require(table: _tabular.Table, mapping: dict[str, int], span: tuple[date, d
     if "supplier" not in mapping and "supplier_id" not in mapping:
         missing.append("supplier")
     if missing:
-        extra = " (or give the file's period if it has no dates)" if "date" in missing else ""
+        extra = (" (or, if the file has no dates, give its period: --period FROM:TO)"
+                 if "date" in missing else "")
         raise InputError(f"{table.name}: no {' or '.join(missing)} column found. Headers found: "
                          f"{shown}. {_COLUMNS_HINT[0].upper()}{_COLUMNS_HINT[1:]}{extra}.")
     if "anchor" not in mapping and not anchor_name:
