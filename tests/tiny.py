@@ -70,3 +70,33 @@ def transactions() -> pd.DataFrame:
 def tiny_dataset() -> Dataset:
     """Build the hand-checked network."""
     return build_dataset(transactions(), SUPPLIERS, ANCHORS, LSOAS, WARDS, name="tiny")
+
+
+def _square(code: str, name: str, west: float, south: float, east: float, north: float) -> dict:
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    return {"type": "Feature", "id": code, "properties": {"code": code, "name": name},
+            "geometry": {"type": "Polygon", "coordinates": [ring]}}
+
+
+def tiny_geometry() -> dict:
+    """Drawing geometry for the tiny network (EPSG:4326 lon/lat), as `Dataset.meta["geometry"]`.
+
+    Wards are three adjacent squares (about 12 km a side at this latitude): W1 North and W3 East
+    side by side, W2 South under W1. LSOAs are smaller rectangles inside them: L1/L2 split W1, L3/L5
+    split W2, and L4 (district B) lies far to the south-west, outside every ward. Every located
+    tiny supplier falls inside its LSOA and ward (Far Ltd inside L4 only); Nowhere has no point.
+    """
+    wards = [
+        _square("W1", "North", -1.45, 54.85, -1.25, 54.95),
+        _square("W2", "South", -1.45, 54.75, -1.25, 54.85),
+        _square("W3", "East", -1.25, 54.85, -1.05, 54.95),
+    ]
+    lsoas = [
+        _square("L1", "Tiny 001A", -1.45, 54.85, -1.25, 54.905),
+        _square("L2", "Tiny 001B", -1.45, 54.905, -1.25, 54.95),
+        _square("L3", "Tiny 002A", -1.45, 54.75, -1.25, 54.805),
+        _square("L4", "Faraway 001A", -2.05, 52.95, -1.95, 53.05),
+        _square("L5", "Tiny 002B", -1.45, 54.805, -1.25, 54.85),
+    ]
+    return {"wards": {"type": "FeatureCollection", "features": wards},
+            "lsoas": {"type": "FeatureCollection", "features": lsoas}}

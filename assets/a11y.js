@@ -1,0 +1,69 @@
+/* Accessibility repairs for Dash 4 dcc components (checked with axe-core; see docs/settings.md
+   neighbours in the README for context). Dash 4.4 renders:
+   - Checklist / RadioItems as role="listbox" > label[role="option"] around native inputs:
+     axe "nested-interactive" and "aria-input-field-name" (serious). The native checkbox/radio
+     inputs inside a <fieldset><legend> are already accessible, so the roles are removed.
+   - Dropdown as an aria-hidden, focusable <input> that forwards focus to a tabindex=-1 <button>:
+     axe "aria-hidden-focus" (serious). The button is made the tab stop instead, and its name
+     gets the visible <label> ("<id>-label") in front of the selected value.
+   A MutationObserver re-applies the repairs when React re-renders; every write is guarded so the
+   observer never loops. */
+(function () {
+  "use strict";
+
+  function setAttr(el, name, value) {
+    if (el.getAttribute(name) !== value) { el.setAttribute(name, value); }
+  }
+
+  function repairOptions(root) {
+    root.querySelectorAll(".dash-options-list[role]").forEach(function (el) {
+      el.removeAttribute("role");
+    });
+    root.querySelectorAll(".dash-options-list-option[role]").forEach(function (el) {
+      el.removeAttribute("role");
+      el.removeAttribute("aria-selected");
+    });
+  }
+
+  function repairDropdowns(root) {
+    root.querySelectorAll(".dash-dropdown-wrapper").forEach(function (wrap) {
+      var trap = wrap.querySelector(":scope > .dash-dropdown-focus-target");
+      var button = wrap.querySelector(":scope > button.dash-dropdown");
+      if (trap) { setAttr(trap, "tabindex", "-1"); }
+      if (!button) { return; }
+      setAttr(button, "tabindex", button.disabled ? "-1" : "0");
+      var label = button.id && document.getElementById(button.id + "-label");
+      var ids = (button.getAttribute("aria-labelledby") || "").split(/\s+/).filter(Boolean);
+      if (label && ids[0] !== label.id) {
+        ids = [label.id].concat(ids.filter(function (x) { return x !== label.id; }));
+        setAttr(button, "aria-labelledby", ids.join(" "));
+      }
+    });
+  }
+
+  function repair() {
+    repairOptions(document);
+    repairDropdowns(document);
+  }
+
+  var scheduled = false;
+  function schedule() {
+    if (scheduled) { return; }
+    scheduled = true;
+    window.requestAnimationFrame(function () { scheduled = false; repair(); });
+  }
+
+  function start() {
+    repair();
+    new MutationObserver(schedule).observe(document.body, {
+      subtree: true, childList: true, attributes: true,
+      attributeFilter: ["role", "tabindex", "aria-labelledby", "aria-selected"]
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -1,0 +1,50 @@
+"""The app factory: `create_app(data, settings)` builds a Dash app around one read-only Dataset.
+
+Tests pass their own small data set; `data=None` loads the saved data set of `settings.data_dir`
+(the embedded demo by default). Nothing is loaded or registered at import time.
+"""
+from __future__ import annotations
+
+from dash import Dash
+
+from dashboard.callbacks import register_all
+from dashboard.layout import INDEX_STRING, page, title_of
+from dashboard.model import Dataset
+from dashboard.routes import register_geometry, register_security_headers
+from dashboard.settings import ROOT, Settings, load_settings
+from dashboard.viewmodel.context import AppContext, build_context
+from layers._common import geometry
+
+
+def create_app(data: Dataset | None = None, settings: Settings | None = None) -> Dash:
+    """A ready-to-serve Dash app (`app.server` is the Flask WSGI app)."""
+    settings = settings or load_settings()
+    if data is None:
+        from dashboard.store import load_dataset  # lazy: the store is optional for tests
+
+        data = load_dataset(settings.data_dir)
+    app = Dash(
+        __name__,
+        title="Anchor Spend Map",
+        update_title=None,
+        assets_folder=str(ROOT / "assets"),
+        requests_pathname_prefix=settings.url_prefix,
+        routes_pathname_prefix=settings.routes_prefix,
+        serve_locally=True,
+        compress=False,
+    )
+    app.index_string = INDEX_STRING
+    urls = {kind: app.get_relative_path(f"/geometry/{kind}.geojson") for kind in ("wards", "lsoas")}
+    app_ctx = build_context(data, settings, urls)
+    app.title = title_of(app_ctx)
+    register_geometry(app.server, settings.routes_prefix, geometry(data))
+    register_security_headers(app.server)
+    app.layout = page(app_ctx)
+    register_all(app, app_ctx)
+    app.server.config["ANCHOR_CONTEXT"] = app_ctx  # for tests and diagnostics
+    return app
+
+
+def context_of(app: Dash) -> AppContext:
+    """The AppContext an app was built with."""
+    return app.server.config["ANCHOR_CONTEXT"]

@@ -1,0 +1,68 @@
+"""Drill-down for the selected ward and/or anchor: top suppliers, categories, spend by year."""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from dash import Dash, Input, Output, dcc, html
+
+from dashboard.ids import Id
+from dashboard.viewmodel import fmt
+from dashboard.viewmodel.charts import years_figure
+from dashboard.viewmodel.context import AppContext
+from dashboard.viewmodel.drill import drill
+
+
+def drilldown(app_ctx: AppContext, query: str | None) -> list[Any]:
+    """The panel's children (a hint when nothing is selected)."""
+    state = app_ctx.state(query)
+    d = drill(app_ctx.summary(state), state.ward, state.detail_anchor)
+    if d is None:
+        return [html.P("Nothing selected yet.", className="empty")]
+    if d.suppliers.empty:
+        return [html.H3(d.title), html.P("No payments match these filters here.", className="empty")]
+    money_cols = {"Spend (£)"}
+    sup = d.suppliers[["Supplier", "Ward", "Spend (£)", "Payments"]]
+    cats = pd.DataFrame({"Category": d.categories["category"].replace("", "(none)"),
+                         "Spend (£)": d.categories["spend"] / 100,
+                         "Payments": d.categories["transactions"]})
+    return [
+        html.H3(d.title, className="drill-title"),
+        html.P(f"Spend under the current filters: {fmt.money(d.total)}", className="drill-total"),
+        html.Div(className="drill-grid", children=[
+            html.Div([html.H4("Top suppliers"), table(sup, money_cols, "Top suppliers")]),
+            html.Div([html.H4("Categories"), table(cats.head(10), money_cols, "Categories")]),
+            html.Div([html.H4("Spend by financial year"),
+                      dcc.Graph(figure=years_figure(list(d.years["year"]),
+                                                    [int(v) for v in d.years["spend"]]),
+                                config={"displayModeBar": False}, className="drill-years"),
+                      table(pd.DataFrame({
+                          "Year": d.years["year"], "Spend (£)": d.years["spend"] / 100,
+                          "Share to most deprived": [fmt.share(v) for v in d.years["share"]]}),
+                          money_cols, "Spend by financial year")]),
+        ]),
+    ]
+
+
+def table(df: pd.DataFrame, money_cols: set[str], caption: str) -> html.Table:
+    """A plain HTML table. Dash renders strings as text, so supplier names cannot inject HTML."""
+    head = html.Thead(html.Tr([html.Th(c, scope="col") for c in df.columns]))
+    rows = []
+    for rec in df.itertuples(index=False):
+        cells = []
+        for col, v in zip(df.columns, rec):
+            text = fmt.money(round(v * 100)) if col in money_cols and v == v else (
+                fmt.DASH if v is None or v != v else str(v))
+            cells.append(html.Td(text, className="num" if col in money_cols or
+                                 col == "Payments" else None))
+        rows.append(html.Tr(cells))
+    return html.Table([html.Caption(caption, className="visually-hidden"), head,
+                       html.Tbody(rows)], className="data-table")
+
+
+def register(app: Dash, app_ctx: AppContext) -> None:
+    """Wire the drill-down callback."""
+
+    @app.callback(Output(Id.DRILL, "children"), Input(Id.STATE, "data"))
+    def _drill(query):
+        return drilldown(app_ctx, query)

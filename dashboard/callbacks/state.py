@@ -1,0 +1,94 @@
+"""Filters and URL state: the controls, the map click and the URL query stay in step.
+
+One circular callback owns the URL query and every control: a page load or back/forward (URL
+changes) sets the controls; a control change, map click, presentation toggle or reset writes the
+URL. It also writes the canonical query to the `STATE` store, the only input of every other
+callback.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from dash import Dash, Input, Output, State, ctx as dash_ctx, no_update
+
+from dashboard.ids import CONTROLS, Id
+from dashboard.viewmodel.context import AppContext
+from dashboard.viewmodel.mapfig import click_target
+from dashboard.viewmodel.state import (CONTROL_KEYS, ViewState, controls_from_state,
+                                       state_from_controls, to_query, with_ward)
+
+CONTROL_IDS = {str(v) for v in CONTROLS.values()}
+
+
+def sync(app_ctx: AppContext, trigger: str | None, search: str | None, values: dict[str, Any],
+         click: dict | None, current: str | None) -> tuple[Any, Any, list[Any]]:
+    """(URL search, STATE data, control values) for one trigger; `no_update` where unchanged.
+
+    `current` is the STATE store's canonical query (None before the first run).
+    """
+    base = app_ctx.state(current if current is not None else search)
+    set_controls = False
+    if trigger is None or trigger == Id.URL:
+        state, set_controls = app_ctx.state(search), True
+    elif trigger == Id.MAP:
+        state = _clicked(app_ctx, base, click)
+        set_controls = True
+    elif trigger == Id.PRESENT_TOGGLE:
+        state = replace(base, present=not base.present)
+    elif trigger == Id.RESET:
+        d = app_ctx.defaults
+        state = replace(base, filters=d.filters, options=d.options)
+        set_controls = True
+    else:
+        state = state_from_controls(values, app_ctx.choices, base, app_ctx.defaults)
+    query = to_query(state, app_ctx.defaults)
+    url_out = query if query != (search or "") else no_update
+    state_out = query if query != current else no_update
+    controls = controls_from_state(state)
+    control_out = [controls[k] if set_controls else no_update for k in CONTROL_KEYS]
+    return url_out, state_out, control_out
+
+
+def _clicked(app_ctx: AppContext, base: ViewState, click: dict | None) -> ViewState:
+    lsoa_ward = app_ctx.lsoa_ward
+    target = click_target(base, click, lsoa_ward)
+    if target is None:
+        return base
+    kind, value = target
+    if kind == "anchor":
+        return replace(base, detail_anchor=value if value in app_ctx.choices.anchors else None)
+    if value == base.ward:  # clicking the selected ward again clears the selection
+        return replace(base, ward=None)
+    return with_ward(base, value, app_ctx.choices)
+
+
+def presentation(app_ctx: AppContext, query: str | None) -> tuple[str, str, str]:
+    """(root class, toggle label, aria-pressed) for the current state."""
+    on = app_ctx.state(query).present
+    return ("app present" if on else "app desk",
+            "Exit presentation mode" if on else "Presentation mode", "true" if on else "false")
+
+
+def register(app: Dash, app_ctx: AppContext) -> None:
+    """Wire the state callbacks."""
+    control_outputs = [Output(CONTROLS[k], "value") for k in CONTROL_KEYS]
+    control_inputs = [Input(CONTROLS[k], "value") for k in CONTROL_KEYS]
+
+    @app.callback(
+        Output(Id.URL, "search"), Output(Id.STATE, "data"), *control_outputs,
+        Input(Id.URL, "search"), *control_inputs, Input(Id.MAP, "clickData"),
+        Input(Id.PRESENT_TOGGLE, "n_clicks"), Input(Id.RESET, "n_clicks"),
+        State(Id.STATE, "data"),
+    )
+    def _sync(search, *args):
+        values = dict(zip(CONTROL_KEYS, args[:len(CONTROL_KEYS)]))
+        click, _present, _reset, current = args[len(CONTROL_KEYS):]
+        url_out, state_out, controls = sync(app_ctx, dash_ctx.triggered_id, search, values,
+                                            click, current)
+        return url_out, state_out, *controls
+
+    @app.callback(Output(Id.ROOT, "className"), Output(Id.PRESENT_TOGGLE, "children"),
+                  Output(Id.PRESENT_TOGGLE, "aria-pressed"), Input(Id.STATE, "data"))
+    def _present(query):
+        return presentation(app_ctx, query)

@@ -1,0 +1,29 @@
+"""The trend chart: share to the most deprived areas by financial year and anchor."""
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Dash, Input, Output
+
+from dashboard.ids import Id
+from dashboard.viewmodel.charts import trend_figure
+from dashboard.viewmodel.context import AppContext
+from dashboard.viewmodel.drill import trend_series
+
+
+def trend(app_ctx: AppContext, query: str | None) -> dict[str, Any]:
+    """The figure for the current filters (all years: the trend ignores the period filter)."""
+    from dataclasses import replace
+
+    state = app_ctx.state(query)
+    f = replace(state.filters, years=(), date_from=None, date_to=None)
+    summary = app_ctx.summarise(f, state.options)
+    return trend_figure(trend_series(summary), state.options.most_deprived)
+
+
+def register(app: Dash, app_ctx: AppContext) -> None:
+    """Wire the trend callback."""
+
+    @app.callback(Output(Id.TREND, "figure"), Input(Id.STATE, "data"))
+    def _trend(query):
+        return trend(app_ctx, query)

@@ -1,0 +1,107 @@
+"""The whole page: skip link, header, filter strip, filters (<nav>), main panels, footer."""
+from __future__ import annotations
+
+from dash import dcc, html
+
+from dashboard.ids import Id
+from dashboard.layout.filters import filters_panel
+from dashboard.layout.panels import cards_section, drill_section, map_section, table_section, \
+    trend_section
+from dashboard.viewmodel.context import AppContext
+
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <div class="dash-scripts">
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </div>
+    </body>
+</html>"""
+
+
+def page(ctx: AppContext) -> html.Div:
+    """The layout tree (a function of the data set only; the URL fills in the state)."""
+    return html.Div(id=Id.ROOT, className="app", children=[
+        html.A("Skip to main content", href="#main", className="skip-link"),
+        dcc.Location(id=Id.URL, refresh=False),
+        dcc.Store(id=Id.STATE, storage_type="memory"),
+        dcc.Store(id=Id.MAP_KEY, storage_type="memory"),
+        header(ctx),
+        html.Div(className="body", children=[
+            filters_panel(ctx),
+            html.Main(id="main", tabIndex="-1", className="main", children=[
+                html.Div(id=Id.STATUS, role="status", className="status", **{"aria-live": "polite"}),
+                cards_section(),
+                map_section(ctx),
+                drill_section(ctx),
+                table_section(),
+                trend_section(),
+            ]),
+        ]),
+        footer(ctx),
+    ])
+
+
+def title_of(ctx: AppContext) -> str:
+    """The page title: the data set's own title when it has one."""
+    return str(ctx.ds.meta.get("title") or "Anchor Spend Map")
+
+
+def header(ctx: AppContext) -> html.Header:
+    """Title, what the data set is, the fictional-data notice and the presentation toggle."""
+    ds = ctx.ds
+    years = ""
+    if ds.years:
+        from dashboard.metrics import fy_label
+
+        years = f"{fy_label(ds.years[0])} to {fy_label(ds.years[-1])}"
+    notice = []
+    if ds.meta.get("fictional"):
+        notice = [html.P(className="notice", children=[
+            html.Strong("Fictional spend. "),
+            "The payments in this data set are made up for demonstration; they are not real "
+            "spending by these organisations."])]
+    return html.Header(className="app-header", children=[
+        html.Div(className="brand", children=[
+            html.H1(title_of(ctx)),
+            html.P(f"Where anchor institutions' spend goes, and how much reaches the most "
+                   f"deprived areas. {len(ds.anchors)} anchors, {years}.", className="subtitle"),
+        ]),
+        html.Button("Presentation mode", id=Id.PRESENT_TOGGLE, type="button",
+                    className="button present-toggle", **{"aria-pressed": "false"}),
+        *notice,
+        html.Div(id=Id.FILTER_STRIP, className="filter-strip", role="group",
+                 **{"aria-label": "Filters in force"}),
+    ])
+
+
+def footer(ctx: AppContext) -> html.Footer:
+    """Attribution and sources of the data set."""
+    meta = ctx.ds.meta
+    items = []
+    if meta.get("fictional"):
+        items.append(html.P("Spend figures are fictional."))
+    if meta.get("attribution"):
+        items.append(html.P(str(meta["attribution"]), className="attribution"))
+    sources = meta.get("sources") or []
+    if isinstance(sources, (list, tuple)) and sources:
+        items.append(html.Ul([html.Li(_source_text(s)) for s in sources], className="sources"))
+    items.append(html.P("Deprivation: English Indices of Deprivation (decile 1 and rank 1 = most "
+                        "deprived). Shares are of located spend; \u201c\u2014\u201d means not "
+                        "defined (nothing to divide by)."))
+    return html.Footer(className="app-footer", children=items)
+
+
+def _source_text(source) -> str:
+    if isinstance(source, dict):
+        return " — ".join(str(source[k]) for k in ("name", "licence", "url") if source.get(k))
+    return str(source)

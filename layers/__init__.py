@@ -1,0 +1,25 @@
+"""Map layers, one module per layer, each with the same interface.
+
+Every layer exposes `KEY`, `LABEL`, `GEOMETRY` ("wards", "lsoas" or None for point overlays),
+`TRACES` (how many traces it draws),
+`build(ds, summary, options, geojson_url) -> LayerOutput` (traces + legend) and
+`values(ds, summary, options) -> dict` (the properties that change with the filters, applied to
+each of the layer's traces by a `dash.Patch`; dotted keys such as "marker.size" are nested paths).
+"""
+from __future__ import annotations
+
+from layers import anchor_sites, lsoa_deprivation, supplier_points, ward_deprivation, ward_spend
+from layers._common import LayerOutput, Legend
+
+#: Base layers (one at a time), in the order the page offers them.
+BASE_LAYERS = {
+    ward_spend.KEY: ward_spend,
+    ward_deprivation.rank.KEY: ward_deprivation.rank,
+    ward_deprivation.deprived.KEY: ward_deprivation.deprived,
+    lsoa_deprivation.KEY: lsoa_deprivation,
+}
+#: Point overlays (any combination).
+OVERLAY_LAYERS = {supplier_points.KEY: supplier_points, anchor_sites.KEY: anchor_sites}
+
+__all__ = ["BASE_LAYERS", "OVERLAY_LAYERS", "LayerOutput", "Legend", "anchor_sites",
+           "lsoa_deprivation", "supplier_points", "ward_deprivation", "ward_spend"]

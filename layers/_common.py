@@ -1,0 +1,111 @@
+"""Shared pieces of the map layers: the output type, legends, choropleth trace and scales.
+
+Traces are plain dicts (plotly JSON), not `go` objects: they are built on every layer change and
+validated once in the tests, and dicts are what a `dash.Patch` edits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Colour-blind-safe, perceptually uniform (plotly's cividis, written out because plotly.js knows
+# no "_r" names). Dark = "more of what the layer is about".
+CIVIDIS = ["#00224e", "#123570", "#3b496c", "#575d6d", "#707173", "#8a8678", "#a59c74",
+           "#c3b369", "#e1cc55", "#fee838"]
+DARK_LOW = [[i / 9, c] for i, c in enumerate(CIVIDIS)]           # low values dark (rank, decile)
+DARK_HIGH = [[i / 9, c] for i, c in enumerate(reversed(CIVIDIS))]  # high values dark (spend, share)
+OUTLINE = "#1f1f1f"       # thin dark boundaries: 3:1 against the light end of cividis
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
+
+
+@dataclass(frozen=True)
+class Legend:
+    """The legend in words: title, what each end of the colour scale means, and notes."""
+
+    title: str
+    dark: str                 # what the dark end means (in words)
+    light: str                # what the light end means
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LayerOutput:
+    """What a layer builder returns: plotly trace dicts and a legend (None for overlays)."""
+
+    traces: list[dict[str, Any]]
+    legend: Legend | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def choropleth(geojson_url: str, locations: list[str], z: list, names: list[str], *,
+               colorscale: list, colorbar: dict, hovertemplate: str, zmin=None, zmax=None,
+               name: str = "") -> dict[str, Any]:
+    """A Choroplethmap trace over geometry served from `geojson_url`, matched on feature id."""
+    trace = {
+        "type": "choroplethmap",
+        "name": name,
+        "geojson": geojson_url,
+        "featureidkey": "id",
+        "locations": locations,
+        "z": z,
+        "text": names,
+        "colorscale": colorscale,
+        "marker": {"line": {"color": OUTLINE, "width": 0.8}, "opacity": 0.9},
+        "colorbar": {"thickness": 16, "len": 0.8, "x": 1.0, "xanchor": "right", "xpad": 4,
+                     "bgcolor": "rgba(255,255,255,0)", "outlinewidth": 1,
+                     "outlinecolor": OUTLINE, "tickfont": {"size": 12, "color": "#111"},
+                     **colorbar},
+        "hovertemplate": hovertemplate,
+        "showscale": True,
+    }
+    if zmin is not None:
+        trace.update(zmin=zmin, zmax=zmax, zauto=False)
+    return trace
+
+
+def none_if_nan(values) -> list:
+    """A JSON-safe list: NaN and None become None (plotly leaves those features unshaded)."""
+    return [None if v is None or v != v else float(v) for v in values]
+
+
+def geometry(ds) -> dict[str, dict]:
+    """The drawing geometry of a data set: {"wards": FeatureCollection, "lsoas": ...} (may be empty)."""
+    geo = ds.meta.get("geometry") or {}
+    empty = {"type": "FeatureCollection", "features": []}
+    return {"wards": geo.get("wards") or empty, "lsoas": geo.get("lsoas") or empty}
+
+
+def drawn_rows(ds, kind: str):
+    """Positions in `ds.lsoas` (kind "lsoas") or `ds.wards` of the features the map can draw.
+
+    The deprivation table covers all of England; only LSOAs with drawing geometry are sent to the
+    browser. Cached in `ds.meta` (the metrics engine caches its derived arrays there too).
+    """
+    import numpy as np
+    import pandas as pd
+
+    cache_key = f"_drawn_{kind}"
+    rows = ds.meta.get(cache_key)
+    if rows is None:
+        ids = [str(f.get("id", (f.get("properties") or {}).get("code")))
+               for f in geometry(ds)[kind]["features"]]
+        table = ds.lsoas["lsoa"] if kind == "lsoas" else ds.wards["code"]
+        idx = pd.Index(table.astype(str)).get_indexer(ids)
+        rows = np.sort(idx[idx >= 0]).astype(np.int64)
+        rows.flags.writeable = False
+        ds.meta[cache_key] = rows
+    return rows
+
+
+def feature_names(ds, kind: str) -> dict[str, str]:
+    """Feature code -> name from the drawing geometry's properties (cached in `ds.meta`)."""
+    cache_key = f"_names_{kind}"
+    names = ds.meta.get(cache_key)
+    if names is None:
+        names = {}
+        for f in geometry(ds)[kind]["features"]:
+            props = f.get("properties") or {}
+            code = str(f.get("id", props.get("code")))
+            names[code] = str(props.get("name") or code)
+        ds.meta[cache_key] = names
+    return names

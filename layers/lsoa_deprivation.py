@@ -1,0 +1,53 @@
+"""LSOA deprivation deciles: national IMD decile, or the local decile under the local reference."""
+from __future__ import annotations
+
+import numpy as np
+
+from dashboard import metrics as m
+from dashboard.metrics import Options, Summary
+from dashboard.model import Dataset
+from dashboard.viewmodel.fmt import plot_text
+from layers._common import (DARK_LOW, LayerOutput, Legend, choropleth, drawn_rows,
+                            feature_names)
+
+KEY = "lsoa_decile"
+LABEL = "LSOA deprivation deciles"
+GEOMETRY = "lsoas"
+TRACES = 1
+TICKS = ["1 MOST deprived"] + [str(d) for d in range(2, 10)] + ["10 least deprived"]
+
+
+def values(ds: Dataset, summary: Summary, options: Options) -> dict[str, list]:
+    """Decile per drawn LSOA under the chosen reference (None outside the local area)."""
+    rows = drawn_rows(ds, GEOMETRY)
+    if options.reference == "local":
+        d = m.local_deciles(ds.lsoas, m.local_area(ds, options), f"{options.domain}_rank")[rows]
+        return {"z": [int(v) if v <= 10 else None for v in d]}
+    return {"z": ds.lsoas[f"{options.domain}_decile"].to_numpy(np.int64)[rows].tolist()}
+
+
+def build(ds: Dataset, summary: Summary, options: Options, geojson_url: str) -> LayerOutput:
+    """The decile choropleth (1 = most deprived, dark) and its legend."""
+    local = options.reference == "local"
+    kind = "Local" if local else "National"
+    codes = [str(c) for c in ds.lsoas["lsoa"].to_numpy(object)[drawn_rows(ds, GEOMETRY)]]
+    names = feature_names(ds, GEOMETRY)
+    labels = [plot_text(f"{names[c]} ({c})" if names.get(c) not in (None, c) else c)
+              for c in codes]
+    trace = choropleth(
+        geojson_url, codes, values(ds, summary, options)["z"], labels,
+        colorscale=DARK_LOW, zmin=1, zmax=10,
+        colorbar={"title": {"text": f"{kind} IMD decile", "side": "top"},
+                  "tickvals": list(range(1, 11)), "ticktext": TICKS},
+        hovertemplate=f"<b>%{{text}}</b><br>{kind} IMD decile %{{z}}"
+                      "<br>(1 = most deprived)<extra></extra>", name=LABEL,
+    )
+    trace["marker"]["line"]["width"] = 0.4
+    notes = ["Decile 1 is the most deprived tenth of LSOAs."]
+    if local:
+        notes.append("Local deciles rank the local area's LSOAs only; LSOAs outside it are "
+                     "unshaded.")
+    legend = Legend(title=f"{kind} Index of Multiple Deprivation decile of each LSOA",
+                    dark="Darker: decile 1 = MOST deprived",
+                    light="Lighter: decile 10 = least deprived", notes=tuple(notes))
+    return LayerOutput([trace], legend)
