@@ -321,24 +321,22 @@ def ward_deprivation(
     import numpy as np
     import pandas as pd
 
+    from dashboard.metrics import ward_figures
+
     if most_deprived not in MOST_DEPRIVED_CHOICES:
         raise ValueError(f"most_deprived must be 10, 20 or 30, not {most_deprived!r}")
     _check_vintages(imd, population)
     df = (assignment[["lsoa", "ward_code"]]
           .merge(imd[["lsoa", "imd_rank", "imd_decile"]], on="lsoa", how="inner")
           .merge(population[["lsoa", "population"]], on="lsoa", how="inner"))
-    pop = df["population"].astype("int64")
-    df = df.assign(weighted=pop * df["imd_rank"].astype("int64"),
-                   deprived=pop.where(df["imd_decile"] <= most_deprived // 10, 0))
-    sums = df.groupby("ward_code")[["population", "weighted", "deprived"]].sum()
     wards = pd.Index(sorted(set(assignment["ward_code"].dropna())), name="ward_code")
-    sums = sums.reindex(wards, fill_value=0).astype("int64")
-    total = sums["population"].to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        avg = np.where(total > 0, sums["weighted"].to_numpy() / total, np.nan)
-        share = np.where(total > 0, sums["deprived"].to_numpy() / total, np.nan)
-    out = pd.DataFrame({"ward_code": wards.astype("str"), "population": total,
-                        "imd_avg_rank": avg, "pop_share_most_deprived": share})
+    figures = ward_figures(wards.get_indexer(df["ward_code"]).astype(np.int64),
+                           df["population"].to_numpy(np.float64),
+                           df["imd_rank"].to_numpy(np.float64),
+                           (df["imd_decile"] <= most_deprived // 10).to_numpy(bool), len(wards))
+    out = pd.DataFrame({"ward_code": wards.astype("str"), **figures})
+    for col in ("imd_avg_rank", "pop_share_most_deprived"):  # NaN where undefined (float column)
+        out[col] = out[col].astype("float64")
     out.attrs["most_deprived"] = most_deprived
     return out
 

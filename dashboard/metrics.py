@@ -1,14 +1,16 @@
 """Filters in, figures out: every metric of the spec, computed with numpy over a read-only Dataset.
 
-The hot path is one boolean mask over the transactions and one `bincount` into a cube of
-(financial year x anchor x supplier) spend. Every headline figure, the per-ward values and the
-per-anchor and per-year tables are then sums over that small cube, so a filter change costs about one
-pass over the transactions whatever is shown.
+The hot path is one boolean mask over the transactions and one `bincount` of spend per supplier:
+every headline figure and the per-ward values are sums over that per-supplier vector, so a filter
+change costs about one pass over the transactions whatever is shown. The per-anchor and per-year
+tables take one more pass, into (financial year x anchor x supplier class) bins. Figures are
+computed when first read (see `Summary`), and what depends only on the options (which suppliers are
+among the most deprived, which are local) is cached on the data set.
 
 Money stays exact: `bincount` adds float64 weights, and a float64 holds every integer below 2**53
 exactly, so sums of integer pence are exact while the absolute total stays under 2**53 pence
-(about 90 trillion pounds); `Dataset` building checks that bound and the engine falls back to integer
-accumulation above it.
+(about 90 trillion pounds); the engine checks that bound and falls back to integer accumulation
+above it.
 """
 from __future__ import annotations
 
@@ -153,27 +155,76 @@ def supplier_classes(ds: Dataset, opts: Options) -> tuple[np.ndarray, np.ndarray
     return deprived, local
 
 
-# --------------------------------------------------------------------------- the cube
+# --------------------------------------------------------------------------- the summary
+#: Bits of a supplier's class code (`_class_codes`): located, among the most deprived, local.
+LOCATED, DEPRIVED, LOCAL = 1, 2, 4
+N_CLASSES = 8
+
+
 @dataclass
 class Summary:
-    """Filtered figures. Money fields are integer pence; shares are fractions or None."""
+    """Filtered figures, computed on first use. Money fields are integer pence; shares are
+    fractions or None.
+
+    A filter change costs one masked pass over the transactions for what the map and the cards
+    need (spend and transactions per supplier: `sup_spend`, `sup_count`), and one more for the
+    per-anchor and per-year tables (spend per year, anchor and supplier class). The dense
+    (year x anchor x supplier) `cube` is built only when asked for: at national scale it has more
+    cells than there are transactions.
+    """
 
     ds: Dataset
     filters: Filters
     options: Options
-    cube: np.ndarray          # int64 pence, shape (years, anchors, suppliers)
-    counts: np.ndarray        # int64 transactions, same shape
-    deprived: np.ndarray      # bool per supplier
-    local: np.ndarray         # bool per supplier
+    mask: np.ndarray | None   # bool per transaction, None = every transaction passes
     extra: dict = field(default_factory=dict)
 
     @cached_property
-    def sup_spend(self) -> np.ndarray:
-        return self.cube.sum(axis=(0, 1))
+    def _classes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return _classes_for(self.ds, self.options)
+
+    @property
+    def deprived(self) -> np.ndarray:
+        """Bool per supplier: located in an LSOA among the most deprived X%."""
+        return self._classes[0]
+
+    @property
+    def local(self) -> np.ndarray:
+        """Bool per supplier: located in the local area."""
+        return self._classes[1]
 
     @cached_property
+    def _by_supplier(self) -> tuple[np.ndarray, np.ndarray]:
+        return _per_supplier(self.ds, self.mask)
+
+    @property
+    def sup_spend(self) -> np.ndarray:
+        """Filtered spend (pence, int64) per supplier."""
+        return self._by_supplier[0]
+
+    @property
     def sup_count(self) -> np.ndarray:
-        return self.counts.sum(axis=(0, 1))
+        """Filtered transactions per supplier."""
+        return self._by_supplier[1]
+
+    @cached_property
+    def _by_group(self) -> tuple[np.ndarray, np.ndarray]:
+        return _per_group(self.ds, self.mask, self.options, self._classes[2])
+
+    @cached_property
+    def _dense(self) -> tuple[np.ndarray, np.ndarray]:
+        return _cube(self.ds, self.mask)
+
+    @property
+    def cube(self) -> np.ndarray:
+        """Spend (int64 pence) by (year, anchor, supplier). Large at national scale: prefer
+        `sup_spend`, the tables, or `supplier_table(anchor=...)`."""
+        return self._dense[0]
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Transactions by (year, anchor, supplier), same shape as `cube`."""
+        return self._dense[1]
 
     @cached_property
     def headline(self) -> dict:
@@ -194,11 +245,83 @@ class Summary:
 
 def summarise(ds: Dataset, filters: Filters = Filters(), options: Options = Options()
               ) -> Summary:
-    """Every figure for one filter state: the cube, then sums over it."""
-    mask = filter_mask(ds, filters)
-    cube, counts = _cube(ds, mask)
-    deprived, local = supplier_classes(ds, options)
-    return Summary(ds, filters, options, cube, counts, deprived, local)
+    """Every figure for one filter state (each computed when first read)."""
+    return Summary(ds, filters, options, filter_mask(ds, filters))
+
+
+def _classes_for(ds: Dataset, opts: Options) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(deprived, local, class code) per supplier for `opts`, cached on the data set: they depend
+    on the options only, not on the filters."""
+    cache = ds.meta.setdefault("_classes", {})
+    hit = cache.get(opts)
+    if hit is None:
+        deprived, local = supplier_classes(ds, opts)
+        code = (ds.sup_located.astype(np.int64) * LOCATED + deprived * DEPRIVED + local * LOCAL)
+        hit = tuple(_frozen_copy(a) for a in (deprived, local, code))
+        if len(cache) >= 64:  # a handful of option sets in practice; never grow without bound
+            cache.clear()
+        cache[opts] = hit
+    return hit
+
+
+def _frozen_copy(a: np.ndarray) -> np.ndarray:
+    a = np.array(a)
+    a.flags.writeable = False
+    return a
+
+
+def _per_supplier(ds: Dataset, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(spend, transactions) per supplier of the masked transactions; the unfiltered result is a
+    fixed aggregate of the read-only data set, built once and reused."""
+    if mask is None:
+        cached = ds.meta.get("_by_supplier_all")
+        if cached is None:
+            cached = tuple(_frozen_copy(a) for a in _per_supplier_of(ds, None))
+            ds.meta["_by_supplier_all"] = cached
+        return cached
+    return _per_supplier_of(ds, mask)
+
+
+def _per_supplier_of(ds: Dataset, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    n = max(ds.n_suppliers, 1)
+    sup = ds.tx.supplier if mask is None else ds.tx.supplier[mask]
+    return _sums(ds, sup, mask, n), np.bincount(sup, minlength=n).astype(np.int64)
+
+
+def _sums(ds: Dataset, key: np.ndarray, mask: np.ndarray | None, size: int) -> np.ndarray:
+    """Exact int64 sum of the masked amounts per `key` (float64 bincount while that is exact)."""
+    if _exact_in_float(ds):
+        weights = _weights(ds)
+        weights = weights if mask is None else weights[mask]
+        return np.rint(np.bincount(key, weights=weights, minlength=size)).astype(np.int64)
+    out = np.zeros(size, np.int64)
+    np.add.at(out, key, ds.tx.amount if mask is None else ds.tx.amount[mask])
+    return out
+
+
+def _per_group(ds: Dataset, mask: np.ndarray | None, opts: Options, code: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Spend by (year, anchor, supplier class) and transactions by (year, anchor)."""
+    if mask is None:
+        cache = ds.meta.setdefault("_by_group_all", {})
+        hit = cache.get(opts)
+        if hit is None:
+            if len(cache) >= 64:
+                cache.clear()
+            hit = cache[opts] = tuple(_frozen_copy(a) for a in _per_group_of(ds, None, code))
+        return hit
+    return _per_group_of(ds, mask, code)
+
+
+def _per_group_of(ds: Dataset, mask: np.ndarray | None, code: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    n_years, n_anchors = max(len(ds.years), 1), max(ds.n_anchors, 1)
+    group = ds.tx.group if mask is None else ds.tx.group[mask]
+    sup = ds.tx.supplier if mask is None else ds.tx.supplier[mask]
+    key = group.astype(np.int64) * N_CLASSES + code[sup]
+    spend = _sums(ds, key, mask, n_years * n_anchors * N_CLASSES)
+    counts = np.bincount(group, minlength=n_years * n_anchors).astype(np.int64)
+    return spend.reshape(n_years, n_anchors, N_CLASSES), counts.reshape(n_years, n_anchors)
 
 
 def _cube(ds: Dataset, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -220,15 +343,11 @@ def _cube(ds: Dataset, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]
 def _cube_of(ds: Dataset, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     shape = (max(len(ds.years), 1), max(ds.n_anchors, 1), max(ds.n_suppliers, 1))
     size = shape[0] * shape[1] * shape[2]
-    key, weights = _key(ds), _weights(ds)
+    key = _key(ds)
     if mask is not None:
-        key, weights = key[mask], weights[mask]
+        key = key[mask]
     counts = np.bincount(key, minlength=size)
-    if _exact_in_float(ds):
-        spend = np.rint(np.bincount(key, weights=weights, minlength=size)).astype(np.int64)
-    else:
-        spend = np.zeros(size, np.int64)
-        np.add.at(spend, key, ds.tx.amount if mask is None else ds.tx.amount[mask])
+    spend = _sums(ds, key, mask, size)
     return spend.reshape(shape), counts.reshape(shape)
 
 
@@ -242,6 +361,8 @@ def _key(ds: Dataset) -> np.ndarray:
 
 
 def _weights(ds: Dataset) -> np.ndarray:
+    """The amounts as float64 (bincount's weight type), made once per data set; a saved data set
+    stores them, so workers map one shared copy instead of each converting its own."""
     w = ds.meta.get("_weights")
     if w is None:
         w = ds.tx.amount.astype(np.float64)
@@ -306,36 +427,41 @@ def ward_table(ds: Dataset, sup_spend: np.ndarray, sup_count: np.ndarray) -> pd.
 
 def anchor_table(s: Summary) -> pd.DataFrame:
     """Per anchor: total, located and deprived spend (pence), and the share to the most deprived."""
-    by_anchor = s.cube.sum(axis=0)  # (anchors, suppliers)
-    return _class_table(s, by_anchor, s.ds.anchors["name"].to_numpy(object), "anchor",
-                        s.counts.sum(axis=0))
+    spend, counts = s._by_group
+    return _class_table(spend.sum(axis=0), s.ds.anchors["name"].to_numpy(object), "anchor",
+                        counts.sum(axis=0))
 
 
 def year_table(s: Summary) -> pd.DataFrame:
     """Per financial year: total, located, deprived and local spend (pence) and shares."""
-    by_year = s.cube.sum(axis=1)
+    spend, counts = s._by_group
     labels = np.array([fy_label(y) for y in s.ds.years] or ["—"], dtype=object)
-    return _class_table(s, by_year, labels, "year", s.counts.sum(axis=1))
+    return _class_table(spend.sum(axis=1), labels, "year", counts.sum(axis=1))
 
 
 def trend_table(s: Summary) -> pd.DataFrame:
     """Share to the most deprived by financial year and anchor (long format, for the trend chart)."""
+    spend, counts = s._by_group
     rows = []
     for yi, year in enumerate(s.ds.years):
-        t = _class_table(s, s.cube[yi], s.ds.anchors["name"].to_numpy(object), "anchor",
-                         s.counts[yi])
+        t = _class_table(spend[yi], s.ds.anchors["name"].to_numpy(object), "anchor", counts[yi])
         t.insert(0, "year", fy_label(year))
         rows.append(t)
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
-def _class_table(s: Summary, grid: np.ndarray, labels: np.ndarray, label: str,
-                 counts: np.ndarray) -> pd.DataFrame:
-    located = s.ds.sup_located
+def _with_bit(grid: np.ndarray, bit: int) -> np.ndarray:
+    """Sum over the supplier classes (last axis) that have `bit` set."""
+    return grid[:, [c for c in range(N_CLASSES) if c & bit]].sum(axis=1)
+
+
+def _class_table(grid: np.ndarray, labels: np.ndarray, label: str, counts: np.ndarray
+                 ) -> pd.DataFrame:
+    """Rows of spend by supplier class (n x N_CLASSES) -> the per-anchor/per-year table."""
     total = grid.sum(axis=1)
-    loc = grid[:, located].sum(axis=1)
-    dep = grid[:, s.deprived].sum(axis=1)
-    local = grid[:, s.local].sum(axis=1)
+    loc = _with_bit(grid, LOCATED)
+    dep = _with_bit(grid, DEPRIVED)
+    local = _with_bit(grid, LOCAL)
     return pd.DataFrame({
         label: labels,
         "total_spend": total.astype(np.int64),
@@ -344,15 +470,18 @@ def _class_table(s: Summary, grid: np.ndarray, labels: np.ndarray, label: str,
         "local_spend": local.astype(np.int64),
         "share_most_deprived": ratios(dep, loc),
         "local_share": ratios(local, loc),
-        "transactions": counts.sum(axis=1).astype(np.int64),
+        "transactions": counts.astype(np.int64),
     })
 
 
 def supplier_table(s: Summary, *, n: int | None = None, ward: str | None = None,
                    anchor: str | None = None) -> pd.DataFrame:
     """Suppliers by filtered spend, largest first; individuals are never named."""
-    spend = s.cube.sum(axis=0)[_anchor_pos(s.ds, anchor)] if anchor else s.sup_spend
-    count = s.counts.sum(axis=0)[_anchor_pos(s.ds, anchor)] if anchor else s.sup_count
+    if anchor:
+        spend, count = _per_supplier_of(s.ds, _and(s.mask, s.ds.tx.anchor == _anchor_pos(s.ds,
+                                                                                        anchor)))
+    else:
+        spend, count = s.sup_spend, s.sup_count
     keep = count > 0
     if ward is not None:
         keep &= s.ds.sup_ward == _ward_pos(s.ds, ward)
@@ -377,6 +506,10 @@ def supplier_table(s: Summary, *, n: int | None = None, ward: str | None = None,
     }).assign(supplier=lambda d: d["supplier"].fillna(WITHHELD))
 
 
+def _and(mask: np.ndarray | None, other: np.ndarray) -> np.ndarray:
+    return other if mask is None else mask & other
+
+
 def category_table(ds: Dataset, filters: Filters, *, ward: str | None = None) -> pd.DataFrame:
     """Spend (pence) and transactions per expenditure category under the filters (and ward)."""
     mask = filter_mask(ds, filters)
@@ -398,22 +531,24 @@ def ward_deprivation_table(ds: Dataset, opts: Options) -> pd.DataFrame:
 
     Ranks are national ranks of the chosen domain; "most deprived" follows the chosen reference.
     """
-    n = len(ds.wards)
-    ward = ds.lsoa_ward
-    ok = ward >= 0
     pop = ds.lsoas["population"].to_numpy(np.float64) if "population" in ds.lsoas else (
         np.zeros(len(ds.lsoas)))
     rank = ds.lsoas[f"{opts.domain}_rank"].to_numpy(np.float64)
-    dep = deprived_lsoas(ds, opts)
-    w_pop = np.bincount(ward[ok], weights=pop[ok], minlength=n)[:n]
-    w_rank = np.bincount(ward[ok], weights=(pop * rank)[ok], minlength=n)[:n]
-    w_dep = np.bincount(ward[ok], weights=(pop * dep)[ok], minlength=n)[:n]
-    return pd.DataFrame({
-        "ward_code": ds.wards["code"].to_numpy(object),
-        "population": np.rint(w_pop).astype(np.int64),
-        "imd_avg_rank": ratios(w_rank, w_pop),
-        "pop_share_most_deprived": ratios(w_dep, w_pop),
-    })
+    figures = ward_figures(ds.lsoa_ward, pop, rank, deprived_lsoas(ds, opts), len(ds.wards))
+    return pd.DataFrame({"ward_code": ds.wards["code"].to_numpy(object), **figures})
+
+
+def ward_figures(ward: np.ndarray, population: np.ndarray, rank: np.ndarray,
+                 deprived: np.ndarray, n_wards: int) -> dict:
+    """Ward sums over LSOAs (`ward` = each LSOA's ward index, -1 none): the official "average rank"
+    method, population-weighted, and the population share living in deprived LSOAs."""
+    ok = ward >= 0
+    w_pop = np.bincount(ward[ok], weights=population[ok], minlength=n_wards)[:n_wards]
+    w_rank = np.bincount(ward[ok], weights=(population * rank)[ok], minlength=n_wards)[:n_wards]
+    w_dep = np.bincount(ward[ok], weights=(population * deprived)[ok], minlength=n_wards)[:n_wards]
+    return {"population": np.rint(w_pop).astype(np.int64),
+            "imd_avg_rank": ratios(w_rank, w_pop),
+            "pop_share_most_deprived": ratios(w_dep, w_pop)}
 
 
 def _anchor_pos(ds: Dataset, name: str) -> int:
