@@ -64,7 +64,8 @@ def _safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- files
 def to_csv_bytes(frame: pd.DataFrame, filters_text: list[str]) -> bytes:
-    """CSV (UTF-8 with BOM, for Excel) with the filters as ``# `` lines, a blank line, the table.
+    """CSV (UTF-8 with BOM, for Excel) with the filters as ``# `` lines, a blank line, the table
+    (no lines and no blank line when `filters_text` is empty).
 
     Read it back with ``pd.read_csv(buf, skiprows=len(filters_text) + 1, encoding="utf-8-sig")``.
     """
@@ -72,7 +73,8 @@ def to_csv_bytes(frame: pd.DataFrame, filters_text: list[str]) -> bytes:
     writer = csv.writer(buf, lineterminator="\r\n")
     for line in filters_text:
         writer.writerow([f"# {line}"])
-    writer.writerow([])
+    if filters_text:
+        writer.writerow([])
     _safe_frame(frame).to_csv(buf, index=False, lineterminator="\r\n", date_format="%Y-%m-%d")
     return buf.getvalue().encode("utf-8-sig")
 
@@ -91,7 +93,8 @@ def to_xlsx_bytes(frame: pd.DataFrame, filters_text: list[str], *, sheet: str = 
     ws = wb.create_sheet(_sheet_title(sheet))
     for line in filters_text:
         ws.append([_xlsx_text(line)])
-    ws.append([])
+    if filters_text:
+        ws.append([])
     bold = Font(bold=True)
     header = []
     for col in frame.columns:
