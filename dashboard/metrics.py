@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.parse import fy_label
-from dashboard.model import CAPREV_LABELS, YES, UNKNOWN, Dataset
+from dashboard.model import CAPREV_LABELS, UNKNOWN, YES, Dataset, amount_weights
 
 EXACT_LIMIT = 2**53
 MOST_DEPRIVED_CHOICES = (10, 20, 30)
@@ -75,36 +75,51 @@ def ratios(numerators, denominators) -> pd.Series:
 # --------------------------------------------------------------------------- the mask
 def filter_mask(ds: Dataset, f: Filters) -> np.ndarray | None:
     """Boolean mask of the transactions that pass `f`, or None when every transaction does."""
-    tx, mask = ds.tx, None
+    tx, mask, owned = ds.tx, None, False
 
-    def both(m: np.ndarray) -> None:
-        nonlocal mask
-        mask = m if mask is None else (mask & m)
+    def both(m: np.ndarray, fresh: bool = True) -> None:
+        # `fresh`: m is a new array, so later predicates may be and-ed into it in place
+        nonlocal mask, owned
+        if mask is None:
+            mask, owned = m, fresh
+        elif owned:
+            np.logical_and(mask, m, out=mask)
+        else:
+            mask, owned = mask & m, True
 
     if f.anchors:
-        both(_table_in(ds.anchors["name"], f.anchors)[tx.anchor])
+        both(_label_mask(_anchor_names(ds), f.anchors)[tx.anchor])
     if f.years:
-        both(np.isin(np.array(ds.years), f.years)[tx.fy] if ds.years else np.zeros(len(tx), bool))
+        both(_label_mask(ds.years, f.years)[tx.fy] if ds.years else np.zeros(len(tx), bool))
     if f.date_from is not None:
         both(tx.day >= _day(f.date_from))
     if f.date_to is not None:
         both(tx.day <= _day(f.date_to))
     if f.categories:
-        both(_table_in(pd.Series(ds.categories, dtype=object), f.categories)[tx.category])
+        both(_label_mask(ds.categories, f.categories)[tx.category])
     if f.capital_revenue and set(f.capital_revenue) != set(CAPREV_LABELS):
-        both(_table_in(pd.Series(CAPREV_LABELS, dtype=object), f.capital_revenue)[tx.caprev])
+        both(_label_mask(CAPREV_LABELS, f.capital_revenue)[tx.caprev])
     if f.supplier_flags:
         ok = np.zeros(ds.n_suppliers, bool)
         for flag in f.supplier_flags:
             ok |= ds.sup_flag(flag) == YES
         both(ok[tx.supplier])
     if f.influenceable_only:
-        both(tx.influenceable)
+        both(tx.influenceable, fresh=False)
     return mask
 
 
-def _table_in(labels: pd.Series, chosen) -> np.ndarray:
-    return labels.isin(list(chosen)).to_numpy(bool)
+def _label_mask(labels, chosen) -> np.ndarray:
+    """Bool per label: it is one of `chosen` (labels are few: anchors, years, categories)."""
+    chosen = set(chosen)
+    return np.fromiter((label in chosen for label in labels), bool, len(labels))
+
+
+def _anchor_names(ds: Dataset) -> tuple:
+    names = ds.meta.get("_anchor_names")
+    if names is None:
+        names = ds.meta["_anchor_names"] = tuple(ds.anchors["name"].tolist())
+    return names
 
 
 def _day(d: date) -> int:
@@ -361,14 +376,8 @@ def _key(ds: Dataset) -> np.ndarray:
 
 
 def _weights(ds: Dataset) -> np.ndarray:
-    """The amounts as float64 (bincount's weight type), made once per data set; a saved data set
-    stores them, so workers map one shared copy instead of each converting its own."""
-    w = ds.meta.get("_weights")
-    if w is None:
-        w = ds.tx.amount.astype(np.float64)
-        w.flags.writeable = False
-        ds.meta["_weights"] = w
-    return w
+    """The amounts as float64 (bincount's weight type): see `model.amount_weights`."""
+    return amount_weights(ds)
 
 
 def _exact_in_float(ds: Dataset) -> bool:
@@ -412,17 +421,25 @@ def headline(ds: Dataset, sup_spend: np.ndarray, sup_count: np.ndarray, deprived
 def ward_table(ds: Dataset, sup_spend: np.ndarray, sup_count: np.ndarray) -> pd.DataFrame:
     """Spend (pence) and distinct suppliers per ward of the loaded boundaries, in ward order."""
     n = len(ds.wards)
-    ward = ds.sup_ward
-    in_ward = ds.sup_located & (ward >= 0)
-    spend = np.bincount(ward[in_ward], weights=sup_spend[in_ward].astype(np.float64), minlength=n)
-    present = in_ward & (sup_count > 0)
-    suppliers = np.bincount(ward[present], minlength=n)
-    return pd.DataFrame({
-        "ward_code": ds.wards["code"].to_numpy(object),
-        "ward_name": ds.wards["name"].to_numpy(object),
-        "spend": np.rint(spend[:n]).astype(np.int64),
-        "suppliers": suppliers[:n].astype(np.int64),
-    })
+    pos, ward, base = _ward_parts(ds)
+    spend = np.bincount(ward, weights=sup_spend[pos].astype(np.float64), minlength=n)
+    suppliers = np.bincount(ward[sup_count[pos] > 0], minlength=n)
+    return pd.DataFrame({"ward_code": base["ward_code"], "ward_name": base["ward_name"],
+                         "spend": np.rint(spend[:n]).astype(np.int64),
+                         "suppliers": suppliers[:n].astype(np.int64)}, copy=False)
+
+
+def _ward_parts(ds: Dataset) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """(positions of the located suppliers in a loaded ward, their ward index, the frame of
+    ward codes and names), made once per data set."""
+    parts = ds.meta.get("_ward_parts")
+    if parts is None:
+        in_ward = ds.sup_located & (ds.sup_ward >= 0)
+        pos = np.flatnonzero(in_ward)
+        base = pd.DataFrame({"ward_code": ds.wards["code"].to_numpy(object),
+                             "ward_name": ds.wards["name"].to_numpy(object)})
+        parts = ds.meta["_ward_parts"] = (pos, ds.sup_ward[pos].astype(np.int64), base)
+    return parts
 
 
 def anchor_table(s: Summary) -> pd.DataFrame:
