@@ -3,8 +3,9 @@
 Layout of a data set folder:
 
     manifest.json            name, title, flags, sources (file names, checksums, vintages), tables
-    transactions.arrow       the transaction arrays, Arrow IPC uncompressed: memory-mapped on load,
-                             so several gunicorn workers share one copy in the page cache
+    transactions.arrow       the transaction arrays (and the engine's float64 weights), Arrow IPC
+                             uncompressed, one record batch: memory-mapped on load and used in
+                             place, so several gunicorn workers share one copy in the page cache
     details.parquet          per transaction: reference, source file and line (exports only)
     suppliers.parquet, lsoas.parquet, wards.parquet, anchors.json
     rejected.parquet         rows the import rejected, with file, line and reason
@@ -27,10 +28,12 @@ import numpy as np
 import pandas as pd
 
 from dashboard.errors import InputError
-from dashboard.model import Dataset, Transactions
+from dashboard.model import WEIGHTS_KEY, Dataset, Transactions, amount_weights
 
 FORMAT_VERSION = 1
 TX_FILE = "transactions.arrow"
+#: Column of TX_FILE holding `model.amount_weights` (absent in files saved before it was added).
+WEIGHTS_COLUMN = "amount_f64"
 GEOMETRY_KINDS = ("wards", "lsoas")
 
 
@@ -57,7 +60,11 @@ def _write_all(ds: Dataset, tmp: Path, rejected: pd.DataFrame | None,
 
     columns = {f.name: np.asarray(getattr(ds.tx, f.name)) for f in fields(Transactions)}
     columns["influenceable"] = columns["influenceable"].astype(np.int8)
-    feather.write_feather(pa.table(columns), tmp / TX_FILE, compression="uncompressed")
+    columns[WEIGHTS_COLUMN] = amount_weights(ds)
+    # One record batch: each column is then one contiguous buffer that loads without a copy
+    # (feather's default of 64K-row batches would force every worker to concatenate its own).
+    feather.write_feather(pa.table(columns), tmp / TX_FILE, compression="uncompressed",
+                          chunksize=max(len(ds.tx), 1))
     ds.suppliers.to_parquet(tmp / "suppliers.parquet", index=False)
     ds.lsoas.to_parquet(tmp / "lsoas.parquet", index=False)
     ds.wards.to_parquet(tmp / "wards.parquet", index=False)
@@ -130,12 +137,15 @@ def load_dataset(folder: str | os.PathLike) -> Dataset:
     meta["folder"] = str(folder)
     meta["saved"] = manifest.get("saved")
     meta["geometry"] = _read_geometry(folder)
+    tx, weights = _read_transactions(folder / TX_FILE)
+    if weights is not None:
+        meta[WEIGHTS_KEY] = weights
     return Dataset(
         anchors=anchors,
         suppliers=pd.read_parquet(folder / "suppliers.parquet"),
         lsoas=pd.read_parquet(folder / "lsoas.parquet"),
         wards=pd.read_parquet(folder / "wards.parquet"),
-        tx=_read_transactions(folder / TX_FILE),
+        tx=tx,
         years=tuple(int(y) for y in manifest["years"]),
         categories=tuple(manifest["categories"]),
         services=tuple(manifest["services"]),
@@ -144,17 +154,31 @@ def load_dataset(folder: str | os.PathLike) -> Dataset:
     )
 
 
-def _read_transactions(path: Path) -> Transactions:
+def _read_transactions(path: Path) -> tuple[Transactions, np.ndarray | None]:
+    """The transaction arrays and the stored weights (None in older files), as read-only numpy
+    views of the memory-mapped file: no copy, so workers share the page cache."""
     import pyarrow as pa
 
     with pa.memory_map(str(path), "r") as source:
         table = pa.ipc.open_file(source).read_all()
     arrays = {}
     for f in fields(Transactions):
-        col = table.column(f.name).combine_chunks()
-        arr = col.to_numpy(zero_copy_only=True)
+        arr = _column_array(table, f.name)
         arrays[f.name] = arr.view(bool) if f.name == "influenceable" else arr
-    return Transactions(**arrays)
+    weights = (_column_array(table, WEIGHTS_COLUMN) if WEIGHTS_COLUMN in table.column_names
+               else None)
+    return Transactions(**arrays), weights
+
+
+def _column_array(table, name: str) -> np.ndarray:
+    """A column as a read-only numpy array: zero-copy for one chunk (files saved as one record
+    batch), concatenated for older multi-batch files."""
+    col = table.column(name)
+    chunk = col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+    arr = chunk.to_numpy(zero_copy_only=True)
+    if arr.flags.writeable:  # a concatenated copy: freeze it like the mapped arrays
+        arr.flags.writeable = False
+    return arr
 
 
 def _read_geometry(folder: Path) -> dict:
