@@ -43,7 +43,7 @@ def register_geometry(server: Flask, routes_prefix: str, geometry: dict[str, dic
             abort(404)
         headers = {"ETag": f.etag, "Cache-Control": f"public, max-age={MAX_AGE}",
                    "Vary": "Accept-Encoding"}
-        if f.etag in request.if_none_match:
+        if request.if_none_match.contains(f.etag.strip('"')):
             return Response(status=304, headers=headers)
         body = f.raw
         if "gzip" in request.accept_encodings:

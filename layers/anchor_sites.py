@@ -42,8 +42,8 @@ def build(ds: Dataset, summary: Summary, options: Options, geojson_url: str | No
     """Black circles with a white ring, drawn as two traces (Scattermap markers have no outline)."""
     v = values(ds, summary, options)
     ring = {"type": "scattermap", "name": LABEL, "mode": "markers", "lat": v["lat"],
-            "lon": v["lon"], "marker": {"size": 17, "color": "#ffffff"}, "hoverinfo": "skip",
-            "showlegend": False}
+            "lon": v["lon"], "hovertext": v["hovertext"], "customdata": v["customdata"],
+            "marker": {"size": 17, "color": "#ffffff"}, "hoverinfo": "skip", "showlegend": False}
     dot = {"type": "scattermap", "name": LABEL, "mode": "markers", "lat": v["lat"],
            "lon": v["lon"], "hovertext": v["hovertext"], "customdata": v["customdata"],
            "marker": {"size": 12, "color": COLOUR}, "hoverinfo": "text", "showlegend": True}

@@ -43,15 +43,15 @@ class _WardDeprivation:
                 name=self.LABEL)
             legend = Legend(
                 title="Average IMD rank of each ward (population-weighted, national ranks)",
-                dark="Darker: lower average rank = MORE deprived",
-                light="Lighter: higher average rank = less deprived",
+                dark="Darker: lower average rank = MOST deprived",
+                light="Lighter: higher average rank = least deprived",
                 notes=("Rank 1 is the most deprived LSOA in England.",))
         else:
             x = options.most_deprived
             ref = "nationally" if options.reference == "national" else "in the local area"
             trace = choropleth(
                 geojson_url, codes, z, names, colorscale=DARK_HIGH, zmin=0, zmax=100,
-                colorbar={"title": {"text": f"% in most deprived {x}%<br>dark = MORE deprived",
+                colorbar={"title": {"text": f"% in most deprived {x}%<br>dark = MOST deprived",
                                     "side": "top"}, "ticksuffix": "%"},
                 hovertemplate=f"<b>%{{text}}</b><br>%{{z:.1f}}% of residents in the most "
                               f"deprived {x}% {ref}<extra></extra>",
@@ -59,8 +59,8 @@ class _WardDeprivation:
             legend = Legend(
                 title=f"Share of each ward's population living in the most deprived {x}% "
                       f"of areas ({ref})",
-                dark="Darker: higher share = MORE deprived",
-                light="Lighter: lower share = less deprived")
+                dark="Darker: higher share = MOST deprived",
+                light="Lighter: lower share = least deprived")
         notes = legend.notes + ("Wards with no population figures are left unshaded.",)
         return LayerOutput([trace], Legend(legend.title, legend.dark, legend.light, notes))
 

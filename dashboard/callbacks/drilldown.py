@@ -10,13 +10,14 @@ from dashboard.ids import Id
 from dashboard.viewmodel import fmt
 from dashboard.viewmodel.charts import years_figure
 from dashboard.viewmodel.context import AppContext
-from dashboard.viewmodel.drill import drill
+from dashboard.viewmodel.drill import all_years, drill
 
 
 def drilldown(app_ctx: AppContext, query: str | None) -> list[Any]:
     """The panel's children (a hint when nothing is selected)."""
     state = app_ctx.state(query)
-    d = drill(app_ctx.summary(state), state.ward, state.detail_anchor)
+    every_year = app_ctx.summarise(all_years(state.filters), state.options)
+    d = drill(app_ctx.summary(state), state.ward, state.detail_anchor, every_year)
     if d is None:
         return [html.P("Nothing selected yet.", className="empty")]
     if d.suppliers.empty:
@@ -32,10 +33,12 @@ def drilldown(app_ctx: AppContext, query: str | None) -> list[Any]:
         html.Div(className="drill-grid", children=[
             html.Div([html.H4("Top suppliers"), table(sup, money_cols, "Top suppliers")]),
             html.Div([html.H4("Categories"), table(cats.head(10), money_cols, "Categories")]),
-            html.Div([html.H4("Spend by financial year"),
+            html.Div([html.H4("Spend by financial year (every year, other filters apply)"),
                       dcc.Graph(figure=years_figure(list(d.years["year"]),
-                                                    [int(v) for v in d.years["spend"]]),
-                                config={"displayModeBar": False}, className="drill-years"),
+                                                    [int(v) for v in d.years["spend"]],
+                                                    state.present),
+                                config={"displayModeBar": False, "responsive": True},
+                                className="drill-years", style={"height": "220px"}),
                       table(pd.DataFrame({
                           "Year": d.years["year"], "Spend (£)": d.years["spend"] / 100,
                           "Share to most deprived": [fmt.share(v) for v in d.years["share"]]}),

@@ -42,13 +42,19 @@ def to_patch(updates: list[tuple[int, dict[str, Any]]]) -> Patch:
     return patch
 
 
-def map_words(app_ctx: AppContext, query: str | None) -> tuple[Any, str, str, dict[str, Any]]:
-    """(legend children, summary sentence, ranked heading, ranked figure)."""
+def map_words(app_ctx: AppContext, query: str | None
+              ) -> tuple[Any, str, str, dict[str, Any], dict[str, str]]:
+    """(legend children, summary sentence, ranked heading, ranked figure, ranked graph style).
+
+    The ranked chart's height depends on how many bars it has; the graph element gets the same
+    height so the page flows around it (a responsive graph fills its parent's height).
+    """
     state = app_ctx.state(query)
     summary = app_ctx.summary(state)
     legend = mapfig.legend_for(app_ctx.ds, summary, state)
     heading, ranked = ranked_figure(summary, state)
-    return legend_children(legend, state.overlays), map_sentence(summary), heading, ranked
+    style = {"height": f"{ranked['layout']['height']}px"}
+    return legend_children(legend, state.overlays), map_sentence(summary), heading, ranked, style
 
 
 def legend_children(legend: Legend, overlays: tuple[str, ...]) -> list[Any]:
@@ -83,6 +89,6 @@ def register(app: Dash, app_ctx: AppContext) -> None:
 
     @app.callback(Output(Id.LEGEND, "children"), Output(Id.MAP_SUMMARY, "children"),
                   Output("ranked-h", "children"), Output(Id.RANKED, "figure"),
-                  Input(Id.STATE, "data"))
+                  Output(Id.RANKED, "style"), Input(Id.STATE, "data"))
     def _words(query):
         return map_words(app_ctx, query)

@@ -8,17 +8,14 @@ from dash import Dash, Input, Output
 from dashboard.ids import Id
 from dashboard.viewmodel.charts import trend_figure
 from dashboard.viewmodel.context import AppContext
-from dashboard.viewmodel.drill import trend_series
+from dashboard.viewmodel.drill import all_years, trend_series
 
 
 def trend(app_ctx: AppContext, query: str | None) -> dict[str, Any]:
     """The figure for the current filters (all years: the trend ignores the period filter)."""
-    from dataclasses import replace
-
     state = app_ctx.state(query)
-    f = replace(state.filters, years=(), date_from=None, date_to=None)
-    summary = app_ctx.summarise(f, state.options)
-    return trend_figure(trend_series(summary), state.options.most_deprived)
+    summary = app_ctx.summarise(all_years(state.filters), state.options)
+    return trend_figure(trend_series(summary), state.options.most_deprived, state.present)
 
 
 def register(app: Dash, app_ctx: AppContext) -> None:

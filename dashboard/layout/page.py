@@ -92,16 +92,41 @@ def footer(ctx: AppContext) -> html.Footer:
         items.append(html.P("Spend figures are fictional."))
     if meta.get("attribution"):
         items.append(html.P(str(meta["attribution"]), className="attribution"))
-    sources = meta.get("sources") or []
-    if isinstance(sources, (list, tuple)) and sources:
-        items.append(html.Ul([html.Li(_source_text(s)) for s in sources], className="sources"))
+    sources = source_lines(meta.get("sources"))
+    if sources:
+        items.append(html.Details([html.Summary("Sources of this data set"),
+                                   html.Ul([html.Li(s) for s in sources], className="sources")]))
     items.append(html.P("Deprivation: English Indices of Deprivation (decile 1 and rank 1 = most "
                         "deprived). Shares are of located spend; \u201c\u2014\u201d means not "
                         "defined (nothing to divide by)."))
     return html.Footer(className="app-footer", children=items)
 
 
-def _source_text(source) -> str:
-    if isinstance(source, dict):
-        return " — ".join(str(source[k]) for k in ("name", "licence", "url") if source.get(k))
-    return str(source)
+SOURCE_NAMES = {"spend": "Spend files", "suppliers": "Supplier register",
+                "postcodes": "Postcode directory", "imd": "Indices of Deprivation",
+                "population": "Population denominators", "wards": "Ward boundaries",
+                "lsoas": "LSOA boundaries", "lsoa_lookup": "LSOA 2011 to 2021 lookup"}
+
+
+def source_lines(sources) -> list[str]:
+    """One line per source from the data set's manifest (a dict by kind, or a list)."""
+    if isinstance(sources, dict):
+        out = []
+        for key, value in sources.items():
+            if key.endswith("_vintage") or not value:
+                continue
+            line = f"{SOURCE_NAMES.get(key, key.replace('_', ' ').capitalize())}: {_names(value)}"
+            vintage = sources.get(f"{key}_vintage") or sources.get(f"{key[:-1]}_vintage")
+            out.append(line + (f" ({vintage})" if vintage else ""))
+        return out
+    if isinstance(sources, (list, tuple)):
+        return [_names(s) for s in sources]
+    return [str(sources)] if sources else []
+
+
+def _names(value) -> str:
+    if isinstance(value, dict):
+        return str(value.get("name") or ", ".join(f"{k}: {v}" for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_names(v) for v in value)
+    return str(value)

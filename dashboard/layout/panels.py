@@ -6,6 +6,7 @@ from dash import dcc, html
 
 from dashboard.ids import Id
 from dashboard.layout.common import checklist, dropdown, labelled, radios
+from dashboard.viewmodel.charts import TREND_HEIGHT
 from dashboard.viewmodel.context import AppContext
 from layers import BASE_LAYERS, OVERLAY_LAYERS
 
@@ -56,7 +57,7 @@ def map_section(ctx: AppContext) -> html.Section:
         html.Div(className="ranked", children=[
             html.H3("Values shown on the map", id="ranked-h"),
             dcc.Graph(id=Id.RANKED, figure=BLANK, config={**GRAPH_CONFIG, "displayModeBar": False},
-                      className="ranked-graph"),
+                      className="ranked-graph", style={"height": "200px"}),
         ]),
     ])
 
@@ -107,5 +108,5 @@ def trend_section() -> html.Section:
         html.P("Every financial year is shown (the period filter is ignored here); the other "
                "filters apply. Each line is labelled at its last point.", className="hint"),
         dcc.Graph(id=Id.TREND, figure=BLANK, config={**GRAPH_CONFIG, "displayModeBar": False},
-                  className="trend-graph"),
+                  className="trend-graph", style={"height": f"{TREND_HEIGHT}px"}),
     ])

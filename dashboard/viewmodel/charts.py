@@ -22,13 +22,20 @@ INK, BAR = "#111111", "#2b4a7d"
 LINE_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star", "cross"]
 MAX_BARS = 25
+TREND_HEIGHT = 400
 
 
-def base_layout(height: int, **extra: Any) -> dict[str, Any]:
+def font_size(present: bool) -> int:
+    """Chart text size: larger in presentation mode (read from the back of a room)."""
+    return 19 if present else 14
+
+
+def base_layout(height: int, present: bool = False, **extra: Any) -> dict[str, Any]:
     """White background, dark text, system font, no title (the page has headings)."""
     return {"height": height, "margin": {"l": 10, "r": 10, "t": 10, "b": 40},
             "paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff",
-            "font": {"family": FONT, "color": INK, "size": 14}, "showlegend": False, **extra}
+            "font": {"family": FONT, "color": INK, "size": font_size(present)},
+            "showlegend": False, **extra}
 
 
 def ranked_figure(summary: Summary, state: ViewState) -> tuple[str, dict[str, Any]]:
@@ -39,7 +46,7 @@ def ranked_figure(summary: Summary, state: ViewState) -> tuple[str, dict[str, An
         values = (t["spend"].to_numpy(np.int64) / 100).tolist()
         text = [fmt.money(int(v * 100), compact=True) for v in values]
         return ("Located spend by national deprivation decile of the supplier's area",
-                _bars(labels, values, text))
+                _bars(labels, values, text, state.present))
     layer = BASE_LAYERS[state.layer]
     z = layer.values(summary.ds, summary, summary.options)["z"]
     names = [fmt.plot_text(n) for n in summary.ds.wards["name"]]
@@ -54,7 +61,7 @@ def ranked_figure(summary: Summary, state: ViewState) -> tuple[str, dict[str, An
                                 f"{summary.options.most_deprived}% (highest first)"}[state.layer]
     if len(names) > MAX_BARS:
         heading += f", top {MAX_BARS} of {len(names)}"
-    return heading, _bars([p[0] for p in pairs], [p[1] for p in pairs], text)
+    return heading, _bars([p[0] for p in pairs], [p[1] for p in pairs], text, state.present)
 
 
 def _value_text(layer: str, v: float) -> str:
@@ -65,19 +72,20 @@ def _value_text(layer: str, v: float) -> str:
     return f"{v:.1f}%"
 
 
-def _bars(labels: list[str], values: list[float], text: list[str]) -> dict[str, Any]:
+def _bars(labels: list[str], values: list[float], text: list[str], present: bool = False
+          ) -> dict[str, Any]:
     """Horizontal bars, first label on top, value printed beyond each bar."""
-    height = max(160, 28 * len(labels) + 50)
+    height = max(160, (38 if present else 28) * len(labels) + 50)
     trace = {"type": "bar", "orientation": "h", "y": labels, "x": values, "text": text,
              "textposition": "outside", "cliponaxis": False, "marker": {"color": BAR},
              "hoverinfo": "skip", "textfont": {"color": INK}}
-    layout = base_layout(height, margin={"l": 10, "r": 70, "t": 4, "b": 24},
+    layout = base_layout(height, present, margin={"l": 10, "r": 90, "t": 4, "b": 24},
                          yaxis={"autorange": "reversed", "automargin": True, "type": "category"},
                          xaxis={"visible": False, "rangemode": "tozero"}, bargap=0.25)
     return {"data": [trace], "layout": layout}
 
 
-def trend_figure(series: list[Series], x: int) -> dict[str, Any]:
+def trend_figure(series: list[Series], x: int, present: bool = False) -> dict[str, Any]:
     """Lines with distinct markers and dashes, each labelled at its last point (not colour alone)."""
     traces, ends = [], []
     for i, s in enumerate(series):
@@ -93,53 +101,50 @@ def trend_figure(series: list[Series], x: int) -> dict[str, Any]:
             "y": y,
             "line": {"color": colour, "width": 4 if is_all else 2.5,
                      "dash": "solid" if is_all else ["solid", "dash", "dot", "dashdot"][i % 4]},
-            "marker": {"size": 10, "symbol": SYMBOLS[i % len(SYMBOLS)], "color": colour},
+            "marker": {"size": 13 if present else 10, "symbol": SYMBOLS[i % len(SYMBOLS)],
+                       "color": colour},
             "hovertemplate": f"{fmt.plot_text(s.name)}<br>%{{x}}: %{{y:.1f}}%<extra></extra>",
             "connectgaps": False,
         })
     values = [v for t in traces for v in t["y"] if v is not None] or [0.0]
     top = max(values) * 1.12 or 1.0
     layout = base_layout(
-        400, margin={"l": 70, "r": 230, "t": 10, "b": 50},
+        TREND_HEIGHT, present, margin={"l": 80, "r": 300 if present else 230, "t": 10, "b": 60},
         xaxis={"type": "category", "title": {"text": "Financial year"}, "showgrid": False,
                "linecolor": INK},
         yaxis={"title": {"text": f"% to most deprived {x}%"}, "ticksuffix": "%",
                "range": [min(0.0, min(values) * 1.1), top], "gridcolor": "#d0d0d0",
                "linecolor": INK, "zeroline": True, "zerolinecolor": "#888"},
-        annotations=end_labels(ends, top * 0.065),
+        annotations=end_labels(ends, top * (0.085 if present else 0.065), font_size(present)),
     )
     return {"data": traces, "layout": layout}
 
 
-def end_labels(ends: list[tuple[float, str, str, str]], gap: float) -> list[dict[str, Any]]:
+def end_labels(ends: list[tuple[float, str, str, str]], gap: float, size: int = 14
+               ) -> list[dict[str, Any]]:
     """Labels at the lines' last points, nudged apart vertically so none overlap.
 
-    >>> [round(a["y"], 1) for a in end_labels([(1.0, "x", "a", "#000"), (1.1, "x", "b", "#000")], 1)]
-    [0.6, 1.6]
+    >>> [round(a["y"], 2) for a in end_labels([(1.0, "x", "a", "#000"), (1.1, "x", "b", "#000")], 1)]
+    [0.55, 1.55]
     """
     ordered = sorted(ends, key=lambda e: e[0])
     ys = [e[0] for e in ordered]
-    for _ in range(len(ys)):  # relax: push apart pairs closer than `gap`, keep the centre
-        moved = False
-        for k in range(1, len(ys)):
-            if ys[k] - ys[k - 1] < gap - 1e-9:
-                mid = (ys[k] + ys[k - 1]) / 2
-                ys[k - 1], ys[k] = mid - gap / 2, mid + gap / 2
-                moved = True
-        if not moved:
-            break
+    for k in range(1, len(ys)):  # sweep up: each label at least `gap` above the one below
+        ys[k] = max(ys[k], ys[k - 1] + gap)
+    shift = (sum(ys) - sum(e[0] for e in ordered)) / max(len(ys), 1)
+    ys = [y - shift for y in ys]  # then recentre the stack on the points
     return [{"x": e[1], "y": y, "text": e[2], "showarrow": False, "xanchor": "left",
-             "xshift": 12, "font": {"color": e[3], "size": 14}, "xref": "x", "yref": "y"}
+             "xshift": 12, "font": {"color": e[3], "size": size}, "xref": "x", "yref": "y"}
             for e, y in zip(ordered, ys)]
 
 
-def years_figure(labels: list[str], pence: list[int]) -> dict[str, Any]:
+def years_figure(labels: list[str], pence: list[int], present: bool = False) -> dict[str, Any]:
     """Small vertical bars of spend per year, values printed on the bars."""
     values = [p / 100 for p in pence]
     trace = {"type": "bar", "x": labels, "y": values, "marker": {"color": BAR},
              "text": [fmt.money(p, compact=True) for p in pence], "textposition": "outside",
              "cliponaxis": False, "hoverinfo": "skip", "textfont": {"color": INK}}
-    layout = base_layout(220, margin={"l": 10, "r": 10, "t": 24, "b": 30},
+    layout = base_layout(220, present, margin={"l": 10, "r": 10, "t": 28, "b": 34},
                          xaxis={"type": "category", "linecolor": INK},
                          yaxis={"visible": False, "rangemode": "tozero"})
     return {"data": [trace], "layout": layout}

@@ -54,4 +54,5 @@ def build_context(ds: Dataset, settings: Settings, geojson_urls: dict[str, str])
                     bounds=fit_bounds(ds))
     return AppContext(ds=ds, settings=settings, defaults=defaults, choices=Choices.of(ds),
                       map_config=cfg, summarise=summarise,
-                      lsoa_ward=dict(zip(ds.lsoas["lsoa"].astype(str), ds.lsoas["ward"])))
+                      lsoa_ward={str(k): (w if isinstance(w, str) else None)
+                                 for k, w in zip(ds.lsoas["lsoa"], ds.lsoas["ward"])})

@@ -28,8 +28,18 @@ class Drill:
     total: int                # pence
 
 
-def drill(s: Summary, ward: str | None, anchor: str | None) -> Drill | None:
-    """The drill-down for a ward, an anchor, or both (the anchor's spend in the ward); None if neither."""
+def all_years(f: m.Filters) -> m.Filters:
+    """The filters without their period: for charts by year, which show every year."""
+    return replace(f, years=(), date_from=None, date_to=None)
+
+
+def drill(s: Summary, ward: str | None, anchor: str | None, every_year: Summary | None = None
+          ) -> Drill | None:
+    """The drill-down for a ward, an anchor, or both (the anchor's spend in the ward); None if neither.
+
+    Suppliers and categories follow every filter; the years table uses `every_year` (the same
+    filters without the period, so a chosen year still shows in context) when given.
+    """
     if not ward and not anchor:
         return None
     ds = s.ds
@@ -40,9 +50,11 @@ def drill(s: Summary, ward: str | None, anchor: str | None) -> Drill | None:
         filters = replace(filters, anchors=(anchor,)) if (
             not filters.anchors or anchor in filters.anchors) else replace(filters, anchors=("\0",))
     cats = m.category_table(ds, filters, ward=ward)
-    years = _year_slice(s, ward, anchor)
+    years = _year_slice(every_year or s, ward, anchor)
+    total = int(_year_slice(s, ward, anchor)["spend"].sum()) if every_year is not None else int(
+        years["spend"].sum())
     return Drill(title, supplier_rows(s, n=TOP_SUPPLIERS, ward=ward, anchor=anchor), cats,
-                 years, int(years["spend"].sum()))
+                 years, total)
 
 
 def _year_slice(s: Summary, ward: str | None, anchor: str | None) -> pd.DataFrame:

@@ -26,7 +26,7 @@ def money(pence: int | float | None, *, compact: bool = False) -> str:
     if not compact:
         return f"{sign}£{pounds:,.2f}"
     if pounds < 100_000:
-        return f"{sign}£{pounds:,.0f}"
+        return f"{sign}£{(abs(int(pence)) + 50) // 100:,}"  # whole pounds, half up
     if pounds < 1_000_000:
         return f"{sign}£{pounds / 1000:,.0f}k"
     if pounds < 1_000_000_000:

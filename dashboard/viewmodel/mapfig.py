@@ -37,8 +37,8 @@ class MapConfig:
 
 
 def structure_key(state: ViewState) -> str:
-    """What forces a full rebuild: the base layer and the set of overlays."""
-    return f"{state.layer}|{','.join(state.overlays)}"
+    """What forces a full rebuild: the base layer, the set of overlays and presentation mode."""
+    return f"{state.layer}|{','.join(state.overlays)}" + ("|present" if state.present else "")
 
 
 def build_figure(ds: Dataset, summary: Summary, state: ViewState, cfg: MapConfig
@@ -49,7 +49,10 @@ def build_figure(ds: Dataset, summary: Summary, state: ViewState, cfg: MapConfig
     traces = list(out.traces) + _halo(cfg.geojson_urls["wards"], state.ward)
     for key in state.overlays:
         traces += OVERLAY_LAYERS[key].build(ds, summary, summary.options, None).traces
-    return {"data": traces, "layout": _layout(cfg)}, out.legend
+    if state.present:
+        out.traces[0]["colorbar"]["tickfont"]["size"] = 17
+        out.traces[0]["colorbar"]["thickness"] = 22
+    return {"data": traces, "layout": _layout(cfg, state.present)}, out.legend
 
 
 def figure_updates(ds: Dataset, summary: Summary, state: ViewState
@@ -86,7 +89,7 @@ def _halo(url: str, ward: str | None) -> list[dict[str, Any]]:
             for line in HALO]
 
 
-def _layout(cfg: MapConfig) -> dict[str, Any]:
+def _layout(cfg: MapConfig, present: bool = False) -> dict[str, Any]:
     lat, lon, zoom = cfg.view
     layers = []
     if cfg.tile_url:
@@ -99,8 +102,8 @@ def _layout(cfg: MapConfig) -> dict[str, Any]:
         "uirevision": UIREVISION,
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
         "paper_bgcolor": "#ffffff",
-        "font": {"family": FONT, "color": "#111111", "size": 13},
-        "hoverlabel": {"font": {"family": FONT, "size": 14}},
+        "font": {"family": FONT, "color": "#111111", "size": 17 if present else 13},
+        "hoverlabel": {"font": {"family": FONT, "size": 18 if present else 14}},
         "clickmode": "event",
         # read by assets/map_fit.js: fit these bounds to the real map size on first draw
         "meta": {"fit": list(cfg.bounds) if cfg.bounds else None, "view": [lat, lon, zoom]},
@@ -164,7 +167,7 @@ def click_target(state: ViewState, click: dict | None, lsoa_ward: dict[str, str 
         loc = point.get("location")
         if state.layer == "lsoa_decile":
             loc = lsoa_ward.get(str(loc))
-        return ("ward", str(loc)) if loc else None
+        return ("ward", loc) if isinstance(loc, str) and loc else None
     index = 3
     for key in state.overlays:
         layer = OVERLAY_LAYERS[key]

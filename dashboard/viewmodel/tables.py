@@ -70,7 +70,8 @@ def lsoa_rows(ds: Dataset, options: Options) -> pd.DataFrame:
     })
     if options.reference == "local":
         local = m.local_deciles(lsoas, m.local_area(ds, options))
-        out["Local decile (1 = most deprived)"] = [int(d) if d <= 10 else None for d in local]
+        out["Local decile (1 = most deprived)"] = pd.Series(
+            [int(d) if d <= 10 else None for d in local], dtype=object)
     out[f"In most deprived {options.most_deprived}%"] = np.where(
         m.deprived_lsoas(ds, options), "yes", "no")
     return out
@@ -93,9 +94,10 @@ def supplier_rows(s: Summary, *, n: int | None = None, ward: str | None = None,
     })
 
 
-def _round(values: pd.Series, digits: int, scale: float = 1.0) -> list:
+def _round(values: pd.Series, digits: int, scale: float = 1.0) -> pd.Series:
     """Round a column of floats/None, keeping None (JSON null) for undefined values."""
-    return [None if v is None or v != v else round(float(v) * scale, digits) for v in values]
+    return pd.Series([None if v is None or v != v else round(float(v) * scale, digits)
+                      for v in values], dtype=object)
 
 
 def decile_spend(s: Summary) -> pd.DataFrame:

@@ -1,0 +1,240 @@
+"""Callbacks as plain functions (no browser), the geometry route and the app factory."""
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+from dash import Patch, no_update
+
+from dashboard import metrics as m
+from dashboard.app import context_of, create_app
+from dashboard.callbacks import cards, drilldown, map as map_cb, state, table, trend
+from dashboard.ids import Id
+from dashboard.metrics import Filters
+from dashboard.settings import load_settings
+from dashboard.viewmodel.state import CONTROL_KEYS, controls_from_state
+from tests.unit.conftest import tiny_with_geometry
+
+
+@pytest.fixture()
+def app(gds):
+    return create_app(gds, load_settings(env={}))
+
+
+@pytest.fixture()
+def ctx(app):
+    return context_of(app)
+
+
+def operations(patch: Patch) -> dict[tuple, object]:
+    """{location: value} of a Patch's assignments."""
+    ops = patch.to_plotly_json()["operations"]
+    assert all(op["operation"] == "Assign" for op in ops)
+    return {tuple(op["location"]): op["params"]["value"] for op in ops}
+
+
+# --------------------------------------------------------------------------- map
+def test_first_load_builds_the_whole_figure(ctx):
+    fig, key = map_cb.map_figure(ctx, "", None)
+    assert isinstance(fig, dict) and key == "ward_spend|suppliers,anchors"
+    assert fig["data"][0]["geojson"] == "/geometry/wards.geojson"
+
+
+def test_filter_change_returns_a_patch_of_values_only(ctx, gds):
+    _, key = map_cb.map_figure(ctx, "", None)
+    patch, key2 = map_cb.map_figure(ctx, "?anchor=Council", key)
+    assert isinstance(patch, Patch) and key2 == key
+    ops = operations(patch)
+    expected = m.summarise(gds, Filters(anchors=("Council",))).by_ward["spend"].tolist()
+    assert [round(v * 100) for v in ops[("data", 0, "z")]] == expected
+    touched = {loc[-1] for loc in ops}
+    assert touched <= {"z", "locations", "lat", "lon", "size", "hovertext", "customdata"}
+    assert not any("geojson" in loc or "layout" in loc for loc in ops)
+
+
+def test_layer_change_rebuilds_the_figure(ctx):
+    _, key = map_cb.map_figure(ctx, "", None)
+    fig, key2 = map_cb.map_figure(ctx, "?layer=lsoa_decile", key)
+    assert isinstance(fig, dict) and key2 != key
+    assert fig["data"][0]["geojson"] == "/geometry/lsoas.geojson"
+    fig3, _ = map_cb.map_figure(ctx, "?layer=lsoa_decile&show=", key2)
+    assert isinstance(fig3, dict) and len(fig3["data"]) == 3
+
+
+def test_patch_bytes_are_much_smaller_than_the_figure(ctx):
+    fig, key = map_cb.map_figure(ctx, "", None)
+    patch, _ = map_cb.map_figure(ctx, "?fy=2023", key)
+    full = len(json.dumps(fig))
+    small = len(json.dumps(patch.to_plotly_json()))
+    assert small < full
+
+
+def test_selecting_a_ward_patches_the_halo(ctx):
+    _, key = map_cb.map_figure(ctx, "", None)
+    patch, _ = map_cb.map_figure(ctx, "?ward=W2", key)
+    ops = operations(patch)
+    assert ops[("data", 1, "locations")] == ["W2"] and ops[("data", 2, "locations")] == ["W2"]
+
+
+def test_map_words(ctx):
+    legend, sentence, heading, ranked, style = map_cb.map_words(ctx, "?layer=ward_rank")
+    assert style == {"height": f"{ranked['layout']['height']}px"}
+    text = json.dumps([c.to_plotly_json() for c in legend], default=str)
+    assert "MOST deprived" in text
+    assert sentence.startswith("North received the most spend")
+    assert "most deprived first" in heading and ranked["data"][0]["type"] == "bar"
+
+
+# --------------------------------------------------------------------------- URL state
+def values_of(query, ctx):
+    return controls_from_state(ctx.state(query))
+
+
+def test_page_load_sets_controls_from_the_url(ctx):
+    url, data, controls = state.sync(ctx, None, "?anchor=Trust&fy=2023&ward=W1&x=20", {}, None,
+                                     None)
+    assert url == data == "?anchor=Trust&fy=2023&x=20&ward=W1"  # rewritten in canonical order
+    again = state.sync(ctx, None, data, {}, None, None)
+    assert again[0] is no_update and again[1] == data
+    got = dict(zip(CONTROL_KEYS, controls))
+    assert got["anchors"] == ["Trust"] and got["years"] == [2023] and got["ward"] == "W1"
+    assert got["most_deprived"] == 20
+
+
+def test_hostile_url_is_normalised_not_an_error(ctx):
+    url, data, controls = state.sync(ctx, Id.URL, "?anchor=<script>&x=99&ward=../../", {}, None,
+                                     None)
+    assert url == "" and data == ""
+    assert dict(zip(CONTROL_KEYS, controls))["anchors"] == []
+
+
+def test_control_change_writes_the_url_and_leaves_controls_alone(ctx):
+    values = values_of("", ctx) | {"categories": ["Care"], "influenceable": ["yes"]}
+    url, data, controls = state.sync(ctx, Id.CATEGORIES, "", values, None, "")
+    assert url == data == "?cat=Care&infl=1"
+    assert all(c is no_update for c in controls)
+
+
+def test_map_click_selects_and_deselects_a_ward(ctx):
+    click = {"points": [{"curveNumber": 0, "location": "W2"}]}
+    url, data, controls = state.sync(ctx, Id.MAP, "", {}, click, "")
+    assert data == "?ward=W2" and dict(zip(CONTROL_KEYS, controls))["ward"] == "W2"
+    _, data2, _ = state.sync(ctx, Id.MAP, "?ward=W2", {}, click, "?ward=W2")
+    assert data2 == ""
+
+
+def test_clicking_an_anchor_site_opens_its_drill_down(ctx):
+    click = {"points": [{"curveNumber": 5, "customdata": "Council"}]}
+    _, data, _ = state.sync(ctx, Id.MAP, "", {}, click, "")
+    assert data == "?detail=Council"
+
+
+def test_presentation_toggle_and_reset(ctx):
+    url, data, _ = state.sync(ctx, Id.PRESENT_TOGGLE, "?fy=2023", values_of("?fy=2023", ctx),
+                              None, "?fy=2023")
+    assert data == "?fy=2023&present=1"
+    assert state.presentation(ctx, data) == ("app present", "Exit presentation mode", "true")
+    assert state.presentation(ctx, "") == ("app desk", "Presentation mode", "false")
+    _, reset, controls = state.sync(ctx, Id.RESET, data, {}, None, data + "&ward=W1")
+    assert reset == "?ward=W1&present=1"
+    assert dict(zip(CONTROL_KEYS, controls))["years"] == []
+
+
+# --------------------------------------------------------------------------- cards, drill, table
+def test_cards_callback(ctx):
+    items, compare, status, strip = cards.cards(ctx, "")
+    assert len(items) == 7 and status == ""
+    assert items[0].children[1].children == "£3,951"
+    assert compare.startswith("Change: 2023/24")
+    assert [s.children for s in strip][1] == "All anchors"
+
+
+def test_cards_callback_when_nothing_matches(ctx):
+    items, _, status, _ = cards.cards(ctx, "?cat=Care&flag=sme&caprev=capital")
+    assert items[0].children[1].children == "—"
+    assert status.startswith("No payments match")
+
+
+def test_drilldown_shows_supplier_names_as_text(hostile_ds):
+    ctx = context_of(create_app(hostile_ds, load_settings(env={})))
+    children = drilldown.drilldown(ctx, "?ward=W1")
+    dumped = json.dumps([c.to_plotly_json() for c in children], default=lambda o: o.to_plotly_json())
+    assert "<img src=x onerror=alert(1)>Dep One" in dumped  # a plain string child: React escapes it
+    assert '"type": "Markdown"' not in dumped and "dangerously" not in dumped
+    assert drilldown.drilldown(ctx, "")[0].children == "Nothing selected yet."
+
+
+def test_grid_rows_and_plain_text_columns(hostile_ds):
+    ctx = context_of(create_app(hostile_ds, load_settings(env={})))
+    rows, defs, title = table.grid(ctx, "")
+    assert title.endswith("wards") and len(rows) == 3
+    assert rows[0]["c0"] == "<b>North</b>"
+    assert not any("cellRenderer" in d or "dangerously_allow_code" in d for d in defs)
+    assert rows[2]["c4"] is None  # undefined average rank is null, not NaN
+    lrows, _, ltitle = table.grid(ctx, "?layer=lsoa_decile")
+    assert ltitle.endswith("LSOAs") and len(lrows) == 5
+
+
+def test_downloads_are_neutralised_csv(hostile_ds):
+    ctx = context_of(create_app(hostile_ds, load_settings(env={})))
+    sup = table.download(ctx, Id.DOWNLOAD_SUPPLIERS_BTN, "")
+    assert sup["filename"] == "suppliers.csv"
+    assert "'=HYPERLINK" in sup["content"] and "Jane Doe" not in sup["content"]
+    wards = table.download(ctx, Id.DOWNLOAD_BTN, "")
+    assert wards["filename"] == "wards.csv" and "'+South" in wards["content"]
+    assert table.download(ctx, None, "") is None
+
+
+def test_trend_callback_covers_every_year(ctx):
+    fig = trend.trend(ctx, "?fy=2023")
+    assert fig["data"][0]["x"] == ["2022/23", "2023/24"]
+
+
+# --------------------------------------------------------------------------- routes and factory
+def test_geometry_is_served_once_with_etag_and_cache_headers(app):
+    client = app.server.test_client()
+    r = client.get("/geometry/wards.geojson")
+    assert r.status_code == 200 and r.mimetype == "application/geo+json"
+    assert "max-age" in r.headers["Cache-Control"] and r.headers["ETag"]
+    fc = json.loads(r.data)
+    assert [f["id"] for f in fc["features"]] == ["W1", "W2", "W3"]
+    again = client.get("/geometry/wards.geojson", headers={"If-None-Match": r.headers["ETag"]})
+    assert again.status_code == 304 and not again.data
+    gz = client.get("/geometry/lsoas.geojson", headers={"Accept-Encoding": "gzip"})
+    assert gz.headers["Content-Encoding"] == "gzip"
+    assert len(json.loads(gzip.decompress(gz.data))["features"]) == 5
+    assert client.get("/geometry/secrets.geojson").status_code == 404
+
+
+def test_security_headers_and_lang(app):
+    r = app.server.test_client().get("/")
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'self'" in r.headers["Content-Security-Policy"]
+    assert b'<html lang="en">' in r.data
+
+
+@pytest.mark.parametrize("strips, route", [(False, "/maps/geometry/wards.geojson"),
+                                           (True, "/geometry/wards.geojson")])
+def test_url_prefix(gds, strips, route):
+    app = create_app(gds, load_settings(env={}, url_prefix="/maps/", proxy_strips_prefix=strips))
+    assert context_of(app).map_config.geojson_urls["wards"] == "/maps/geometry/wards.geojson"
+    assert app.server.test_client().get(route).status_code == 200
+
+
+def test_app_without_geometry_still_builds(gds):
+    ds = tiny_with_geometry()
+    ds.meta.pop("geometry")
+    app = create_app(ds, load_settings(env={}))
+    fig, _ = map_cb.map_figure(context_of(app), "", None)
+    assert fig["layout"]["map"]["center"] == {"lat": 52.8, "lon": -1.6}
+    assert app.server.test_client().get("/geometry/wards.geojson").status_code == 200
+
+
+def test_summary_is_cached_per_filter_state(ctx):
+    ctx.summarise.cache_clear()
+    for _ in range(3):
+        cards.cards(ctx, "?fy=2023")
+        map_cb.map_words(ctx, "?fy=2023")
+    info = ctx.summarise.cache_info()
+    assert info.misses <= 3 and info.hits >= 5  # current, and the two years compared
