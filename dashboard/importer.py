@@ -50,7 +50,6 @@ from dashboard.pipeline import Built, Sources, build_from_files
 
 DEFAULT_ROOT = Path("data/networks")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
-KEEP_VERSIONS = 2
 PAUSE_ENV = "ANCHOR_IMPORT_TEST_PAUSE"   # test hook: seconds to sleep before the swap
 REFERENCE_FIELDS = ("postcodes", "imd", "wards", "lsoas", "lsoa_lookup", "population",
                     "ward_lookup")
@@ -187,7 +186,7 @@ def import_dataset(name: str, sources: Sources, *, root: str | os.PathLike = DEF
             step(0.02, "checking the files")
             previous = _previous(root / name) if add_to else None
             spend, refused = _spend_inputs(sources.spend, previous, name)
-            src = _merged(sources, previous, spend)
+            src = _register_on_disk(_merged(sources, previous, spend), staging)
             step(0.10, f"reading {len(spend)} spend file(s) and locating suppliers")
             built = build_from_files(src, name=name)
             step(0.70, "recording the import report")
@@ -196,10 +195,10 @@ def import_dataset(name: str, sources: Sources, *, root: str | os.PathLike = DEF
             version = _save(ds, built, staging, spend, src)
             step(0.95, "switching to the new version")
             _pause_for_tests(step)
-            _switch(root, name, version)
+            replaced = _switch(root, name, version)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        _prune(root, name)
+        _prune(root, name, keep={os.readlink(root / name), replaced})
     step(1.0, "done")
     return root / name
 
@@ -347,6 +346,18 @@ def _merged(given: Sources, previous: dict | None, spend: list[_Spend]) -> Sourc
     )
     _check_reference(src)
     return src
+
+
+def _register_on_disk(src: Sources, staging: Path) -> Sources:
+    """An uploaded or kept register, given as (name, bytes), written out under its own name
+    (the pipeline reads the register from a path)."""
+    if not isinstance(src.suppliers, tuple):
+        return src
+    name, data = src.suppliers
+    target = staging / "register" / (os.path.basename(name) or "suppliers.csv")
+    target.parent.mkdir()
+    target.write_bytes(bytes(data))
+    return replace(src, suppliers=target)
 
 
 def _reference_paths(recorded, fld: str):
@@ -702,20 +713,23 @@ def _pause_for_tests(step: Progress) -> None:
         time.sleep(seconds)
 
 
-def _switch(root: Path, name: str, version: Path) -> None:
-    """Move the finished version next to the link and repoint the link in one atomic rename."""
+def _switch(root: Path, name: str, version: Path) -> str | None:
+    """Move the finished version next to the link and repoint the link in one atomic rename;
+    returns the version it replaced (None for a new data set)."""
     final = root / f".{name}.{version.name}"
     os.rename(version, final)
     _fsync_dir(root)
     link = root / name
     if link.exists() and not link.is_symlink():
         _adopt_folder(root, name)
+    replaced = os.readlink(link) if link.is_symlink() else None
     tmp_link = root / f".{name}.link-{os.getpid()}"
     with contextlib.suppress(FileNotFoundError):
         tmp_link.unlink()
     os.symlink(final.name, tmp_link)
     os.replace(tmp_link, link)
     _fsync_dir(root)
+    return replaced
 
 
 def _adopt_folder(root: Path, name: str) -> None:
@@ -733,11 +747,10 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _prune(root: Path, name: str, keep: int = KEEP_VERSIONS) -> None:
-    """Remove versions of `name` older than the newest `keep` (never the current one)."""
-    link = root / name
-    current = os.readlink(link) if link.is_symlink() else None
-    versions = sorted(p.name for p in root.glob(f".{name}.v*") if p.is_dir())
-    for old in versions[:-keep] if keep else versions:
-        if old != current:
-            shutil.rmtree(root / old, ignore_errors=True)
+def _prune(root: Path, name: str, keep: set[str | None]) -> None:
+    """Remove the versions of `name` not in `keep` (the current one and the one it replaced,
+    which a worker that loaded it may still be exporting from), and versions left behind by
+    imports that failed after staging."""
+    for old in root.glob(f".{name}.v*"):
+        if old.is_dir() and old.name not in keep:
+            shutil.rmtree(old, ignore_errors=True)
