@@ -331,6 +331,8 @@ def map_image(fig, fmt: str = "png", *, title: str = "", lines: list[str] | tupl
     """
     if fmt not in ("png", "svg"):
         raise InputError(f"map image format {fmt!r}: choose png or svg")
+    if fig is None or not len(getattr(fig, "data", None) or fig.get("data", [])):
+        raise InputError("there is no map to draw (the data set has no ward boundaries)")
     ensure_browser()
     out = annotated(fig, title=title, lines=lines, attribution=attribution, now=now) if (
         annotate) else fig
