@@ -154,7 +154,8 @@ def _apply_register(out: pd.DataFrame, tx: pd.DataFrame, reg: pd.DataFrame) -> p
 def _take(series: pd.Series, pos: np.ndarray) -> np.ndarray:
     """series[pos] with -1 -> None; boolean flags become -1/0/1 codes."""
     if str(series.dtype) == "boolean":
-        values = series.map({True: YES, False: NO}).fillna(UNKNOWN).to_numpy(np.int64)
+        values = np.where(series.isna().to_numpy(bool), UNKNOWN,
+                          np.where(series.fillna(False).to_numpy(bool), YES, NO)).astype(np.int64)
         return np.where(pos >= 0, values[np.maximum(pos, 0)] if len(values) else UNKNOWN, UNKNOWN)
     values = series.astype(object).to_numpy(object)
     picked = values[np.maximum(pos, 0)] if len(values) else np.full(len(pos), None, object)

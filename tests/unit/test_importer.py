@@ -368,10 +368,6 @@ def test_file_checksum_is_of_the_content_for_paths_uploads_and_gzip(tmp_path):
     assert im.file_sha256(("u.csv", io.BytesIO(b"x,y\n1,2\n").getvalue()))[0] == digest
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "pipeline._take: a register flag column with no known value at all (every SME cell blank, "
-    "as in a freshly filled unlocated register of Oxford) maps to a 'boolean' series that "
-    "fillna(-1) refuses; fix in pipeline.py, then drop this mark"))
 def test_a_register_whose_flags_are_all_blank_imports(files, root, tmp_path):
     path = im.import_dataset("tiny", files, root=root)
     files.suppliers = _filled(path, tmp_path)      # SME, VCSE, Individual all blank
