@@ -50,6 +50,7 @@ from dashboard.pipeline import Built, Sources, build_from_files
 
 DEFAULT_ROOT = Path("data/networks")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+LOCK_WAIT_S = 3.0   # a killed import's lock is released as its process exits: wait that long
 PAUSE_ENV = "ANCHOR_IMPORT_TEST_PAUSE"   # test hook: seconds to sleep before the swap
 REFERENCE_FIELDS = ("postcodes", "imd", "wards", "lsoas", "lsoa_lookup", "population",
                     "ward_lookup")
@@ -205,14 +206,20 @@ def import_dataset(name: str, sources: Sources, *, root: str | os.PathLike = DEF
 
 @contextlib.contextmanager
 def _lock(root: Path, name: str) -> Iterator[None]:
-    """One import per data set at a time (an flock, released even if the process is killed)."""
+    """One import per data set at a time (an flock, released even if the process is killed;
+    waits up to LOCK_WAIT_S so that a just-killed import's exiting process is not "running")."""
     fh = open(root / f".{name}.lock", "w")
     try:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise InputError(f"an import into data set {name!r} is already running: wait for it "
-                             "to finish, then try again") from None
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise InputError(f"an import into data set {name!r} is already running: "
+                                     "wait for it to finish, then try again") from None
+                time.sleep(0.05)
         yield
     finally:
         fh.close()
