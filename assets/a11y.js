@@ -5,7 +5,8 @@
      inputs inside a <fieldset><legend> are already accessible, so the roles are removed.
    - Dropdown as an aria-hidden, focusable <input> that forwards focus to a tabindex=-1 <button>:
      axe "aria-hidden-focus" (serious). The button is made the tab stop instead, and its name
-     gets the visible <label> ("<id>-label") in front of the selected value.
+     gets the visible <label> ("<id>-label") in front of the selected value. Its open popover is
+     an unnamed role="dialog" (axe "aria-dialog-name"): it is named after the control.
    A MutationObserver re-applies the repairs when React re-renders; every write is guarded so the
    observer never loops. */
 (function () {
@@ -19,9 +20,11 @@
     root.querySelectorAll(".dash-options-list[role]").forEach(function (el) {
       el.removeAttribute("role");
     });
-    root.querySelectorAll(".dash-options-list-option[role]").forEach(function (el) {
+    root.querySelectorAll(".dash-options-list-option[role], .dash-options-list-option[aria-selected],"
+                          + " .dash-options-list-option[aria-checked]").forEach(function (el) {
       el.removeAttribute("role");
       el.removeAttribute("aria-selected");
+      el.removeAttribute("aria-checked");
     });
   }
 
@@ -41,9 +44,20 @@
     });
   }
 
+  // The open dropdown is a role="dialog" popover without a name: name it after the control.
+  function repairPopovers(root) {
+    root.querySelectorAll(".dash-dropdown-content[role='dialog']:not([aria-label])").forEach(
+      function (dialog) {
+        var trigger = dialog.id && document.querySelector("[aria-controls='" + dialog.id + "']");
+        var label = trigger && trigger.id && document.getElementById(trigger.id + "-label");
+        setAttr(dialog, "aria-label", (label ? label.textContent.trim() + ": " : "") + "options");
+      });
+  }
+
   function repair() {
     repairOptions(document);
     repairDropdowns(document);
+    repairPopovers(document);
   }
 
   var scheduled = false;
@@ -57,7 +71,8 @@
     repair();
     new MutationObserver(schedule).observe(document.body, {
       subtree: true, childList: true, attributes: true,
-      attributeFilter: ["role", "tabindex", "aria-labelledby", "aria-selected"]
+      attributeFilter: ["role", "tabindex", "aria-labelledby", "aria-selected", "aria-checked",
+                        "aria-label"]
     });
   }
 

@@ -97,6 +97,7 @@ def synthetic_dataset(n_suppliers: int = 240, n_tx: int = 4000, seed: int = 11) 
     wards, lsoas, ward_df, lsoa_df = _grid()
     sup = _suppliers(lsoa_df, n_suppliers, rng)
     weight = rng.pareto(1.2, n_suppliers) + 0.2
+    weight[[3, 5]] = np.sort(weight)[-3]  # the hostile names are big suppliers: always on show
     s_idx = rng.choice(n_suppliers, n_tx, p=weight / weight.sum())
     day0 = np.datetime64("2021-04-01")
     tx = pd.DataFrame({

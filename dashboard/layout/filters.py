@@ -17,7 +17,7 @@ REFERENCE_OPTIONS = [{"label": "National (England)", "value": "national"},
 def filters_panel(ctx: AppContext) -> html.Nav:
     """All filters, grouped, each with a visible label."""
     ch, d = ctx.choices, ctx.defaults
-    first, last = _date_bounds(ctx)
+    first, _last = _date_bounds(ctx)
     return html.Nav(className="filters", id="filters", **{"aria-labelledby": "filters-h"},
                     children=[
         html.H2("Filters", id="filters-h"),
@@ -28,9 +28,10 @@ def filters_panel(ctx: AppContext) -> html.Nav:
                            [], inline=True), hint="None ticked = all years."),
         html.Fieldset(className="field dates", children=[
             html.Legend("Or a date range"),
+            html.P(f"Day/month/year, e.g. {_uk(first)}; both ends included.", className="hint"),
             html.Div(className="date-pair", children=[
-                labelled("From", Id.DATE_FROM, _date(Id.DATE_FROM, first, last)),
-                labelled("To", Id.DATE_TO, _date(Id.DATE_TO, first, last)),
+                labelled("From", Id.DATE_FROM, _date(Id.DATE_FROM)),
+                labelled("To", Id.DATE_TO, _date(Id.DATE_TO)),
             ]),
         ]),
         labelled("Categories", Id.CATEGORIES,
@@ -63,10 +64,19 @@ def _opts(values) -> list[dict]:
     return [{"label": str(v), "value": v} for v in values]
 
 
-def _date(id_: str, first: str | None, last: str | None) -> dcc.Input:
-    """A native date input: keyboard entry, the browser's own picker, ISO value."""
-    return dcc.Input(id=id_, type="date", min=first, max=last, debounce=True,
-                     className="date-input")
+def _date(id_: str) -> dcc.Input:
+    """A text box for a UK date (dd/mm/yyyy; ISO also accepted), applied on Enter or leaving it.
+
+    Not `type="date"`: Dash 4.4's Input calls setSelectionRange on debounced inputs, which date
+    inputs reject with an uncaught error; and text entry is the GOV.UK-recommended pattern anyway.
+    """
+    return dcc.Input(id=id_, type="text", debounce=True, className="date-input",
+                     placeholder="dd/mm/yyyy", autoComplete="off", maxLength=10,
+                     pattern=r"\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2}")
+
+
+def _uk(iso: str | None) -> str:
+    return "01/04/2023" if not iso else f"{iso[8:10]}/{iso[5:7]}/{iso[0:4]}"
 
 
 def _date_bounds(ctx: AppContext) -> tuple[str | None, str | None]:

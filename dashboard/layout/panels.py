@@ -10,8 +10,11 @@ from dashboard.viewmodel.charts import TREND_HEIGHT
 from dashboard.viewmodel.context import AppContext
 from layers import BASE_LAYERS, OVERLAY_LAYERS
 
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
-                "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"]}
+# No "Share chart" (uploads to Plotly Cloud) or "Edit in Chart Studio": data stays on the server.
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "showSendToCloud": False,
+                "showEditInChartStudio": False, "plotlyServerURL": "",
+                "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage", "sendChartToCloud",
+                                           "sendDataToCloud", "editInChartStudio"]}
 BLANK = {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False},
                                 "paper_bgcolor": "#fff", "plot_bgcolor": "#fff"}}
 

@@ -67,7 +67,7 @@ def headline_cards(current: Summary, summarise: Summarise, ds: Dataset) -> tuple
     before = summarise(comp.before, current.options).headline if comp.before else None
     h, o = current.headline, current.options
     empty = h["transactions"] == 0
-    ref = "nationally" if o.reference == "national" else "in the local area"
+    ref = "national" if o.reference == "national" else "local-area"
 
     def delta(key: str, kind: str) -> str:
         if now is None or before is None:
@@ -81,13 +81,13 @@ def headline_cards(current: Summary, summarise: Summarise, ds: Dataset) -> tuple
         Card("total", "Total spend", _or_dash(empty, fmt.money(h["total_spend"], compact=True)),
              "" if empty else fmt.money(h["total_spend"]), delta("total_spend", "money"),
              why_total if empty else ""),
-        Card("deprived", f"Share to the most deprived {o.most_deprived}% ({ref})",
+        Card("deprived", f"Share to most deprived {o.most_deprived}%",
              fmt.share(h["share_most_deprived"]),
-             f"of located spend: {fmt.money(h['deprived_spend'], compact=True)}",
+             f"{ref} ranking; {fmt.money(h['deprived_spend'], compact=True)} of located spend",
              delta("share_most_deprived", "share"),
              why_located if h["share_most_deprived"] is None else ""),
         Card("local", "Local share", fmt.share(h["local_share"]),
-             f"of located spend: {fmt.money(h['local_spend'], compact=True)}",
+             f"{fmt.money(h['local_spend'], compact=True)} of located spend",
              delta("local_share", "share"), why_located if h["local_share"] is None else ""),
         _flag_card(h, "sme", "SME share", delta("sme_share", "share"), why_total),
         _flag_card(h, "vcse", "VCSE share", delta("vcse_share", "share"), why_total),

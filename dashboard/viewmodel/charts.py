@@ -18,8 +18,9 @@ from layers import BASE_LAYERS
 from layers._common import FONT
 
 INK, BAR = "#111111", "#2b4a7d"
-# Okabe-Ito (colour-blind safe) for anchors; "All anchors" is black and thicker.
-LINE_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+# Okabe-Ito hues (colour-blind safe), darkened so the direct labels reach 4.5:1 on white;
+# lines also differ by dash and marker shape. "All anchors" is black and thicker.
+LINE_COLOURS = ["#0072B2", "#B34D00", "#007A5A", "#A8457F", "#8A5A00", "#5E4FA2", "#000000"]
 SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star", "cross"]
 MAX_BARS = 25
 TREND_HEIGHT = 400
@@ -108,16 +109,27 @@ def trend_figure(series: list[Series], x: int, present: bool = False) -> dict[st
         })
     values = [v for t in traces for v in t["y"] if v is not None] or [0.0]
     top = max(values) * 1.12 or 1.0
+    labels = end_labels(ends, top * (0.085 if present else 0.065), font_size(present))
+    ys = [a["y"] for a in labels] or [0.0]
+    gap = top * 0.05
+    n_years = max((len(s.years) for s in series), default=1)
     layout = base_layout(
-        TREND_HEIGHT, present, margin={"l": 80, "r": 300 if present else 230, "t": 10, "b": 60},
+        TREND_HEIGHT, present, margin={"l": 80, "r": _label_room(ends, present), "t": 10, "b": 60},
         xaxis={"type": "category", "title": {"text": "Financial year"}, "showgrid": False,
-               "linecolor": INK},
+               "linecolor": INK, "range": [-0.3, n_years - 0.85]},
         yaxis={"title": {"text": f"% to most deprived {x}%"}, "ticksuffix": "%",
-               "range": [min(0.0, min(values) * 1.1), top], "gridcolor": "#d0d0d0",
-               "linecolor": INK, "zeroline": True, "zerolinecolor": "#888"},
-        annotations=end_labels(ends, top * (0.085 if present else 0.065), font_size(present)),
+               "range": [min(0.0, min(values) * 1.1, min(ys) - gap), max(top, max(ys) + gap)],
+               "gridcolor": "#d0d0d0", "linecolor": INK, "zeroline": True,
+               "zerolinecolor": "#888"},
+        annotations=labels,
     )
     return {"data": traces, "layout": layout}
+
+
+def _label_room(ends: list[tuple[float, str, str, str]], present: bool) -> int:
+    """Right margin wide enough for the longest direct label (about 0.6 em per character)."""
+    longest = max((len(e[2]) for e in ends), default=10)
+    return int(min(520, 30 + 0.62 * font_size(present) * longest))
 
 
 def end_labels(ends: list[tuple[float, str, str, str]], gap: float, size: int = 14

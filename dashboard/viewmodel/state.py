@@ -130,12 +130,22 @@ def _int(text: Any) -> int | None:
 
 
 def _date(text: Any) -> date | None:
-    if not isinstance(text, str) or len(text) != 10:
+    """A date from ISO (2023-04-01, as in URLs) or UK day/month/year (1/4/2023, as typed)."""
+    if not isinstance(text, str) or len(text) > 10:
         return None
+    text = text.strip()
     try:
-        return date.fromisoformat(text)
+        if "/" in text:
+            day, month, year = (int(p) for p in text.split("/"))
+            return date(year, month, day) if year >= 1000 else None
+        return date.fromisoformat(text) if len(text) == 10 else None
     except ValueError:
         return None
+
+
+def uk_date(d: date | None) -> str | None:
+    """dd/mm/yyyy for the date boxes."""
+    return d.strftime("%d/%m/%Y") if d else None
 
 
 def _bool(text: str | None, default: bool) -> bool:
@@ -185,8 +195,8 @@ def controls_from_state(state: ViewState) -> dict[str, Any]:
     return {
         "anchors": list(f.anchors),
         "years": list(f.years),
-        "date_from": f.date_from.isoformat() if f.date_from else None,
-        "date_to": f.date_to.isoformat() if f.date_to else None,
+        "date_from": uk_date(f.date_from),
+        "date_to": uk_date(f.date_to),
         "categories": list(f.categories),
         "caprev": list(f.capital_revenue),
         "flags": list(f.supplier_flags),
@@ -217,7 +227,11 @@ def state_from_controls(values: Mapping[str, Any], choices: Choices, base: ViewS
     for key, name in (("anchors", "anchor"), ("years", "fy"), ("categories", "cat"),
                       ("caprev", "caprev"), ("flags", "flag"), ("local_area", "area")):
         many(key, name)
-    for key, name in (("date_from", "from"), ("date_to", "to"), ("most_deprived", "x"),
+    for key in ("date_from", "date_to"):
+        d = _date(values.get(key))
+        if d:
+            pairs.append(("from" if key == "date_from" else "to", d.isoformat()))
+    for key, name in (("most_deprived", "x"),
                       ("reference", "ref"), ("layer", "layer"), ("ward", "ward"),
                       ("detail_anchor", "detail")):
         if values.get(key) not in (None, ""):

@@ -112,6 +112,18 @@ def test_hostile_query_strings_never_raise_and_keep_only_valid_values(query, cho
     assert parse_query(to_query(state), choices) == state
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("2023-04-01", date(2023, 4, 1)), ("01/04/2023", date(2023, 4, 1)), ("1/4/2023", date(2023, 4, 1)),
+    ("31/02/2023", None), ("04/01/23", None), ("2023-4-1", None), ("", None), (" ", None),
+    ("01/04/2023/1", None), (None, None),
+])
+def test_dates_typed_day_first_or_iso(text, expected, choices):
+    state = state_from_controls({"date_from": text}, choices, ViewState())
+    assert state.filters.date_from == expected
+    if expected:
+        assert controls_from_state(state)["date_from"] == expected.strftime("%d/%m/%Y")
+
+
 def test_specific_hostile_values_are_dropped_not_guessed(choices):
     s = parse_query("?area=A&area=../../B&area=B&caprev=REVENUE&caprev=capital&show=suppliers,bogus",
                     choices)
@@ -154,7 +166,7 @@ def test_cards_show_values_exact_totals_and_changes_on_the_latest_two_years(ds):
                                       "coverage"]
     assert by["total"].value == "£3,951" and by["total"].detail == "£3,950.50"
     assert by["deprived"].value == fmt.share(1400 / 3650.50)
-    assert "10%" in by["deprived"].label and "nationally" in by["deprived"].label
+    assert "10%" in by["deprived"].label and by["deprived"].detail.startswith("national ranking")
     assert by["sme"].detail == f"unknown: {fmt.share(1800 / 3950.50)}"
     assert note.startswith("Change: 2023/24 compared with 2022/23")
     # 2023/24 total 2350.50 vs 2022/23 1600: +750.50
@@ -181,7 +193,8 @@ def test_comparison_names_the_periods(ds):
 def test_local_reference_is_named_on_the_card(ds):
     s = m.summarise(ds, options=Options(most_deprived=30, reference="local"))
     cards, _ = headline_cards(s, cached(ds), ds)
-    assert cards[1].label == "Share to the most deprived 30% (in the local area)"
+    assert cards[1].label == "Share to most deprived 30%"
+    assert cards[1].detail.startswith("local-area ranking;")
 
 
 # --------------------------------------------------------------------------- tables and CSV
