@@ -373,3 +373,21 @@ def test_a_register_whose_flags_are_all_blank_imports(files, root, tmp_path):
     files.suppliers = _filled(path, tmp_path)      # SME, VCSE, Individual all blank
     im.import_dataset("tiny", files, root=root)
     assert im.read_manifest(root / "tiny")["meta"]["import"]["suppliers"]["located"] == 2
+
+
+def test_supplier_ids_from_the_pipeline_details_equal_those_of_a_second_read(files, root,
+                                                                            monkeypatch):
+    im.import_dataset("tiny", files, root=root)
+    reread = im.read_manifest(root / "tiny")["meta"]["unlocated"]
+    from dashboard.io.spend import read_spend
+
+    def with_ids(src, **kwargs):
+        built = build_from_files(src, **kwargs)
+        spend = read_spend(src.spend).transactions
+        built.details = built.details.assign(supplier_id=spend["supplier_id"].to_numpy(object))
+        return built
+
+    monkeypatch.setattr(im, "build_from_files", with_ids)
+    im.import_dataset("tiny", files, root=root)
+    assert im.read_manifest(root / "tiny")["meta"]["unlocated"] == reread
+    assert [u["supplier_id"] for u in reread] == ["S3", "S7"]
