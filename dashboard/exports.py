@@ -38,6 +38,7 @@ CHROMIUM_HINT = ("map images need Chromium installed: apt-get install chromium "
                  "(or set BROWSER_PATH to a Chrome or Chromium executable)")
 CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 INDIVIDUALS_ROW = "Individuals (names withheld)"
+XLSX_MAX_ROWS = 1_048_576
 
 
 # --------------------------------------------------------------------------- safe cells
@@ -56,9 +57,18 @@ def _safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` with every text cell neutralised (numeric columns untouched)."""
     out = frame.copy()
     for col in out.columns:
-        if not (pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col])
-                or pd.api.types.is_datetime64_any_dtype(out[col])):
-            out[col] = out[col].astype(object).map(neutralise)
+        values = out[col]
+        if (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+                or pd.api.types.is_datetime64_any_dtype(values)):
+            continue
+        if pd.api.types.is_string_dtype(values) and values.dtype != object:
+            risky = values.str.startswith(FORMULA_START).fillna(False).to_numpy(bool)
+            if risky.any():
+                values = values.astype(object)
+                values[risky] = "'" + values[risky].astype(str)
+            out[col] = values
+        else:
+            out[col] = values.astype(object).map(neutralise)
     return out
 
 
@@ -89,6 +99,10 @@ def to_xlsx_bytes(frame: pd.DataFrame, filters_text: list[str], *, sheet: str = 
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
+    room = XLSX_MAX_ROWS - len(filters_text) - 2
+    if len(frame) > room:
+        raise InputError(f"{len(frame):,} rows are more than a spreadsheet holds ({room:,} "
+                         "here): export CSV instead, or narrow the filters")
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_sheet_title(sheet))
     for line in filters_text:

@@ -113,6 +113,14 @@ def test_xlsx_has_filter_rows_then_a_table_of_real_numbers():
         assert row[1].data_type == "n" and "£" in row[1].number_format
 
 
+def test_xlsx_refuses_more_rows_than_a_sheet_holds(monkeypatch):
+    monkeypatch.setattr(e, "XLSX_MAX_ROWS", 10)
+    frame = pd.DataFrame({"n": range(7)})
+    assert e.to_xlsx_bytes(frame, ["a"])                 # 1 line + blank + header + 7 = 10
+    with pytest.raises(InputError, match="export CSV instead"):
+        e.to_xlsx_bytes(frame, ["a", "b"])
+
+
 def test_xlsx_drops_characters_xml_cannot_hold():
     frame = pd.DataFrame({"Name": ["Bell\x07 Ltd", "Null\x00Co"]})
     ws = load_workbook(io.BytesIO(e.to_xlsx_bytes(frame, []))).active
