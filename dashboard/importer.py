@@ -185,6 +185,8 @@ def import_dataset(name: str, sources: Sources, *, root: str | os.PathLike = DEF
         staging.mkdir()
         try:
             step(0.02, "checking the files")
+            if not add_to:
+                _check_reference(sources)      # before hashing: say what is missing first
             previous = _previous(root / name) if add_to else None
             spend, refused = _spend_inputs(sources.spend, previous, name)
             src = _register_on_disk(_merged(sources, previous, spend), staging)

@@ -391,3 +391,55 @@ def test_supplier_ids_from_the_pipeline_details_equal_those_of_a_second_read(fil
     im.import_dataset("tiny", files, root=root)
     assert im.read_manifest(root / "tiny")["meta"]["unlocated"] == reread
     assert [u["supplier_id"] for u in reread] == ["S3", "S7"]
+
+
+# --------------------------------------------------------------------------- command line
+def test_command_line_import_add_list_export_and_report(files, root, tmp_path, capsys):
+    from dashboard.cli import main
+
+    anchors = tmp_path / "anchors.csv"
+    anchors.write_text("name,type,home_area,site_postcode\nTest Council,council,E08000024,\n")
+    folder = files.spend[0].parent
+    assert main(["import", "tiny", "--root", str(root), "--spend", str(files.spend[0]),
+                 "--postcodes", str(NSPL), "--imd", str(files.imd), "--suppliers",
+                 str(files.suppliers), "--anchors", str(anchors), "--title", "Tiny"]) == 0
+    out, err = capsys.readouterr()
+    assert f"{'spend.csv':<48}{9:>9,}{7:>10,}{2:>10,}" in out
+    assert "Suppliers: 7; located 4;" in out and "2 suppliers to locate" in out
+    assert "[100%] done" in err
+    assert main(["import", "tiny", "--root", str(root), "--add",
+                 "--spend", str(folder / "spend2.csv"), str(files.spend[0])]) == 0
+    out, _ = capsys.readouterr()
+    assert "Refused: spend.csv was not imported: it has the same content as spend.csv" in out
+    assert main(["datasets", "--root", str(root)]) == 0
+    out, _ = capsys.readouterr()
+    assert out.startswith("tiny") and "9 transactions" in out and "2023/24, 2024/25" in out
+    xlsx = tmp_path / "s.xlsx"
+    assert main(["export", "tiny", "--root", str(root), "--what", "suppliers", "--format",
+                 "xlsx", "--year", "2024/25", "--out", str(xlsx)]) == 0
+    from openpyxl import load_workbook
+
+    cells = [c.value for c in load_workbook(xlsx).active["A"]]
+    assert "Financial years: 2024/25" in cells and "Alpha Ltd" in cells
+    assert main(["export", "tiny", "--root", str(root), "--what", "unlocated",
+                 "--out", str(tmp_path / "u.csv")]) == 0
+    assert (tmp_path / "u.csv").read_text(encoding="utf-8-sig").startswith("Supplier Name,")
+    assert main(["report", "tiny", "--root", str(root), "--no-map",
+                 "--out", str(tmp_path / "r.html")]) == 0
+    assert "Tiny: where the spend goes" in (tmp_path / "r.html").read_text()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["import", "tiny"], "give the spend files"),
+    (["import", "tiny", "--spend", "x.csv"], "no postcode directory"),
+    (["export", "tiny", "--what", "map", "--format", "csv"], "does not fit"),
+    (["export", "nope"], "no data set named 'nope'"),
+    (["report", "tiny", "--year", "2023"], "financial years as 2023/24"),
+    (["export", "tiny", "--anchor", "Nobody"], "no such anchor"),
+])
+def test_command_line_errors_say_what_to_do(files, root, capsys, argv, message):
+    from dashboard.cli import main
+
+    im.import_dataset("tiny", files, root=root)
+    assert main([*argv, "--root", str(root)]) == 2
+    assert message in capsys.readouterr().err
