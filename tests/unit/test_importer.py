@@ -443,3 +443,41 @@ def test_command_line_errors_say_what_to_do(files, root, capsys, argv, message):
     im.import_dataset("tiny", files, root=root)
     assert main([*argv, "--root", str(root)]) == 2
     assert message in capsys.readouterr().err
+
+
+KILL_AT = '''
+import os, sys
+from pathlib import Path
+from dashboard import importer as im
+from dashboard.pipeline import Sources
+real = getattr(os, sys.argv[1])
+def die(*args, **kwargs):
+    staged = Path(args[0]).parent.name == ".tiny.import"
+    if sys.argv[1] == "rename" and not (staged and Path(args[1]).parent.name != ".tiny.import"):
+        return real(*args, **kwargs)            # die only moving the version out of staging
+    os._exit(9)                         # like kill -9: no clean-up, no finally
+setattr(os, sys.argv[1], die)
+src = Sources(spend=[Path(sys.argv[3]), Path(sys.argv[3]).with_name("spend2.csv")],
+              postcodes=[Path(sys.argv[4])], imd=Path(sys.argv[5]), suppliers=Path(sys.argv[6]))
+im.import_dataset("tiny", src, root=Path(sys.argv[2]))
+'''
+
+
+@pytest.mark.parametrize("call", ["rename", "replace"])
+def test_a_process_killed_inside_the_switch_leaves_a_loadable_dataset(files, root, call):
+    """Death right before the version is moved beside the link, or right before the link is
+    replaced: the data set still loads with its previous figures (store.save_dataset's own
+    two-rename swap has a moment with no folder at all; the link has none)."""
+    import subprocess
+    import sys
+
+    im.import_dataset("tiny", files, root=root)
+    before = _link_and_figures(root)
+    done = subprocess.run([sys.executable, "-c", KILL_AT, call, str(root), str(files.spend[0]),
+                           str(NSPL), str(files.imd), str(files.suppliers)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 9, done.stderr
+    assert _link_and_figures(root) == before
+    im.import_dataset("tiny", files, root=root)     # and the next import tidies up
+    assert not (root / ".tiny.import").exists()
+    assert len([p for p in root.glob(".tiny.v*")]) == 2
