@@ -182,6 +182,8 @@ def import_dataset(name: str, sources: Sources, *, root: str | os.PathLike = DEF
     with _lock(root, name):
         staging = root / f".{name}.import"
         shutil.rmtree(staging, ignore_errors=True)   # left by an import that was killed
+        for stale in root.glob(f".{name}.link-*"):
+            stale.unlink(missing_ok=True)
         staging.mkdir()
         try:
             step(0.02, "checking the files")

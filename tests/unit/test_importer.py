@@ -477,7 +477,11 @@ def test_a_process_killed_inside_the_switch_leaves_a_loadable_dataset(files, roo
                            str(NSPL), str(files.imd), str(files.suppliers)],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 9, done.stderr
+    if call == "rename":     # died with the complete new version still in staging
+        assert list((root / ".tiny.import").glob("v*/manifest.json"))
+    else:                    # died with the new version beside the link, not yet pointed to
+        assert len(list(root.glob(".tiny.v*"))) == 2 and list(root.glob(".tiny.link-*"))
     assert _link_and_figures(root) == before
     im.import_dataset("tiny", files, root=root)     # and the next import tidies up
-    assert not (root / ".tiny.import").exists()
+    assert not (root / ".tiny.import").exists() and not list(root.glob(".tiny.link-*"))
     assert len([p for p in root.glob(".tiny.v*")]) == 2
