@@ -191,8 +191,17 @@ class Summary:
     ds: Dataset
     filters: Filters
     options: Options
-    mask: np.ndarray | None   # bool per transaction, None = every transaction passes
+    mask_bits: np.ndarray | None   # np.packbits of the filter mask; None = every transaction passes
     extra: dict = field(default_factory=dict)
+
+    @property
+    def mask(self) -> np.ndarray | None:
+        """Bool per transaction that passes the filters (None = all). A Summary keeps one bit per
+        transaction, not one byte: pages cache dozens of them, at 10 million transactions each."""
+        raw = self.__dict__.pop("_raw_mask", None)   # the first pass uses the mask as filtered
+        if raw is not None or self.mask_bits is None:
+            return raw
+        return np.unpackbits(self.mask_bits, count=len(self.ds.tx)).view(bool)
 
     @cached_property
     def _classes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -261,7 +270,11 @@ class Summary:
 def summarise(ds: Dataset, filters: Filters = Filters(), options: Options = Options()
               ) -> Summary:
     """Every figure for one filter state (each computed when first read)."""
-    return Summary(ds, filters, options, filter_mask(ds, filters))
+    mask = filter_mask(ds, filters)
+    s = Summary(ds, filters, options, None if mask is None else np.packbits(mask))
+    if mask is not None:
+        s.__dict__["_raw_mask"] = mask
+    return s
 
 
 def _classes_for(ds: Dataset, opts: Options) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -449,10 +462,23 @@ def anchor_table(s: Summary) -> pd.DataFrame:
                         counts.sum(axis=0))
 
 
-def year_table(s: Summary) -> pd.DataFrame:
-    """Per financial year: total, located, deprived and local spend (pence) and shares."""
-    spend, counts = s._by_group
+def year_table(s: Summary, *, ward: str | None = None, anchor: str | None = None
+               ) -> pd.DataFrame:
+    """Per financial year: total, located, deprived and local spend (pence) and shares.
+
+    With `ward` and/or `anchor`, only the spend of that anchor with suppliers in that ward (one
+    masked pass; the drill-down's year panel, without the dense cube)."""
     labels = np.array([fy_label(y) for y in s.ds.years] or ["—"], dtype=object)
+    if ward is None and anchor is None:
+        spend, counts = s._by_group
+    else:
+        ds, mask = s.ds, s.mask
+        if anchor is not None:
+            pos = np.flatnonzero(np.asarray(_anchor_names(ds), dtype=object) == anchor)
+            mask = _and(mask, ds.tx.anchor == (int(pos[0]) if len(pos) else -1))
+        if ward is not None:
+            mask = _and(mask, (ds.sup_ward == _ward_pos(ds, ward))[ds.tx.supplier])
+        spend, counts = _per_group_of(ds, mask, s._classes[2])
     return _class_table(spend.sum(axis=1), labels, "year", counts.sum(axis=1))
 
 
