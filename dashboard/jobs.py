@@ -1,6 +1,6 @@
 """Background imports: start one from a web request, follow its progress from any worker.
 
-A job is a folder under the jobs folder (default ``data/jobs``)::
+A job is a folder under the jobs folder (default ``data/networks/.jobs``)::
 
     JOB_ID/spec.json      what to import (data set name, root, sources as file paths)
     JOB_ID/status.json    {state, progress 0..1, message, result | error, updated}, replaced
@@ -35,7 +35,7 @@ from dashboard.errors import InputError
 from dashboard.importer import DEFAULT_ROOT, import_dataset, validate_name
 from dashboard.pipeline import Sources
 
-DEFAULT_JOBS = Path("data/jobs")
+DEFAULT_JOBS = DEFAULT_ROOT / ".jobs"   # hidden beside the data sets: not listed, not in git
 PROJECT = Path(__file__).resolve().parents[1]
 STATES = ("queued", "running", "done", "failed")
 _JOB_ID = re.compile(r"[0-9a-f]{16}")
