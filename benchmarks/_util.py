@@ -137,14 +137,14 @@ def fmt_value(v: float | None, unit: str) -> str:
         return f"{v:.2f} s" if v >= 1 else f"{v * 1000:.1f} ms"
     if unit == "ms":
         return f"{v:.1f} ms"
-    if unit == "B":
-        if v >= 2**20:
-            return f"{v / 2**20:.2f} MB"
-        if v >= 1024:
-            return f"{v / 1024:.1f} KB"
+    if unit == "B":  # decimal units: 1 MB = 1,000,000 bytes
+        if v >= 1e9:
+            return f"{v / 1e9:.2f} GB"
+        if v >= 1e6:
+            return f"{v / 1e6:.2f} MB"
+        if v >= 1e3:
+            return f"{v / 1e3:.1f} KB"
         return f"{v:.0f} B"
-    if unit == "MB":
-        return f"{v:,.0f} MB"
     if unit == "x":
         return f"{v:.2f}x"
     return f"{v:,.4g} {unit}".strip()

@@ -68,6 +68,8 @@ class Geography:
 
     def wards_gdf(self):
         """Unsimplified ward polygons (GeoDataFrame `code`, `name`, `geometry`, EPSG:4326)."""
+        if "gdf" not in self._geo and not self.real:
+            self._geo["gdf"] = _squares(self.wards)
         if "gdf" not in self._geo:
             gdf = _england_wards()
             if self.lads is not None:
@@ -78,6 +80,10 @@ class Geography:
     def drawing(self, tolerance_m: float, precision: int) -> dict:
         """The drawing GeoJSON of the wards (dashboard.io.boundaries.drawing_geojson), cached."""
         key = ("drawing", tolerance_m, precision)
+        if key not in self._geo and not self.real:
+            from dashboard.io.boundaries import drawing_geojson
+
+            self._geo[key] = drawing_geojson(self.wards_gdf(), tolerance_m=0, precision=precision)
         if key not in self._geo:
             path = cache_dir() / f"geo-v{CACHE_VERSION}-{self.key}-{tolerance_m:g}m-{precision}dp.json.gz"
             if path.exists():
@@ -93,10 +99,11 @@ class Geography:
         return self._geo[key]
 
 
-def geography(key: str) -> Geography:
-    """The geography `key` ("district", "region", "england")."""
+def geography(key: str, *, real: bool | None = None) -> Geography:
+    """The geography `key` ("district", "region", "england"): real when ../shared/data is there
+    (or `real=False` for the synthetic stand-in, as the smoke tests use)."""
     label, lads = SCALES[key]
-    if shared_data() is None:
+    if real is False or shared_data() is None:
         return _synthetic(key, label, lads)
     wards = _england_wards_table()
     if lads is not None:
@@ -204,6 +211,20 @@ def _real_postcodes() -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- fallback
+def _squares(wards: pd.DataFrame):
+    """A grid of 1 km squares over northern England, one per ward (synthetic geometry)."""
+    import geopandas as gpd
+    import shapely
+
+    n = len(wards)
+    side = int(np.ceil(np.sqrt(n)))
+    i = np.arange(n)
+    x0, y0 = -2.0 + (i % side) * 0.015, 54.0 + (i // side) * 0.009
+    boxes = shapely.box(x0, y0, x0 + 0.015, y0 + 0.009)
+    return gpd.GeoDataFrame({"code": wards["code"].to_numpy(), "name": wards["name"].to_numpy()},
+                            geometry=boxes, crs="EPSG:4326")
+
+
 def _synthetic(key: str, label: str, lads) -> Geography:
     """Same counts, made-up codes, no geometry (used when ../shared/data is absent)."""
     n_wards, _ = _COUNTS[key]

@@ -1,0 +1,179 @@
+"""Run the benchmark suite and print one table.
+
+    python -m benchmarks            # full scales (~20-30 minutes on a 2-core machine)
+    python -m benchmarks --quick    # smaller scales (~8 minutes)
+    python -m benchmarks --parts 1 6 --readme
+
+Parts (see benchmarks/README.md): 1 recompute, 2 bytes per filter change, 3 end to end in the
+browser, 4 geometry and first load, 5 memory, 6 import. Generated inputs go to the cache folder
+($ANCHOR_BENCH_CACHE or ~/.cache/anchor-spend-map/benchmarks), never into the repository.
+`--readme` writes the table, with the date and the machine, into benchmarks/README.md.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import sys
+import time
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+
+from benchmarks._util import Row, cache_dir, machine, table
+
+README = Path(__file__).with_name("README.md")
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def plan(quick: bool) -> dict:
+    """What runs at which scale."""
+    if quick:
+        return {"engine": [(g, n) for g in ("district", "england") for n in (100_000, 1_000_000)],
+                "page": [("district", 100_000), ("england", 1_000_000)],
+                "browser": {"changes": 7, "default_changes": 3},
+                "memory": ("england", 1_000_000), "repeat": 5,
+                "import": (270_000, 100_000)}
+    return {"engine": [(g, n) for g in ("district", "region", "england")
+                       for n in (100_000, 1_000_000, 10_000_000)],
+            "page": [("district", 100_000), ("region", 1_000_000), ("england", 10_000_000)],
+            "browser": {"changes": None, "default_changes": 7},
+            "memory": ("england", 10_000_000), "repeat": 7,
+            "import": (2_700_000, 1_000_000)}
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def guarded(part: str, scale: str, fn) -> list[Row]:
+    """Run one measurement; a failure becomes a NOT MET row saying what broke, not a crash."""
+    try:
+        return fn()
+    except Exception as exc:  # noqa: BLE001 - reported in the table
+        traceback.print_exc(file=sys.stderr)
+        return [Row(part, scale, "benchmark failed", None, "", met=False,
+                    fix=f"{type(exc).__name__}: {str(exc)[:200]}")]
+
+
+def run(parts: set[str], quick: bool) -> list[Row]:
+    from benchmarks import _page, bench_engine, synth
+    from benchmarks.geography import geography
+
+    p = plan(quick)
+    rows: list[Row] = []
+    page_missing = _page.page_available()
+    if "4" in parts:
+        from benchmarks import bench_geometry
+
+        log("part 4: England ward geometry")
+        rows += guarded("4 geometry", "England", bench_geometry.run)
+    page_scales = set(p["page"])
+    want_page = parts & {"2", "3", "4"}
+    browser = playwright = None
+    try:
+        for geo_key in ("district", "region", "england"):
+            sizes = sorted({n for g, n in p["engine"] if g == geo_key}
+                           | ({n for g, n in page_scales if g == geo_key} if want_page else set()))
+            if not sizes:
+                continue
+            geo = geography(geo_key)
+            for n in sizes:
+                label = f"{n:,} tx, {geo.label}"
+                log(f"building {label}")
+                ds = synth.network(n, geo)
+                if "1" in parts and (geo_key, n) in p["engine"]:
+                    log(f"part 1: recompute, {label}")
+                    rows += guarded("1 recompute", label, lambda: bench_engine.rows_for(
+                        label, bench_engine.measure(ds, p["repeat"])))
+                if want_page and (geo_key, n) in page_scales:
+                    if page_missing:
+                        rows.append(Row("2-4 page", label, "skipped", None, "",
+                                        note=page_missing))
+                    elif not geo.real:
+                        rows.append(Row("2-4 page", label, "skipped", None, "",
+                                        note="../shared/data is absent: no ward geometry"))
+                    else:
+                        from benchmarks.bench_geometry import chosen_drawing
+
+                        dsg = _page.with_geometry(ds, chosen_drawing(geo)[0])
+                        if "2" in parts:
+                            from benchmarks import bench_bytes
+
+                            log(f"part 2: bytes per filter change, {label}")
+                            rows += guarded("2 bytes", label, lambda: bench_bytes.rows_for(
+                                label, bench_bytes.measure(dsg)))
+                        if parts & {"3", "4"}:
+                            from benchmarks import bench_browser
+
+                            if browser is None:
+                                from playwright.sync_api import sync_playwright
+
+                                playwright = sync_playwright().start()
+                                browser = bench_browser.launch(playwright)
+                            log(f"parts 3-4: browser, {label}")
+                            rows += guarded("3 browser", label, lambda: bench_browser.measure_scale(
+                                browser, dsg, label, **p["browser"])[0])
+                        del dsg
+                del ds
+                gc.collect()
+    finally:
+        if browser is not None:
+            browser.close()
+            playwright.stop()
+    if "5" in parts:
+        from benchmarks import bench_memory
+
+        scale, n = p["memory"]
+        log(f"part 5: memory, {n:,} tx, {scale}")
+        rows += guarded("5 memory", f"{n:,} tx, {scale}", lambda: bench_memory.run(n, scale))
+    if "6" in parts:
+        from benchmarks import bench_import
+
+        nspl, spend = p["import"]
+        log(f"part 6: import, {nspl:,}-row NSPL, {spend:,}-row spend")
+        rows += guarded("6 import", "import", lambda: bench_import.run(nspl, spend))
+    return sorted(rows, key=lambda r: r.part)
+
+
+def write_readme(text: str) -> None:
+    body = README.read_text() if README.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
+    if START not in body:
+        body += f"\n{START}\n{END}\n"
+    head, rest = body.split(START, 1)
+    _, tail = rest.split(END, 1)
+    README.write_text(f"{head}{START}\n{text}\n{END}{tail}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description="Anchor Spend Map benchmark suite: one table.")
+    ap.add_argument("--quick", action="store_true", help="smaller scales (~8 minutes)")
+    ap.add_argument("--parts", nargs="+", default=["1", "2", "3", "4", "5", "6"],
+                    choices=["1", "2", "3", "4", "5", "6"])
+    ap.add_argument("--readme", action="store_true",
+                    help="write the table into benchmarks/README.md")
+    args = ap.parse_args(argv)
+    t0 = time.monotonic()
+    started = datetime.now(timezone.utc)
+    load = os.getloadavg()
+    rows = run(set(args.parts), args.quick)
+    minutes = (time.monotonic() - t0) / 60
+    header = (f"Run {started:%Y-%m-%d %H:%M} UTC, `python -m benchmarks"
+              f"{' --quick' if args.quick else ''}` (parts {' '.join(args.parts)}), "
+              f"{minutes:.0f} min. Machine: {machine()}. Load average at start "
+              f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (shared with other work: "
+              "absolute times are noisy, ratios compare runs made in the same pass).")
+    text = header + "\n\n" + table(rows)
+    print(text)
+    out = cache_dir() / f"results-{started:%Y%m%dT%H%M%S}.json"
+    out.write_text(json.dumps({"header": header, "rows": [r.as_dict() for r in rows]},
+                              indent=1, default=str))
+    log(f"raw results: {out}")
+    if args.readme:
+        write_readme(text)
+        log(f"table written into {README}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""The page under benchmark: build it on a benchmark data set, and fire filter changes at it.
+
+Everything here goes through the page's public entry points only: `dashboard.app.create_app`, its
+Flask server (`/_dash-update-component`, as the browser posts it) and the view-state query the
+page keeps in the URL. The naive baseline of parts 2 and 3 lives here too: a callback that rebuilds
+the whole choropleth figure, GeoJSON inline, on every filter change.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, replace
+from typing import Any
+
+STATE_ID = "view-state"      # the page's dcc.Store holding the canonical query (dashboard.ids)
+MAP_ID = "map"
+
+
+def page_available() -> str | None:
+    """None when the page can be built, else why not (the benchmark parts 2-5 are skipped)."""
+    try:
+        from dashboard.app import create_app  # noqa: F401
+    except Exception as exc:  # noqa: BLE001 - any import failure means "no page yet"
+        return f"the page is not available ({type(exc).__name__}: {exc})"
+    return None
+
+
+def create(ds, **settings: Any):
+    """`dashboard.app.create_app(ds, settings)` with default settings (environment ignored)."""
+    from dashboard.app import create_app
+    from dashboard.settings import load_settings
+
+    return create_app(ds, load_settings(env={}, **settings))
+
+
+def with_geometry(ds, wards_geojson: dict):
+    """The data set with `wards_geojson` as its drawing geometry (no LSOA layer geometry)."""
+    meta = dict(ds.meta)
+    meta["geometry"] = {"wards": wards_geojson}
+    return replace(ds, meta=meta)
+
+
+# --------------------------------------------------------------------------- filter changes
+def filter_states(ds, overlays: tuple[str, ...] | None = None) -> list[str]:
+    """Canonical view-state queries of a sequence of filter changes (each differs from the one
+    before it), for the page's default view or with the given overlays."""
+    from dashboard.metrics import Filters
+    from dashboard.viewmodel.state import ViewState, to_query
+
+    years = ds.years
+    anchors = tuple(ds.anchors["name"][: max(1, ds.n_anchors // 3)])
+    filters = [
+        Filters(),
+        Filters(years=(years[-1],)),
+        Filters(years=(years[-1],), anchors=anchors),
+        Filters(years=(years[-2],) if len(years) > 1 else ()),
+        Filters(categories=ds.categories[:3]),
+        Filters(supplier_flags=("sme",)),
+        Filters(influenceable_only=True),
+        Filters(years=years[:2]),
+    ]
+    base = ViewState() if overlays is None else ViewState(overlays=overlays)
+    return [to_query(replace(base, filters=f)) or "?" for f in filters]
+
+
+def many_states(ds, n: int = 72) -> list[str]:
+    """`n` distinct filter states (view-state queries), enough to fill the page's Summary cache."""
+    from itertools import combinations, product
+
+    from dashboard.metrics import Filters
+    from dashboard.viewmodel.state import ViewState, to_query
+
+    years = [c for k in range(len(ds.years) + 1) for c in combinations(ds.years, k)]
+    flags = [(), ("sme",), ("vcse",), ("sme", "vcse")]
+    cats = [()] + [(c,) for c in ds.categories[:4]]
+    out = []
+    for cat, flag, infl, yrs in product(cats, flags, (False, True), years):
+        out.append(to_query(ViewState(filters=Filters(years=yrs, supplier_flags=flag,
+                                                      influenceable_only=infl,
+                                                      categories=cat))) or "?")
+        if len(out) == n:
+            break
+    return out
+
+
+@dataclass
+class Callback:
+    """One callback of the page, as the browser posts it."""
+
+    output: str
+    outputs: Any
+    inputs: list[dict]
+    state: list[dict]
+
+    def payload(self, values: dict[str, Any]) -> dict:
+        """The request body, with `values` {"id.prop": value} for inputs and state."""
+        def fill(items):
+            return [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in items]
+
+        return {"output": self.output, "outputs": self.outputs, "inputs": fill(self.inputs),
+                "state": fill(self.state), "changedPropIds": [f"{STATE_ID}.data"]}
+
+
+def state_callbacks(app) -> dict[str, Callback]:
+    """Every callback that runs when the view state changes, keyed by output string."""
+    out = {}
+    for key, cb in app.callback_map.items():
+        inputs = [{"id": str(i["id"]), "property": i["property"]} for i in cb["inputs"]]
+        if not any(i["id"] == STATE_ID and i["property"] == "data" for i in inputs):
+            continue
+        if len(inputs) != 1:      # e.g. a download button: needs a click, not a filter change
+            continue
+        state = [{"id": str(i["id"]), "property": i["property"]} for i in cb["state"]]
+        parts = [p for p in key.strip(".").split("...")]
+        outs = [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]} for p in parts]
+        out[key] = Callback(key, outs if key.startswith("..") else outs[0], inputs, state)
+    return out
+
+
+def map_callback(callbacks: dict[str, Callback]) -> Callback:
+    return next(cb for cb in callbacks.values()
+                if any(o["id"] == MAP_ID and o["property"] == "figure"
+                       for o in (cb.outputs if isinstance(cb.outputs, list) else [cb.outputs])))
+
+
+def post(client, cb: Callback, values: dict[str, Any]) -> bytes:
+    """POST one callback through the Flask test client; the response body as served."""
+    resp = client.post("/_dash-update-component", data=json.dumps(cb.payload(values)),
+                       content_type="application/json")
+    if resp.status_code not in (200, 204):
+        raise RuntimeError(f"{cb.output}: HTTP {resp.status_code} {resp.data[:300]!r}")
+    return resp.data
+
+
+def built_key(body: bytes) -> Any:
+    """The map structure key the map callback returned (its second output), or None."""
+    try:
+        return json.loads(body)["response"]["map-built-key"]["data"]
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+# --------------------------------------------------------------------------- naive baseline
+def naive_figure(ds, summary, geojson: dict):
+    """The whole choropleth, GeoJSON inline, built as plotly's documentation shows (a
+    `go.Figure` of a `go.Choroplethmap`), as a naive callback would return it every time."""
+    import numpy as np
+    import plotly.graph_objects as go
+
+    fig = go.Figure(go.Choroplethmap(
+        geojson=geojson, featureidkey="id", locations=[str(c) for c in ds.wards["code"]],
+        z=(summary.by_ward["spend"].to_numpy(np.int64) / 100).tolist(),
+        text=[str(n) for n in ds.wards["name"]], colorscale="Cividis_r",
+        marker={"line": {"color": "#1f1f1f", "width": 0.8}, "opacity": 0.9},
+        hovertemplate="<b>%{text}</b><br>Spend £%{z:,.2f}<extra></extra>",
+        colorbar={"title": {"text": "Spend (£)"}, "tickprefix": "£"}))
+    fig.update_layout(map={"style": "white-bg", "center": {"lat": 52.8, "lon": -1.6},
+                           "zoom": 5.2}, margin={"l": 0, "r": 0, "t": 0, "b": 0},
+                      uirevision="naive")
+    return fig
+
+
+def naive_response(ds, summary, geojson: dict) -> bytes:
+    """The body Dash serves for the naive callback (plotly's JSON encoder, as Dash uses)."""
+    from plotly.io.json import to_json_plotly
+
+    body = {"multi": True, "response": {MAP_ID: {"figure": naive_figure(ds, summary, geojson)}}}
+    return to_json_plotly(body).encode()
+
+
+def naive_app(ds, geojson: dict):
+    """A minimal Dash page: year check boxes and the map, fully rebuilt on every change."""
+    from dash import Dash, Input, Output, dcc, html
+
+    from dashboard import metrics as m
+
+    app = Dash(__name__, serve_locally=True, compress=False, update_title=None)
+    from dashboard.parse import fy_label
+
+    years = [{"label": fy_label(y), "value": y} for y in ds.years]
+    app.layout = html.Div([
+        dcc.Checklist(id="years", options=years, value=[]),
+        dcc.Graph(id=MAP_ID, style={"height": "640px"}, config={"displayModeBar": False}),
+    ])
+
+    @app.callback(Output(MAP_ID, "figure"), Input("years", "value"))
+    def _map(chosen):
+        s = m.summarise(ds, m.Filters(years=tuple(chosen or ())))
+        return naive_figure(ds, s, geojson)
+
+    return app
+
+
+# --------------------------------------------------------------------------- serving
+def serve(app) -> tuple[str, Any]:
+    """Serve a Dash app's Flask server on a free local port in a daemon thread."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return f"http://127.0.0.1:{server.server_port}", server.shutdown

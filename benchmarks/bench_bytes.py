@@ -1,0 +1,111 @@
+"""Part 2, bytes per filter change: the map callback's response, gzipped as a server would send it.
+
+    python -m benchmarks.bench_bytes [--scale england] [--tx 1000000]
+
+The page's map callback is posted through the Flask test client exactly as the browser posts it
+(`/_dash-update-component`, the view state as input, the map's structure key as state) for a
+sequence of filter changes; after the first full figure every change is a `dash.Patch`. The
+baseline is a naive callback that rebuilds the whole choropleth figure with its GeoJSON inline
+(`_page.naive_figure`). Sizes are gzip level 6 of the body (the page sets compress=False: a
+reverse proxy or flask-compress would gzip it; raw sizes are in the note). Bar: the page's response
+at most 1/50 of the naive one, for the page as it opens (point overlays on) and for the choropleth
+alone. Also reported: every callback a filter change fires, together (cards, table, charts ...).
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+
+from benchmarks import _page
+from benchmarks._util import Row, bar_at_most, gzip_size, table
+
+BAR = 1 / 50
+
+
+def measure(ds) -> dict:
+    """Median gzip and raw bytes per filter change: page map callback (two views), all state
+    callbacks together, and the naive full figure."""
+    from dashboard import metrics as m
+
+    app = _page.create(ds)
+    client = app.server.test_client()
+    cbs = _page.state_callbacks(app)
+    map_cb = _page.map_callback(cbs)
+    out: dict = {}
+    for view, overlays in (("default", None), ("choropleth", ())):
+        states = _page.filter_states(ds, overlays)
+        first = _page.post(client, map_cb, {f"{_page.STATE_ID}.data": states[0]})
+        key = _page.built_key(first)
+        out[f"{view}_first"] = (gzip_size(first), len(first))
+        sizes, totals, each = [], [], {}
+        for q in states[1:]:
+            values = {f"{_page.STATE_ID}.data": q, "map-built-key.data": key}
+            body = _page.post(client, map_cb, values)
+            sizes.append((gzip_size(body), len(body)))
+            if view == "default":
+                bodies = {k: _page.post(client, cb, values) for k, cb in cbs.items()}
+                totals.append((sum(gzip_size(b) for b in bodies.values()),
+                               sum(len(b) for b in bodies.values())))
+                for k, b in bodies.items():
+                    each.setdefault(_short(k), []).append(gzip_size(b))
+        out[view] = _medians(sizes)
+        if totals:
+            out["all_callbacks"] = _medians(totals)
+            out["each"] = {k: statistics.median(v) for k, v in each.items()}
+    geojson = ds.meta["geometry"]["wards"]
+    naive = _page.naive_response(ds, m.summarise(ds, m.Filters(years=(ds.years[-1],))), geojson)
+    out["naive"] = (gzip_size(naive), len(naive))
+    return out
+
+
+def _short(output: str) -> str:
+    """A callback's first output id ("..map.figure...map-built-key.data.." -> "map")."""
+    return output.strip(".").split("...")[0].rsplit(".", 1)[0]
+
+
+def _medians(pairs: list[tuple[int, int]]) -> tuple[float, float]:
+    return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+
+
+def rows_for(label: str, r: dict) -> list[Row]:
+    naive_gz, naive_raw = r["naive"]
+    rows = []
+    for view, name, fix in (
+            ("choropleth", "map callback per filter change, choropleth only",
+             "send z only (rounded to whole pounds), not the halo traces' unchanged values"),
+            ("default", "map callback per filter change, page as it opens (point overlays)",
+             "the supplier-points overlay re-sends every supplier's position, size and hover "
+             "text on each change: send the N largest suppliers only, positions once (by URL), "
+             "or make the overlay opt-in at national scale")):
+        gz, raw = r[view]
+        ratio, met = bar_at_most(gz, naive_gz, BAR)
+        rows.append(Row("2 bytes", label, name, gz, "B", naive_gz, "naive full figure + GeoJSON",
+                        ratio, "<= 1/50 naive", met, fix,
+                        f"raw {raw / 1e3:,.1f} KB vs naive raw {naive_raw / 1e6:.2f} MB; first "
+                        f"(full) map figure {r[view + '_first'][0] / 1e3:,.1f} KB gz"))
+    gz, raw = r["all_callbacks"]
+    rows.append(Row("2 bytes", label, "every callback of one filter change (map, cards, table, "
+                    "charts, drill-down), page as it opens", gz, "B", naive_gz,
+                    "naive full figure + GeoJSON", gz / naive_gz,
+                    note=f"raw {raw / 1e3:,.1f} KB; largest: " + ", ".join(
+                        f"{k} {v / 1e3:,.1f} KB" for k, v in sorted(
+                            r["each"].items(), key=lambda kv: -kv[1])[:3])))
+    return rows
+
+
+def main() -> None:
+    from benchmarks import synth
+    from benchmarks.bench_geometry import chosen_drawing
+    from benchmarks.geography import geography
+
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--scale", default="england")
+    p.add_argument("--tx", type=int, default=1_000_000)
+    args = p.parse_args()
+    geo = geography(args.scale)
+    ds = _page.with_geometry(synth.network(args.tx, geo), chosen_drawing(geo)[0])
+    print(table(rows_for(f"{args.tx:,} tx, {geo.label}", measure(ds))))
+
+
+if __name__ == "__main__":
+    main()
