@@ -92,7 +92,8 @@ def build_from_files(src: Sources, *, name: str = "data set") -> Built:
     ds = build_dataset(tx_frame, suppliers, anchors, lsoas, wards, name=name,
                        meta={"sources": _sources_meta(src, spend.files, imd, wards_geo),
                              "lsoa_vintage": imd.attrs.get("lsoa_vintage")})
-    details = tx[["reference", "source_file", "source_line"]].reset_index(drop=True)
+    keep = [c for c in ("reference", "supplier_id", "source_file", "source_line") if c in tx]
+    details = tx[keep].reset_index(drop=True)
     return Built(ds, report, spend.rejected, details, wards_geo, lsoas_geo)
 
 
@@ -115,18 +116,24 @@ def resolve_suppliers(tx: pd.DataFrame, register: pd.DataFrame | None) -> pd.Dat
 
     out = pd.DataFrame({
         "name": tx["supplier"].fillna("").astype(str).to_numpy(object),
-        "norm": [normalise_supplier_name(s) for s in tx["supplier"].fillna("").astype(str)],
+        "norm": per_distinct(tx["supplier"].fillna("").astype(str), normalise_supplier_name),
         "postcode": tx["postcode"].to_numpy(object) if "postcode" in tx else None,
     })
     for flag in ("sme", "vcse", "individual"):
         out[flag] = UNKNOWN
     if register is not None and len(register):
         out = _apply_register(out, tx, register)
-    personal = np.array([is_personal(s) for s in out["name"]], bool)
+    personal = per_distinct(out["name"], is_personal).astype(bool)
     out.loc[personal, "individual"] = YES
     out["postcode"] = out["postcode"].where(out["postcode"].notna() & (out["postcode"] != ""),
                                             None)
     return out
+
+
+def per_distinct(values: pd.Series, fn) -> np.ndarray:
+    """`fn` of each value, calling it once per distinct value (ledgers repeat names a lot)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return np.asarray([fn(u) for u in uniques], dtype=object)[codes]
 
 
 def _apply_register(out: pd.DataFrame, tx: pd.DataFrame, reg: pd.DataFrame) -> pd.DataFrame:

@@ -38,7 +38,9 @@ def influenceable(category: pd.Series, service: pd.Series, supplier: pd.Series) 
     """True where a transaction is procurement the anchor could influence (see module doc)."""
     text = (category.fillna("").astype(str) + " | " + service.fillna("").astype(str) + " | "
             + supplier.fillna("").astype(str))
-    return ~text.str.contains(NOT_INFLUENCEABLE, regex=True).to_numpy(bool)
+    codes, uniques = pd.factorize(text)  # ledgers repeat combinations: match each once
+    matched = pd.Series(uniques).str.contains(NOT_INFLUENCEABLE, regex=True).to_numpy(bool)
+    return ~matched[codes]
 
 
 def anchor_type(name: str) -> str:
