@@ -88,7 +88,22 @@ def gzip_size(data: bytes, level: int = 6) -> int:
 
 def run_probe(code: str, *args: str, env: dict | None = None, timeout: float = 1800) -> dict:
     """Run `code` in a fresh interpreter (cwd = project root) and parse the last line of its
-    stdout as JSON. A fresh process gives a clean peak-RSS (VmHWM) reading."""
+    stdout as JSON. A fresh process gives a clean peak-RSS (VmHWM) reading.
+
+    With ANCHOR_BENCH_IN_PROCESS=1 the code runs in this process instead (the smoke tests: fast,
+    but the memory figures are then this process's)."""
+    if os.environ.get("ANCHOR_BENCH_IN_PROCESS") == "1":
+        import contextlib
+        import io
+
+        out, argv = io.StringIO(), sys.argv
+        try:
+            sys.argv = ["probe", *args]
+            with contextlib.redirect_stdout(out):
+                exec(compile(code, "<probe>", "exec"), {"__name__": "__probe__"})  # noqa: S102
+        finally:
+            sys.argv = argv
+        return json.loads(out.getvalue().strip().splitlines()[-1])
     full_env = {"PYTHONPATH": str(ROOT), "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                 "HOME": os.environ.get("HOME", "/tmp")}
     full_env.update(env or {})
