@@ -1,7 +1,11 @@
 """Supplier points overlay: located, named (non-individual) suppliers sized by filtered spend.
 
-Individuals are never drawn, and nor are unlocated suppliers or suppliers with no positive spend
-under the filters. Marker area is proportional to spend.
+Individuals are never drawn, nor unlocated suppliers. The trace holds a fixed set of points (every
+drawable supplier with positive spend in the whole data set, biggest first, so small circles draw
+on top); names and longitudes are sent once. A filter change patches only `lat` (None hides a
+supplier with no positive spend under the filters: plotly neither draws nor hovers it), marker
+sizes (area proportional to spend) and whole-pound amounts in `customdata` (formatted by the
+hover template, so the patch carries numbers, not text).
 """
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import numpy as np
 
 from dashboard.metrics import Options, Summary
 from dashboard.model import YES, Dataset
-from dashboard.viewmodel.fmt import money, plot_text
+from dashboard.viewmodel.fmt import plot_text
 from layers._common import LayerOutput
 
 KEY = "suppliers"
@@ -29,35 +33,53 @@ def eligible(ds: Dataset) -> np.ndarray:
             & np.isfinite(lat) & np.isfinite(lon))
 
 
+def points(ds: Dataset) -> np.ndarray:
+    """Supplier rows of the trace's points, in drawing order (cached in `ds.meta`)."""
+    order = ds.meta.get("_supplier_points")
+    if order is None:
+        total = np.zeros(ds.n_suppliers, np.int64)
+        np.add.at(total, ds.tx.supplier, ds.tx.amount)
+        idx = np.flatnonzero(eligible(ds) & (total > 0))
+        order = idx[np.argsort(-total[idx], kind="stable")]
+        order.flags.writeable = False
+        ds.meta["_supplier_points"] = order
+    return order
+
+
+def point_wards(ds: Dataset) -> list[str | None]:
+    """Ward code of each point (clicking a supplier selects its ward)."""
+    wards = ds.suppliers["ward"].to_numpy(object)[points(ds)]
+    return [w if isinstance(w, str) else None for w in wards]
+
+
 def values(ds: Dataset, summary: Summary, options: Options) -> dict[str, list]:
-    """Positions, sizes and hover text of the suppliers with positive filtered spend."""
-    spend = summary.sup_spend
-    idx = np.flatnonzero(eligible(ds) & (spend > 0))
-    idx = idx[np.argsort(-spend[idx], kind="stable")]  # big first, so small ones draw on top
-    sup = ds.suppliers
-    top = float(spend[idx].max()) if len(idx) else 1.0
-    sizes = MIN_SIZE + (MAX_SIZE - MIN_SIZE) * np.sqrt(spend[idx] / top)
-    names = sup["display_name"].to_numpy(object)[idx]
+    """What a filter changes: latitudes (None = hidden), sizes and amounts in whole pounds."""
+    idx = points(ds)
+    spend = summary.sup_spend[idx]
+    on = spend > 0
+    top = float(spend[on].max()) if on.any() else 1.0
+    sizes = np.where(on, MIN_SIZE + (MAX_SIZE - MIN_SIZE) * np.sqrt(np.maximum(spend, 0) / top),
+                     0.0)
+    lat = np.round(ds.suppliers["lat"].to_numpy(np.float64)[idx], 5)
     return {
-        "lat": np.round(sup["lat"].to_numpy(np.float64)[idx], 5).tolist(),
-        "lon": np.round(sup["lon"].to_numpy(np.float64)[idx], 5).tolist(),
+        "lat": [float(y) if o else None for y, o in zip(lat, on)],
         "marker.size": np.round(sizes, 1).tolist(),
-        "hovertext": [f"{plot_text(n)}<br>{money(int(p), compact=True)}"
-                      for n, p in zip(names, spend[idx])],
-        "customdata": [str(w) if w is not None else "" for w in
-                       sup["ward"].to_numpy(object)[idx]],
+        "customdata": [int((p + 50) // 100) if o else 0 for p, o in zip(spend.tolist(), on)],
     }
 
 
 def build(ds: Dataset, summary: Summary, options: Options, geojson_url: str | None = None
           ) -> LayerOutput:
     """One Scattermap trace of circles (no symbols: those would fetch sprites from the network)."""
+    idx = points(ds)
     v = values(ds, summary, options)
     trace = {
         "type": "scattermap", "name": LABEL, "mode": "markers",
-        "lat": v["lat"], "lon": v["lon"], "hovertext": v["hovertext"],
+        "lat": v["lat"], "lon": np.round(ds.suppliers["lon"].to_numpy(np.float64)[idx], 5).tolist(),
+        "hovertext": [plot_text(n) for n in ds.suppliers["display_name"].to_numpy(object)[idx]],
         "customdata": v["customdata"],
+        "hovertemplate": "%{hovertext}<br>£%{customdata:,.0f}<extra></extra>",
         "marker": {"size": v["marker.size"], "color": COLOUR, "opacity": 0.75},
-        "hoverinfo": "text", "showlegend": True,
+        "showlegend": True,
     }
     return LayerOutput([trace])

@@ -23,7 +23,9 @@ def drilldown(app_ctx: AppContext, query: str | None) -> list[Any]:
     if d.suppliers.empty:
         return [html.H3(d.title), html.P("No payments match these filters here.", className="empty")]
     money_cols = {"Spend (£)"}
-    sup = d.suppliers[["Supplier", "Ward", "Spend (£)", "Payments"]]
+    cols = ["Supplier", "Spend (£)", "Payments"] if state.ward else [
+        "Supplier", "Ward", "Spend (£)", "Payments"]
+    sup = d.suppliers[cols]
     cats = pd.DataFrame({"Category": d.categories["category"].replace("", "(none)"),
                          "Spend (£)": d.categories["spend"] / 100,
                          "Payments": d.categories["transactions"]})

@@ -51,8 +51,7 @@ def sync(app_ctx: AppContext, trigger: str | None, search: str | None, values: d
 
 
 def _clicked(app_ctx: AppContext, base: ViewState, click: dict | None) -> ViewState:
-    lsoa_ward = app_ctx.lsoa_ward
-    target = click_target(base, click, lsoa_ward)
+    target = click_target(base, click, app_ctx.lsoa_ward, app_ctx.point_wards)
     if target is None:
         return base
     kind, value = target

@@ -16,6 +16,7 @@ from dashboard.model import Dataset
 from dashboard.settings import Settings
 from dashboard.viewmodel.mapfig import MapConfig, fit_bounds, initial_view
 from dashboard.viewmodel.state import Choices, ViewState, parse_query
+from layers import supplier_points
 
 CACHE_SIZE = 64
 
@@ -31,6 +32,7 @@ class AppContext:
     map_config: MapConfig
     summarise: Callable[[Filters, Options], Summary] = field(repr=False)
     lsoa_ward: dict[str, str | None] = field(default_factory=dict, repr=False)
+    point_wards: list[str | None] = field(default_factory=list, repr=False)
 
     def state(self, query: str | None) -> ViewState:
         """The view state of a (canonical or hostile) query string."""
@@ -55,4 +57,5 @@ def build_context(ds: Dataset, settings: Settings, geojson_urls: dict[str, str])
     return AppContext(ds=ds, settings=settings, defaults=defaults, choices=Choices.of(ds),
                       map_config=cfg, summarise=summarise,
                       lsoa_ward={str(k): (w if isinstance(w, str) else None)
-                                 for k, w in zip(ds.lsoas["lsoa"], ds.lsoas["ward"])})
+                                 for k, w in zip(ds.lsoas["lsoa"], ds.lsoas["ward"])},
+                      point_wards=supplier_points.point_wards(ds))

@@ -151,8 +151,8 @@ def _bounds(fc: dict) -> tuple[float, float, float, float] | None:
     return (min(xs), min(ys), max(xs), max(ys)) if xs else None
 
 
-def click_target(state: ViewState, click: dict | None, lsoa_ward: dict[str, str | None]
-                 ) -> tuple[str, str] | None:
+def click_target(state: ViewState, click: dict | None, lsoa_ward: dict[str, str | None],
+                 point_wards: list[str | None] = ()) -> tuple[str, str] | None:
     """What a map click selects: ("ward", code) or ("anchor", name), or None.
 
     A ward fill selects the ward; an LSOA fill selects the ward it is assigned to; a supplier point
@@ -172,9 +172,11 @@ def click_target(state: ViewState, click: dict | None, lsoa_ward: dict[str, str 
     for key in state.overlays:
         layer = OVERLAY_LAYERS[key]
         if index <= curve < index + layer.TRACES:
+            if key == "suppliers":
+                n = point.get("pointNumber", point.get("pointIndex"))
+                ward = point_wards[n] if isinstance(n, int) and 0 <= n < len(point_wards) else None
+                return ("ward", ward) if ward else None
             data = point.get("customdata")
-            if not data:
-                return None
-            return ("ward", str(data)) if key == "suppliers" else ("anchor", str(data))
+            return ("anchor", str(data)) if data else None
         index += layer.TRACES
     return None

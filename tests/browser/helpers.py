@@ -40,8 +40,11 @@ def map_z(page) -> list:
 def choose(page, dropdown_id: str, text: str) -> None:
     """Pick an option in a Dash 4 dropdown with the keyboard: open, search, arrow down, enter."""
     page.click(f"#{dropdown_id}")
-    page.keyboard.type(text)
-    page.wait_for_timeout(150)
+    page.locator(".dash-dropdown-search").wait_for(state="visible")
+    page.wait_for_function(
+        "() => document.activeElement.classList.contains('dash-dropdown-search')")
+    page.keyboard.type(text, delay=20)
+    page.wait_for_timeout(200)
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")

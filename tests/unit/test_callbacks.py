@@ -49,7 +49,7 @@ def test_filter_change_returns_a_patch_of_values_only(ctx, gds):
     expected = m.summarise(gds, Filters(anchors=("Council",))).by_ward["spend"].tolist()
     assert [round(v * 100) for v in ops[("data", 0, "z")]] == expected
     touched = {loc[-1] for loc in ops}
-    assert touched <= {"z", "locations", "lat", "lon", "size", "hovertext", "customdata"}
+    assert touched <= {"z", "locations", "lat", "size", "customdata"}  # values, never names
     assert not any("geojson" in loc or "layout" in loc for loc in ops)
 
 

@@ -94,17 +94,24 @@ def test_lsoa_layer_sends_only_lsoas_that_have_geometry(gds):
 
 def test_supplier_points_exclude_individuals_unlocated_and_zero_spend(gds):
     s = m.summarise(gds)
-    v = supplier_points.values(gds, s, s.options)
-    names = [h.split("<br>")[0] for h in v["hovertext"]]
-    assert names == ["Rich plc", "Dep One Ltd", "Dep Two CIC", "Far Ltd"]  # biggest first
-    assert "Jane Doe" not in " ".join(v["hovertext"]) and not any("Nowhere" in n for n in names)
-    assert len(v["lat"]) == len(v["lon"]) == len(v["marker.size"]) == 4
-    assert v["marker.size"] == sorted(v["marker.size"], reverse=True)
-    assert v["marker.size"][0] == supplier_points.MAX_SIZE
-    assert all(not (isinstance(x, float) and math.isnan(x)) for x in v["lat"])
-    only_trust = supplier_points.values(gds, m.summarise(gds, Filters(anchors=("Trust",))),
-                                        Options())
-    assert [h.split("<br>")[0] for h in only_trust["hovertext"]] == ["Dep Two CIC"]
+    out = supplier_points.build(gds, s, s.options)
+    (trace,) = out.traces
+    assert trace["hovertext"] == ["Rich plc", "Dep One Ltd", "Dep Two CIC", "Far Ltd"]  # big first
+    assert "Jane Doe" not in str(trace) and "Nowhere" not in str(trace)
+    assert len(trace["lat"]) == len(trace["lon"]) == len(trace["marker"]["size"]) == 4
+    assert trace["marker"]["size"] == sorted(trace["marker"]["size"], reverse=True)
+    assert trace["marker"]["size"][0] == supplier_points.MAX_SIZE
+    assert trace["customdata"] == [1500, 1400, 400, 251]  # whole pounds, half up
+    assert "£%{customdata:,.0f}" in trace["hovertemplate"]
+    assert supplier_points.point_wards(gds) == ["W2", "W1", "W1", None]
+
+
+def test_supplier_points_hide_suppliers_without_spend_by_a_null_latitude(gds):
+    v = supplier_points.values(gds, m.summarise(gds, Filters(anchors=("Trust",))), Options())
+    assert v["lat"] == [None, None, 54.91, None]  # only Dep Two was paid by the Trust
+    assert v["marker.size"] == [0.0, 0.0, supplier_points.MAX_SIZE, 0.0]
+    assert v["customdata"] == [0, 0, 400, 0]
+    assert set(v) == {"lat", "marker.size", "customdata"}  # names and longitudes never re-sent
 
 
 def test_supplier_point_areas_are_proportional_to_spend(gds):
@@ -117,16 +124,17 @@ def test_supplier_point_areas_are_proportional_to_spend(gds):
 
 
 def test_supplier_hover_text_escapes_html(hostile_ds):
-    v = supplier_points.values(hostile_ds, m.summarise(hostile_ds), Options())
-    assert any(h.startswith("&lt;img src=x onerror=alert(1)&gt;Dep One") for h in v["hovertext"])
-    assert not any("<img" in h for h in v["hovertext"])
+    (trace,) = supplier_points.build(hostile_ds, m.summarise(hostile_ds), Options()).traces
+    assert "&lt;img src=x onerror=alert(1)&gt;Dep One" in trace["hovertext"]
+    assert not any("<img" in h for h in trace["hovertext"])
 
 
 def test_anchor_sites_only_where_given_and_follow_the_anchor_filter(gds):
-    v = anchor_sites.values(gds, m.summarise(gds), Options())
-    assert v["customdata"] == ["Council"] and v["lat"] == [54.9]
-    none = anchor_sites.values(gds, m.summarise(gds, Filters(anchors=("Trust",))), Options())
-    assert none["lat"] == []
+    ring, dot = anchor_sites.build(gds, m.summarise(gds), Options()).traces
+    assert dot["customdata"] == ["Council"] and dot["lat"] == [54.9] and ring["lat"] == [54.9]
+    assert ring["hoverinfo"] == "skip" and "Council" in dot["hovertext"][0]
+    hidden = anchor_sites.values(gds, m.summarise(gds, Filters(anchors=("Trust",))), Options())
+    assert hidden == {"lat": [None]}
     plain = tiny.tiny_dataset()  # no site columns at all
     assert anchor_sites.values(plain, m.summarise(plain), Options())["lat"] == []
 
@@ -185,11 +193,12 @@ def test_initial_view_fits_the_wards(gds):
     (ViewState(), {"curveNumber": 0, "location": "W2"}, ("ward", "W2")),
     (ViewState(layer="lsoa_decile"), {"curveNumber": 0, "location": "L3"}, ("ward", "W2")),
     (ViewState(layer="lsoa_decile"), {"curveNumber": 0, "location": "L4"}, None),
-    (ViewState(), {"curveNumber": 3, "customdata": "W1"}, ("ward", "W1")),
+    (ViewState(), {"curveNumber": 3, "pointNumber": 1}, ("ward", "W1")),
+    (ViewState(), {"curveNumber": 3, "pointNumber": 3}, None),   # Far Ltd: outside every ward
+    (ViewState(), {"curveNumber": 3, "pointNumber": 99}, None),
     (ViewState(), {"curveNumber": 5, "customdata": "Council"}, ("anchor", "Council")),
     (ViewState(overlays=("anchors",)), {"curveNumber": 4, "customdata": "Council"},
      ("anchor", "Council")),
-    (ViewState(), {"curveNumber": 3, "customdata": ""}, None),
     (ViewState(), {"curveNumber": 1}, None),
     (ViewState(), {"curveNumber": "x"}, None),
     (ViewState(), None, None),
@@ -197,7 +206,8 @@ def test_initial_view_fits_the_wards(gds):
 def test_click_target(state, point, expected):
     click = None if point is None else {"points": [point]}
     lsoa_ward = dict(zip(tiny.LSOAS["lsoa"], tiny.LSOAS["ward"]))
-    assert mapfig.click_target(state, click, lsoa_ward) == expected
+    point_wards = ["W2", "W1", "W1", None]
+    assert mapfig.click_target(state, click, lsoa_ward, point_wards) == expected
 
 
 def test_every_overlay_combination_has_distinct_structure_keys():
