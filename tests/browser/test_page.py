@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date
 
 import pytest
@@ -12,7 +13,7 @@ from playwright.sync_api import expect
 from dashboard import metrics as m
 from dashboard.metrics import Filters, Options
 from dashboard.viewmodel import fmt
-from tests.browser.conftest import assert_clean
+from tests.browser.conftest import ARTIFACTS, assert_clean
 from tests.browser.helpers import (card, choose, goto, map_point, map_z, settle, tick,
                                    ward_centre)
 
@@ -243,6 +244,11 @@ def test_speed001_filter_change_sends_a_small_patch(page, live):
     settle(page)
     patch = [s for u, s in page.watch.responses if "_dash-update-component" in u]
     assert patch and max(patch) < first
+    geo = {u.rsplit("/", 1)[-1]: n for u, n in page.watch.responses if "/geometry/" in u}
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "callback-bytes.json").write_text(json.dumps(
+        {"largest_answer_on_load": first, "answers_after_year_filter": patch,
+         "geometry_requests": list(geo)}, indent=1))
     assert_clean(page)
 
 
