@@ -204,7 +204,7 @@ class Summary:
         return np.unpackbits(self.mask_bits, count=len(self.ds.tx)).view(bool)
 
     @cached_property
-    def _classes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _classes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         return _classes_for(self.ds, self.options)
 
     @property
@@ -252,7 +252,8 @@ class Summary:
 
     @cached_property
     def headline(self) -> dict:
-        return headline(self.ds, self.sup_spend, self.sup_count, self.deprived, self.local)
+        return headline(self.ds, self.sup_spend, self.sup_count, self.deprived, self.local,
+                        code=self._classes[3])
 
     @cached_property
     def by_ward(self) -> pd.DataFrame:
@@ -277,15 +278,16 @@ def summarise(ds: Dataset, filters: Filters = Filters(), options: Options = Opti
     return s
 
 
-def _classes_for(ds: Dataset, opts: Options) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(deprived, local, class code) per supplier for `opts`, cached on the data set: they depend
-    on the options only, not on the filters."""
+def _classes_for(ds: Dataset, opts: Options
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(deprived, local, class code, headline code) per supplier for `opts`, cached on the data
+    set: they depend on the options only, not on the filters."""
     cache = ds.meta.setdefault("_classes", {})
     hit = cache.get(opts)
     if hit is None:
         deprived, local = supplier_classes(ds, opts)
-        code = (ds.sup_located.astype(np.int64) * LOCATED + deprived * DEPRIVED + local * LOCAL)
-        hit = tuple(_frozen_copy(a) for a in (deprived, local, code))
+        code = _headline_code(ds, deprived, local)
+        hit = tuple(_frozen_copy(a) for a in (deprived, local, code & (N_CLASSES - 1), code))
         if len(cache) >= 64:  # a handful of option sets in practice; never grow without bound
             cache.clear()
         cache[opts] = hit
@@ -402,14 +404,31 @@ def _exact_in_float(ds: Dataset) -> bool:
 
 
 # --------------------------------------------------------------------------- tables
+#: Bits of the headline code (`_headline_code`) above the three class bits.
+SME_YES, SME_UNKNOWN, VCSE_YES, VCSE_UNKNOWN = 8, 16, 32, 64
+N_HEADLINE = 128
+_WITH_BIT = {bit: np.array([c for c in range(N_HEADLINE) if c & bit])
+             for bit in (LOCATED, DEPRIVED, LOCAL, SME_YES, SME_UNKNOWN, VCSE_YES, VCSE_UNKNOWN)}
+
+
 def headline(ds: Dataset, sup_spend: np.ndarray, sup_count: np.ndarray, deprived: np.ndarray,
-             local: np.ndarray) -> dict:
-    """The headline metrics of the spec from per-supplier filtered spend (pence)."""
-    located = ds.sup_located
-    total = int(sup_spend.sum())
-    located_spend = int(sup_spend[located].sum())
-    deprived_spend = int(sup_spend[deprived].sum())
-    local_spend = int(sup_spend[local].sum())
+             local: np.ndarray, *, code: np.ndarray | None = None) -> dict:
+    """The headline metrics of the spec from per-supplier filtered spend (pence).
+
+    Every sum is read off one `bincount` of spend by supplier kind (`code`, from
+    `_headline_code`; a Summary passes its cached one)."""
+    if code is None:
+        code = _headline_code(ds, deprived, local)
+    if _exact_in_float(ds):
+        bins = np.rint(np.bincount(code, weights=sup_spend.astype(np.float64),
+                                   minlength=N_HEADLINE)).astype(np.int64)
+    else:
+        bins = np.zeros(N_HEADLINE, np.int64)
+        np.add.at(bins, code, sup_spend)
+    total = int(bins.sum())
+    located_spend = int(bins[_WITH_BIT[LOCATED]].sum())
+    deprived_spend = int(bins[_WITH_BIT[DEPRIVED]].sum())
+    local_spend = int(bins[_WITH_BIT[LOCAL]].sum())
     out = {
         "total_spend": total,
         "located_spend": located_spend,
@@ -419,16 +438,24 @@ def headline(ds: Dataset, sup_spend: np.ndarray, sup_count: np.ndarray, deprived
         "share_most_deprived": ratio(deprived_spend, located_spend),
         "local_spend": local_spend,
         "local_share": ratio(local_spend, located_spend),
-        "suppliers": int((sup_count > 0).sum()),
+        "suppliers": int(np.count_nonzero(sup_count)),
         "transactions": int(sup_count.sum()),
     }
-    for flag in ("sme", "vcse"):
-        codes = ds.sup_flag(flag)
-        out[f"{flag}_spend"] = int(sup_spend[codes == YES].sum())
-        out[f"{flag}_unknown_spend"] = int(sup_spend[codes == UNKNOWN].sum())
+    for flag, yes, unknown in (("sme", SME_YES, SME_UNKNOWN), ("vcse", VCSE_YES, VCSE_UNKNOWN)):
+        out[f"{flag}_spend"] = int(bins[_WITH_BIT[yes]].sum())
+        out[f"{flag}_unknown_spend"] = int(bins[_WITH_BIT[unknown]].sum())
         out[f"{flag}_share"] = ratio(out[f"{flag}_spend"], total)
         out[f"{flag}_unknown_share"] = ratio(out[f"{flag}_unknown_spend"], total)
     return out
+
+
+def _headline_code(ds: Dataset, deprived: np.ndarray, local: np.ndarray) -> np.ndarray:
+    """Per supplier: located, deprived, local and the SME / VCSE flag (true or unknown) as bits."""
+    code = ds.sup_located.astype(np.int64) * LOCATED + deprived * DEPRIVED + local * LOCAL
+    for flag, yes, unknown in (("sme", SME_YES, SME_UNKNOWN), ("vcse", VCSE_YES, VCSE_UNKNOWN)):
+        values = ds.sup_flag(flag)
+        code += (values == YES) * yes + (values == UNKNOWN) * unknown
+    return code
 
 
 def ward_table(ds: Dataset, sup_spend: np.ndarray, sup_count: np.ndarray) -> pd.DataFrame:
@@ -437,21 +464,24 @@ def ward_table(ds: Dataset, sup_spend: np.ndarray, sup_count: np.ndarray) -> pd.
     pos, ward, base = _ward_parts(ds)
     spend = np.bincount(ward, weights=sup_spend[pos].astype(np.float64), minlength=n)
     suppliers = np.bincount(ward[sup_count[pos] > 0], minlength=n)
-    return pd.DataFrame({"ward_code": base["ward_code"], "ward_name": base["ward_name"],
+    # .copy() of an Arrow-backed array is a new array object over the same immutable buffers:
+    # cheap, and a caller editing its table cannot reach the cached one
+    return pd.DataFrame({"ward_code": base[0].copy(), "ward_name": base[1].copy(),
                          "spend": np.rint(spend[:n]).astype(np.int64),
                          "suppliers": suppliers[:n].astype(np.int64)}, copy=False)
 
 
-def _ward_parts(ds: Dataset) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    """(positions of the located suppliers in a loaded ward, their ward index, the frame of
-    ward codes and names), made once per data set."""
+def _ward_parts(ds: Dataset) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """(positions of the located suppliers in a loaded ward, their ward index, the ward codes and
+    names as pandas arrays), made once per data set."""
     parts = ds.meta.get("_ward_parts")
     if parts is None:
         in_ward = ds.sup_located & (ds.sup_ward >= 0)
         pos = np.flatnonzero(in_ward)
         base = pd.DataFrame({"ward_code": ds.wards["code"].to_numpy(object),
                              "ward_name": ds.wards["name"].to_numpy(object)})
-        parts = ds.meta["_ward_parts"] = (pos, ds.sup_ward[pos].astype(np.int64), base)
+        parts = ds.meta["_ward_parts"] = (pos, ds.sup_ward[pos].astype(np.int64),
+                                          (base["ward_code"].array, base["ward_name"].array))
     return parts
 
 
