@@ -39,7 +39,7 @@ def plan(quick: bool) -> dict:
                        for n in (100_000, 1_000_000, 10_000_000)],
             "page": [("district", 100_000), ("region", 1_000_000), ("england", 10_000_000)],
             "browser": {"changes": None, "default_changes": 7},
-            "memory": ("england", 10_000_000), "repeat": 7,
+            "memory": ("england", 10_000_000), "repeat": 9,
             "import": (2_700_000, 1_000_000)}
 
 

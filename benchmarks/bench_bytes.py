@@ -79,6 +79,10 @@ def rows_for(label: str, r: dict) -> list[Row]:
              "or make the overlay opt-in at national scale")):
         gz, raw = r[view]
         ratio, met = bar_at_most(gz, naive_gz, BAR)
+        if view == "choropleth" and naive_gz * BAR < 500:
+            fix = (f"not reachable at this size: 1/50 of a {naive_gz / 1e3:.1f} KB naive response "
+                   f"is {naive_gz * BAR:.0f} B, less than Dash's response envelope; "
+                   "immaterial for a few dozen wards")
         rows.append(Row("2 bytes", label, name, gz, "B", naive_gz, "naive full figure + GeoJSON",
                         ratio, "<= 1/50 naive", met, fix,
                         f"raw {raw / 1e3:,.1f} KB vs naive raw {naive_raw / 1e6:.2f} MB; first "

@@ -103,15 +103,18 @@ def gunicorn_workers(folder: Path, n_states: int = 72) -> list[dict]:
     cache (64 entries) fills up: the long-running worker's worst case."""
     import psutil
 
-    from benchmarks import _page
-    from dashboard.store import load_dataset
+    from types import SimpleNamespace
 
-    ds = load_dataset(folder)
-    app = _page.create(ds)            # only to read the page's callbacks and states here
-    callbacks = list(_page.state_callbacks(app).values())
-    states = _page.many_states(ds, n_states)
+    from benchmarks import _page, synth
+
+    # The callbacks and states are read without mapping the data set in this process (its pages
+    # would count in the workers' PSS): callbacks from a tiny app, states from the manifest.
+    callbacks = list(_page.state_callbacks(_page.create(synth.synthetic_dataset(500))).values())
+    manifest = json.loads((folder / "manifest.json").read_text())
+    states = _page.many_states(SimpleNamespace(years=tuple(manifest["years"]),
+                                               categories=tuple(manifest["categories"])),
+                               n_states)
     busy = [cb for cb in callbacks if cb.output.startswith(("..map.figure", "..cards."))]
-    del app, ds
     port = _free_port()
     env = {**os.environ, "ANCHOR_DATA_DIR": str(folder), "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b",
