@@ -565,12 +565,12 @@ def supplier_table(s: Summary, *, n: int | None = None, ward: str | None = None,
     sup = s.ds.suppliers
     wards = s.ds.wards["name"].to_numpy(object)
     ward_idx = s.ds.sup_ward[idx]
+    person = sup["individual"].to_numpy()[idx] == YES  # individuals: no postcode, no ward
     return pd.DataFrame({
         "supplier": sup["display_name"].to_numpy(object)[idx],
-        "postcode": np.where(sup["individual"].to_numpy()[idx] == YES, None,
-                             sup["postcode"].to_numpy(object)[idx]),
-        "ward": np.where(ward_idx >= 0, wards[np.maximum(ward_idx, 0)] if len(wards) else None,
-                         None),
+        "postcode": np.where(person, None, sup["postcode"].to_numpy(object)[idx]),
+        "ward": np.where((ward_idx >= 0) & ~person,
+                         wards[np.maximum(ward_idx, 0)] if len(wards) else None, None),
         "spend": spend[idx].astype(np.int64),
         "transactions": count[idx].astype(np.int64),
         "most_deprived": s.deprived[idx],

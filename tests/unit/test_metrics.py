@@ -160,6 +160,7 @@ def test_top_suppliers_never_name_individuals(ds):
     assert "Jane Doe" not in set(t["supplier"])
     withheld = t[t["supplier"] == m.WITHHELD]
     assert len(withheld) == 1 and withheld["postcode"].isna().all()
+    assert withheld["ward"].isna().all()  # not located for the reader, not even by ward
     assert withheld["spend"].iloc[0] == 100 * P
 
 
