@@ -1,10 +1,24 @@
-"""Entry point for `python app.py` and WSGI servers (`gunicorn app:server`)."""
-from dashboard.app import create_app
-from dashboard.settings import load_settings
+"""Entry point for `python app.py` (the local demo) and WSGI servers (`gunicorn app:server`).
 
-settings = load_settings()
-app = create_app(settings=settings)
+`celery_app` is the Celery app of the background callbacks when ANCHOR_REDIS_URL is set (run the
+workers with `celery -A app:celery_app worker`), None otherwise. A setting or data set that cannot
+work stops the start with one line saying what to do, not a traceback.
+"""
+import sys
+
+from dashboard.background import celery_of
+from dashboard.errors import InputError
+
+try:
+    from dashboard.app import create_app
+    from dashboard.settings import load_settings
+
+    settings = load_settings()
+    app = create_app(settings=settings)
+except (InputError, ValueError) as exc:
+    sys.exit(f"anchor-spend-map: cannot start: {exc}")
 server = app.server
+celery_app = celery_of(app)
 
 if __name__ == "__main__":
     app.run(host=settings.host, port=settings.port, debug=settings.debug,

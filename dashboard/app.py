@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from dash import Dash
 
+from dashboard.auth import install_auth
+from dashboard.background import make_manager
 from dashboard.callbacks import register_all
+from dashboard.health import install_health, load_checked
 from dashboard.layout import INDEX_STRING, page, title_of
 from dashboard.model import Dataset
-from dashboard.routes import register_geometry, register_security_headers
+from dashboard.routes import register_geometry
+from dashboard.security import install_security
 from dashboard.settings import ROOT, Settings, load_settings
 from dashboard.viewmodel.context import AppContext, build_context
 from layers._common import geometry
@@ -20,9 +24,7 @@ def create_app(data: Dataset | None = None, settings: Settings | None = None) ->
     """A ready-to-serve Dash app (`app.server` is the Flask WSGI app)."""
     settings = settings or load_settings()
     if data is None:
-        from dashboard.store import load_dataset  # lazy: the store is optional for tests
-
-        data = load_dataset(settings.data_dir)
+        data = load_checked(settings.data_dir)   # InputError that says what to do if damaged
     app = Dash(
         __name__,
         title="Anchor Spend Map",
@@ -32,13 +34,16 @@ def create_app(data: Dataset | None = None, settings: Settings | None = None) ->
         routes_pathname_prefix=settings.routes_prefix,
         serve_locally=True,
         compress=False,
+        background_callback_manager=make_manager(settings),
     )
     app.index_string = INDEX_STRING
     urls = {kind: app.get_relative_path(f"/geometry/{kind}.geojson") for kind in ("wards", "lsoas")}
     app_ctx = build_context(data, settings, urls)
     app.title = title_of(app_ctx)
     register_geometry(app.server, settings.routes_prefix, geometry(data))
-    register_security_headers(app.server)
+    install_security(app, settings)   # headers, CSP, frame-ancestors, body limit, error pages
+    install_auth(app, settings)       # before_request: everything but static files and health
+    install_health(app, data, settings)
     app.layout = page(app_ctx)
     register_all(app, app_ctx)
     app.server.config["ANCHOR_CONTEXT"] = app_ctx  # for tests and diagnostics

@@ -27,6 +27,7 @@ recorded by path and checksum and reused from there, not copied.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import gzip
 import hashlib
@@ -45,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.errors import InputError
+from dashboard.filenames import safe_filename
 from dashboard.model import NO, YES, Dataset
 from dashboard.pipeline import Built, Sources, build_from_files
 
@@ -177,6 +179,32 @@ def import_dataset(name: str, sources: Sources, *, root: str | os.PathLike = DEF
     """
     name = validate_name(name)
     root = Path(root)
+    try:
+        return _import(name, sources, root, progress, add_to, title)
+    except OSError as exc:
+        raise _disk_error(exc, root, name) from None
+
+
+#: Failures of the disk itself (not of the files given), said plainly: a full or read-only disk.
+_DISK_ERRNOS = {errno.ENOSPC: "the disk holding the data sets is full",
+                errno.EDQUOT: "the disk quota for the data sets is used up",
+                errno.EROFS: "the data set folder is on a read-only disk",
+                errno.EACCES: "the service may not write to the data set folder",
+                errno.EPERM: "the service may not write to the data set folder"}
+
+
+def _disk_error(exc: OSError, root: Path, name: str) -> Exception:
+    """An InputError that says what to do for a full, read-only or forbidden data folder; other
+    OS errors are returned unchanged. The previous version of the data set is untouched."""
+    what = _DISK_ERRNOS.get(exc.errno)
+    if what is None:
+        return exc
+    return InputError(f"data set {name!r} was not imported: {what} ({root}). The data set is "
+                      "unchanged; free space or fix the folder's permissions, then import again.")
+
+
+def _import(name: str, sources: Sources, root: Path, progress: Progress | None, add_to: bool,
+            title: str | None) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     step = progress or (lambda fraction, message: None)
     with _lock(root, name):
@@ -365,7 +393,7 @@ def _register_on_disk(src: Sources, staging: Path) -> Sources:
     if not isinstance(src.suppliers, tuple):
         return src
     name, data = src.suppliers
-    target = staging / "register" / (os.path.basename(name) or "suppliers.csv")
+    target = staging / "register" / safe_filename(name, default="suppliers.csv")
     target.parent.mkdir()
     target.write_bytes(bytes(data))
     return replace(src, suppliers=target)

@@ -32,6 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from dashboard.errors import InputError
+from dashboard.filenames import safe_filename
 from dashboard.importer import DEFAULT_ROOT, import_dataset, validate_name
 from dashboard.pipeline import Sources
 
@@ -84,7 +85,7 @@ def _sources_json(src: Sources, folder: Path) -> dict:
     """Sources as JSON: absolute paths; uploaded (name, bytes) written under uploads/."""
     def path(value, i: int) -> str:
         if isinstance(value, tuple):
-            target = folder / "uploads" / str(i) / (os.path.basename(value[0]) or "upload")
+            target = folder / "uploads" / str(i) / safe_filename(value[0])
             target.parent.mkdir(parents=True)
             target.write_bytes(bytes(value[1]))
             return str(target)

@@ -1,4 +1,6 @@
-"""Flask routes beside the Dash app: drawing geometry served once, cacheable, and security headers.
+"""Flask routes beside the Dash app: drawing geometry served once, cacheable.
+
+Security headers are set by `dashboard.security`, the health check by `dashboard.health`.
 
 Geometry is serialised once at start-up (compact JSON, gzip copy beside it) and served with a strong
 ETag and a long Cache-Control, so the browser fetches each file once and plotly.js matches features
@@ -51,15 +53,3 @@ def register_geometry(server: Flask, routes_prefix: str, geometry: dict[str, dic
         return Response(body, mimetype="application/geo+json", headers=headers)
 
     server.add_url_rule(f"{routes_prefix}geometry/<kind>.geojson", "geometry", geojson)
-
-
-def register_security_headers(server: Flask) -> None:
-    """Headers Dash does not set: no framing by other sites, no MIME sniffing, no referrer leak."""
-
-    @server.after_request
-    def _headers(resp: Response) -> Response:
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("Content-Security-Policy", "frame-ancestors 'self'")
-        resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        resp.headers.setdefault("Referrer-Policy", "same-origin")
-        return resp

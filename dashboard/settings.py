@@ -1,12 +1,17 @@
 """Every setting of the web app, declared once as data: name, environment variable, default, help.
 
 `SETTINGS` is the single source of truth: `load_settings` reads it, `docs/settings.md` lists it and a
-test checks that every name is documented. Environment variables (`ANCHOR_*`) override defaults;
-keyword overrides (used by tests and the command line) override both.
+test checks that every name is documented. An optional TOML config file (its path in `ANCHOR_CONFIG`,
+keys are setting names) overrides the defaults; environment variables (`ANCHOR_*`) override the file;
+keyword overrides (used by tests and the command line) override everything.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
+import tempfile
+import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -34,6 +39,63 @@ def _prefix(text: str) -> str:
     """A URL prefix always starts and ends with "/"."""
     text = text.strip() or "/"
     return "/" + text.strip("/") + "/" if text.strip("/") else "/"
+
+
+_SOURCE = re.compile(r"'self'|'none'|\*|(?:[a-z][a-z0-9+.-]*:)"
+                     r"|(?:[a-z][a-z0-9+.-]*://)?(?:\*\.)?[a-z0-9.-]+(?::(?:\d{1,5}|\*))?",
+                     re.IGNORECASE)
+
+
+def _frame_ancestors(text: str) -> str:
+    """CSP frame-ancestors sources separated by spaces or commas: 'self', 'none', origins.
+
+    Each source is checked, so a value can never inject another CSP directive or header.
+    """
+    sources = [t for t in re.split(r"[\s,]+", text.strip()) if t]
+    if not sources:
+        raise ValueError("give 'self', 'none' or origins such as https://intranet.example.org")
+    for src in sources:
+        if not _SOURCE.fullmatch(src):
+            raise ValueError(f"{src!r} is not a CSP source ('self', 'none' or an origin)")
+    if "'none'" in sources and len(sources) > 1:
+        raise ValueError("'none' cannot be combined with other sources")
+    return " ".join(sources)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise ValueError("expected a whole number above 0")
+    return value
+
+
+def _auth_mode(text: str) -> str:
+    value = text.strip().lower() or "none"
+    if value not in ("none", "basic", "proxy"):
+        raise ValueError("expected none, basic or proxy")
+    return value
+
+
+def _header_name(text: str) -> str:
+    value = text.strip()
+    if not re.fullmatch(r"[A-Za-z0-9-]{1,64}", value):
+        raise ValueError("expected an HTTP header name such as X-Forwarded-User")
+    return value
+
+
+def _networks(text: str) -> str:
+    """Addresses or networks (CIDR) separated by spaces or commas, each checked."""
+    items = [t for t in re.split(r"[\s,]+", text.strip()) if t]
+    for item in items:
+        ipaddress.ip_network(item, strict=False)   # ValueError names the bad one
+    return " ".join(items)
+
+
+def _redis_url(text: str) -> str:
+    value = text.strip()
+    if value and not re.match(r"^(redis|rediss|unix)://", value):
+        raise ValueError("expected redis://host:port/db, rediss://... or unix://...")
+    return value
 
 
 @dataclass(frozen=True)
@@ -71,7 +133,39 @@ SETTINGS: tuple[Setting, ...] = (
             "otherwise."),
     Setting("most_deprived", "ANCHOR_MOST_DEPRIVED", 10, _most_deprived,
             "Default X of \"most deprived X%\": 10, 20 or 30."),
+    Setting("frame_ancestors", "ANCHOR_FRAME_ANCESTORS", "'self'", _frame_ancestors,
+            "Sites allowed to show the dashboard in a frame (CSP frame-ancestors): 'self', "
+            "'none', or origins separated by spaces, e.g. https://intranet.example.org."),
+    Setting("upload_limit_mb", "ANCHOR_UPLOAD_LIMIT_MB", 50, _positive,
+            "Largest file a user may upload, in MB; bigger request bodies are refused (413)."),
+    Setting("auth", "ANCHOR_AUTH", "none", _auth_mode,
+            "Who may see the dashboard: none (local demo), basic (users in auth_file) or proxy "
+            "(a reverse proxy that signs users in sets auth_header)."),
+    Setting("auth_file", "ANCHOR_AUTH_FILE", "", str,
+            "Password file for auth=basic: one user:hash line each, made with `python -m "
+            "dashboard.auth add USER --file FILE` (hashed, never plain text)."),
+    Setting("auth_header", "ANCHOR_AUTH_HEADER", "X-Forwarded-User", _header_name,
+            "For auth=proxy: the request header in which the reverse proxy puts the signed-in "
+            "user."),
+    Setting("auth_proxies", "ANCHOR_AUTH_PROXIES", "127.0.0.1 ::1", _networks,
+            "For auth=proxy: addresses or networks (CIDR) of the proxies trusted to set "
+            "auth_header; requests from anywhere else are refused."),
+    Setting("redis_url", "ANCHOR_REDIS_URL", "", _redis_url,
+            "Redis URL for long work (imports, big exports) on Celery workers shared by "
+            "several machines; empty = a disk cache on this machine (cache_dir)."),
+    Setting("cache_dir", "ANCHOR_CACHE_DIR", "", str,
+            "Folder of the local disk cache for long work when redis_url is empty; empty = "
+            "anchor-spend-map-cache in the system temporary folder."),
+    Setting("workers", "ANCHOR_WORKERS", 4, _positive,
+            "Gunicorn worker processes (deploy/gunicorn.conf.py); about 2 per CPU core."),
+    Setting("timeout", "ANCHOR_TIMEOUT", 60, _positive,
+            "Seconds a gunicorn worker may spend on one request before it is restarted."),
 )
+
+#: Environment variable naming the optional TOML config file (keys are setting names).
+CONFIG_ENV = "ANCHOR_CONFIG"
+#: Settings that name files or folders: relative paths in the config file are taken from its folder.
+PATH_SETTINGS = ("data_dir", "auth_file", "cache_dir")
 
 
 @dataclass(frozen=True)
@@ -88,6 +182,21 @@ class Settings:
     proxy_strips_prefix: bool = False
     presentation: bool = False
     most_deprived: int = 10
+    frame_ancestors: str = "'self'"
+    upload_limit_mb: int = 50
+    auth: str = "none"
+    auth_file: str = ""
+    auth_header: str = "X-Forwarded-User"
+    auth_proxies: str = "127.0.0.1 ::1"
+    redis_url: str = ""
+    cache_dir: str = ""
+    workers: int = 4
+    timeout: int = 60
+
+    @property
+    def cache_folder(self) -> str:
+        """The disk cache folder for background work (cache_dir or one in the temp folder)."""
+        return self.cache_dir or os.path.join(tempfile.gettempdir(), "anchor-spend-map-cache")
 
     @property
     def routes_prefix(self) -> str:
@@ -96,13 +205,16 @@ class Settings:
 
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-    """Defaults, then `ANCHOR_*` environment variables, then keyword overrides.
+    """Defaults, then the config file named by ANCHOR_CONFIG, then `ANCHOR_*` environment
+    variables, then keyword overrides.
 
-    A malformed environment value raises ValueError naming the variable, so a typo in a deployment
-    fails at start-up rather than silently using a default.
+    A malformed value raises ValueError naming the variable (or the file and key), so a typo in a
+    deployment fails at start-up rather than silently using a default.
     """
     env = os.environ if env is None else env
     values: dict[str, Any] = {}
+    if env.get(CONFIG_ENV, "").strip():
+        values.update(read_config(env[CONFIG_ENV].strip()))
     for s in SETTINGS:
         if s.env in env:
             try:
@@ -112,7 +224,46 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
     unknown = set(overrides) - {f.name for f in fields(Settings)}
     if unknown:
         raise TypeError(f"unknown settings: {sorted(unknown)}")
-    return replace(Settings(), **values, **overrides)
+    return replace(Settings(), **{**values, **overrides})
+
+
+def read_config(path: str | os.PathLike) -> dict[str, Any]:
+    """The settings of a TOML config file: top-level keys named like the settings.
+
+    Unknown keys are an error (a misspelt key would otherwise be silently ignored); relative
+    paths are taken from the file's folder.
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            raw = tomllib.load(fh)
+    except OSError as exc:
+        raise ValueError(f"{CONFIG_ENV}={str(path)!r}: cannot read the config file "
+                         f"({exc.strerror or exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: not valid TOML ({exc})") from None
+    by_name = {s.name: s for s in SETTINGS}
+    unknown = sorted(set(raw) - set(by_name))
+    if unknown:
+        raise ValueError(f"{path}: unknown settings {unknown}; known: {sorted(by_name)}")
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, (int, float, str)):
+            text = str(value)
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            text = " ".join(value)
+        else:
+            raise ValueError(f"{path}: {key}: expected a string, number or true/false")
+        try:
+            parsed = by_name[key].parse(text)
+        except ValueError as exc:
+            raise ValueError(f"{path}: {key} = {value!r}: {exc}") from None
+        if key in PATH_SETTINGS and parsed and not os.path.isabs(parsed):
+            parsed = str((path.parent / parsed).resolve())
+        values[key] = parsed
+    return values
 
 
 def settings_markdown() -> str:

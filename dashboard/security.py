@@ -1,0 +1,128 @@
+"""Security headers, a Content-Security-Policy the page runs under with no CDN, and request limits.
+
+Dash sets none of these. `install_security(app, settings)` adds, on every response:
+
+- ``Content-Security-Policy``: everything from this origin only; scripts from files plus the hashes
+  of Dash's own inline scripts (``app.csp_hashes()``, computed once after every callback is
+  registered); styles may be inline (plotly.js and React set style attributes); images, workers
+  and fetches also from ``blob:``/``data:`` (MapLibre draws in web workers built from blobs) and
+  from the tile server's origin when a tile URL is set; ``frame-ancestors`` from the
+  ``frame_ancestors`` setting. ``frame-ancestors`` cannot be set from a ``<meta>`` tag: it has to
+  be this header.
+- ``X-Frame-Options`` matching ``frame-ancestors`` where it can (SAMEORIGIN or DENY) for old
+  browsers; left out when other origins may frame the page (CSP takes precedence in browsers).
+- ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: same-origin``, a ``Permissions-Policy``
+  that turns off what a map has no use for, and ``Cache-Control: no-store`` on callback answers
+  and downloads (they may hold figures a shared cache must not keep).
+
+It also caps request bodies (``MAX_CONTENT_LENGTH`` from ``upload_limit_mb``, allowing for base64
+inside the callback JSON) and answers errors with a short text that names no file, path or stack.
+"""
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from dash import Dash
+from flask import Response, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from dashboard.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: Allowance for the JSON around an upload in a callback request (file name, other inputs).
+BODY_OVERHEAD = 1 << 20
+PERMISSIONS = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+               "interest-cohort=()")
+
+
+def max_body_bytes(settings: Settings) -> int:
+    """The largest request body accepted: an upload of ``upload_limit_mb`` as base64 in JSON."""
+    return settings.upload_limit_mb * (1 << 20) * 4 // 3 + BODY_OVERHEAD
+
+
+def tile_origin(tile_url: str) -> str | None:
+    """``scheme://host[:port]`` of a tile URL template, or None when there is none."""
+    if not tile_url:
+        return None
+    parts = urlsplit(tile_url.replace("{", "").replace("}", ""))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def content_security_policy(settings: Settings, script_hashes: list[str]) -> str:
+    """The CSP header value for these settings and Dash's inline script hashes."""
+    tiles = tile_origin(settings.tile_url)
+    extra = f" {tiles}" if tiles else ""
+    hashes = "".join(f" '{h.strip(chr(39))}'" for h in script_hashes)   # quoted once
+    directives = [
+        "default-src 'self'",
+        f"script-src 'self'{hashes}",
+        "style-src 'self' 'unsafe-inline'",
+        f"img-src 'self' data: blob:{extra}",
+        "font-src 'self' data:",
+        f"connect-src 'self'{extra}",
+        "worker-src 'self' blob:",
+        "child-src 'self' blob:",
+        "frame-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        f"frame-ancestors {settings.frame_ancestors}",
+    ]
+    return "; ".join(directives)
+
+
+def frame_options(frame_ancestors: str) -> str | None:
+    """The X-Frame-Options equivalent of frame-ancestors, when there is one."""
+    return {"'self'": "SAMEORIGIN", "'none'": "DENY"}.get(frame_ancestors.strip())
+
+
+def install_security(app: Dash, settings: Settings) -> None:
+    """Add the headers, the body limit and plain error pages to `app.server`."""
+    server = app.server
+    server.config["MAX_CONTENT_LENGTH"] = max_body_bytes(settings)
+    xfo = frame_options(settings.frame_ancestors)
+    csp: list[str] = []   # computed at the first response: every callback is registered by then
+    no_store = (f"{settings.routes_prefix}_dash-update-component",
+                f"{settings.routes_prefix}_dash-layout",
+                f"{settings.routes_prefix}_dash-dependencies")
+
+    @server.after_request
+    def _headers(resp: Response) -> Response:
+        if not csp:
+            csp.append(content_security_policy(settings, list(app.csp_hashes())))
+        resp.headers["Content-Security-Policy"] = csp[0]
+        if xfo:
+            resp.headers["X-Frame-Options"] = xfo
+        else:
+            resp.headers.pop("X-Frame-Options", None)
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["Referrer-Policy"] = "same-origin"
+        resp.headers["Permissions-Policy"] = PERMISSIONS
+        resp.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        if request.path.startswith(no_store) or resp.headers.get("Content-Disposition"):
+            resp.headers["Cache-Control"] = "no-store"
+        return resp
+
+    @server.errorhandler(RequestEntityTooLarge)
+    def _too_large(_exc: HTTPException) -> Response:
+        return Response(f"The request is too large: files up to {settings.upload_limit_mb} MB "
+                        "can be uploaded.\n", status=413, mimetype="text/plain")
+
+    if settings.debug:
+        return   # debug mode: let Dash show the error and its traceback to the developer
+
+    @server.errorhandler(Exception)
+    def _error(exc: Exception) -> Response:
+        """No traceback, path or value reaches the browser; the log keeps the details."""
+        if isinstance(exc, HTTPException):
+            if exc.code == 413:
+                return _too_large(exc)
+            return Response(f"{exc.code} {exc.name}\n", status=exc.code or 500,
+                            mimetype="text/plain")
+        log.exception("unhandled error on %s", request.path)
+        return Response("Something went wrong on the server; it has been logged. Reload the "
+                        "page to try again.\n", status=500, mimetype="text/plain")
