@@ -423,7 +423,16 @@ def run_load(base: str, users: int, duration: float, think: tuple[float, float] 
     if not host.startswith(LOOPBACK) and host not in ("localhost", "::1"):
         raise ValueError(f"{base}: the load test only targets this machine (loopback)")
     t0 = time.monotonic()
-    stats = asyncio.run(_run(base, users, duration, think, headers or {}, seed))
+    coro = _run(base, users, duration, think, headers or {}, seed)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:   # the usual case: no event loop in this thread
+        stats = asyncio.run(coro)
+    else:                  # called from inside a loop (a test process running sync Playwright)
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1) as pool:
+            stats = pool.submit(asyncio.run, coro).result()
     return summary(stats, time.monotonic() - t0, users)
 
 

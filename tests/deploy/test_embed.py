@@ -2,6 +2,8 @@
 keeps the URL prefix. 127.0.0.1 and localhost on different ports are different origins."""
 from __future__ import annotations
 
+import inspect
+
 import pytest
 
 from dashboard.app import create_app
@@ -18,14 +20,32 @@ DRAWN = "() => { const g = document.querySelector('#map .js-plotly-plot'); " \
         "return g && g.data && g.data.length > 0; }"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
+def in_own_thread(test):
+    """Run `test(browser)` with a Chromium of its own, in a thread of its own: the sync
+    Playwright API refuses to start where an event loop runs, as it does in a test process that
+    already holds the browser tests' session-wide Playwright."""
+    import functools
+    from concurrent.futures import ThreadPoolExecutor
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield b
-        b.close()
+    @functools.wraps(test)
+    def wrapper(*args, **kwargs):
+        def body():
+            from playwright.sync_api import sync_playwright
+
+            with sync_playwright() as p:
+                b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+                try:
+                    return test(b, *args, **kwargs)
+                finally:
+                    b.close()
+
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(body).result()
+
+    sig = inspect.signature(test)
+    wrapper.__signature__ = sig.replace(parameters=[
+        prm for name, prm in sig.parameters.items() if name != "browser"])
+    return wrapper
 
 
 def watched_page(browser):
@@ -52,6 +72,7 @@ def late(holder: dict):
     return lambda environ, start_response: holder["app"](environ, start_response)
 
 
+@in_own_thread
 def test_emb001_framed_by_an_allowed_origin_the_dashboard_runs(browser):
     from tests.synthetic import synthetic_dataset
 
@@ -86,6 +107,7 @@ def test_emb001_framed_by_an_allowed_origin_the_dashboard_runs(browser):
             stop()
 
 
+@in_own_thread
 def test_emb002_default_allows_only_the_same_origin(browser):
     from tests.synthetic import synthetic_dataset
 
@@ -117,6 +139,7 @@ def test_emb002_default_allows_only_the_same_origin(browser):
 
 
 @pytest.mark.parametrize("strip", [True, False], ids=["proxy-strips", "proxy-keeps"])
+@in_own_thread
 def test_emb003_behind_a_reverse_proxy_at_a_prefix(browser, strip):
     from tests.synthetic import synthetic_dataset
 
