@@ -47,6 +47,7 @@ import pandas as pd
 
 from dashboard.errors import InputError
 from dashboard.filenames import safe_filename
+from dashboard.io.spend import unique_name
 from dashboard.model import NO, YES, Dataset
 from dashboard.pipeline import Built, Sources, build_from_files
 
@@ -317,7 +318,7 @@ def _spend_inputs(given: list, previous: dict | None, name: str
                             "message": f"{shown} was not imported: it has the same content as "
                                        f"{seen[digest]}, {where}"})
             continue
-        shown = _unique_name(shown, used)
+        shown = unique_name(shown, used)
         seen[digest] = shown
         new.append(_Spend(shown, source, digest, size))
     if previous is not None and not new:
@@ -328,17 +329,6 @@ def _spend_inputs(given: list, previous: dict | None, name: str
     if not kept and not new:
         raise InputError("no spend file given: give one or more CSV or XLSX files")
     return kept + new, refused
-
-
-def _unique_name(name: str, used: set[str]) -> str:
-    """`name`, or "name (2)", "name (3)" ...: the spend reader's rule, applied in the same order,
-    so that the report's file names match ours."""
-    candidate, k = name, 1
-    while candidate in used:
-        k += 1
-        candidate = f"{name} ({k})"
-    used.add(candidate)
-    return candidate
 
 
 def _kept_spend(previous: dict) -> list[_Spend]:

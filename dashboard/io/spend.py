@@ -79,7 +79,7 @@ def read_spend(
     frames, rejects, files = [], [], []
     for source in sources:
         name, data = _tabular.load(source, max_bytes)
-        name = _unique_name(name, names)
+        name = unique_name(name, names)
         digest = hashlib.sha256(data).hexdigest()
         if digest in seen:
             files.append(_file_entry(name, digest, duplicate_of=seen[digest]))
@@ -142,8 +142,11 @@ def _checked_period(period: tuple | None) -> tuple[date, date] | None:
     return start, end
 
 
-def _unique_name(name: str, used: set[str]) -> str:
-    """The file's name, made distinct from earlier files of the same name ("a.csv (2)")."""
+def unique_name(name: str, used: set[str]) -> str:
+    """The file's name, made distinct from earlier files of the same name ("a.csv (2)").
+
+    Adds the result to `used`. The importer applies it too, so its file names match the report's.
+    """
     candidate, k = name, 1
     while candidate in used:
         k += 1
