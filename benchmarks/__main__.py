@@ -18,7 +18,7 @@ import os
 import sys
 import time
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks._util import Row, cache_dir, machine, table
@@ -47,10 +47,11 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def guarded(part: str, scale: str, fn) -> list[Row]:
-    """Run one measurement; a failure becomes a NOT MET row saying what broke, not a crash."""
+def guarded(part: str, scale: str, fn, *args, **kwargs) -> list[Row]:
+    """Run `fn(*args, **kwargs)`; a failure becomes a NOT MET row saying what broke, not a
+    crash."""
     try:
-        return fn()
+        return fn(*args, **kwargs)
     except Exception as exc:  # noqa: BLE001 - reported in the table
         traceback.print_exc(file=sys.stderr)
         return [Row(part, scale, "benchmark failed", None, "", met=False,
@@ -58,7 +59,7 @@ def guarded(part: str, scale: str, fn) -> list[Row]:
 
 
 def run(parts: set[str], quick: bool) -> list[Row]:
-    from benchmarks import _page, bench_engine, synth
+    from benchmarks import _page, synth
     from benchmarks.geography import geography
 
     p = plan(quick)
@@ -85,8 +86,7 @@ def run(parts: set[str], quick: bool) -> list[Row]:
                 ds = synth.network(n, geo)
                 if "1" in parts and (geo_key, n) in p["engine"]:
                     log(f"part 1: recompute, {label}")
-                    rows += guarded("1 recompute", label, lambda: bench_engine.rows_for(
-                        label, bench_engine.measure(ds, p["repeat"])))
+                    rows += guarded("1 recompute", label, _engine_rows, ds, label, p["repeat"])
                 if want_page and (geo_key, n) in page_scales:
                     if page_missing:
                         rows.append(Row("2-4 page", label, "skipped", None, "",
@@ -99,22 +99,19 @@ def run(parts: set[str], quick: bool) -> list[Row]:
 
                         dsg = _page.with_geometry(ds, chosen_drawing(geo)[0])
                         if "2" in parts:
-                            from benchmarks import bench_bytes
-
                             log(f"part 2: bytes per filter change, {label}")
-                            rows += guarded("2 bytes", label, lambda: bench_bytes.rows_for(
-                                label, bench_bytes.measure(dsg)))
+                            rows += guarded("2 bytes", label, _bytes_rows, dsg, label)
                         if parts & {"3", "4"}:
-                            from benchmarks import bench_browser
-
                             if browser is None:
                                 from playwright.sync_api import sync_playwright
+
+                                from benchmarks import bench_browser
 
                                 playwright = sync_playwright().start()
                                 browser = bench_browser.launch(playwright)
                             log(f"parts 3-4: browser, {label}")
-                            rows += guarded("3 browser", label, lambda: bench_browser.measure_scale(
-                                browser, dsg, label, **p["browser"])[0])
+                            rows += guarded("3 browser", label, _browser_rows, browser, dsg,
+                                            label, p["browser"])
                         del dsg
                 del ds
                 gc.collect()
@@ -127,14 +124,32 @@ def run(parts: set[str], quick: bool) -> list[Row]:
 
         scale, n = p["memory"]
         log(f"part 5: memory, {n:,} tx, {scale}")
-        rows += guarded("5 memory", f"{n:,} tx, {scale}", lambda: bench_memory.run(n, scale))
+        rows += guarded("5 memory", f"{n:,} tx, {scale}", bench_memory.run, n, scale)
     if "6" in parts:
         from benchmarks import bench_import
 
         nspl, spend = p["import"]
         log(f"part 6: import, {nspl:,}-row NSPL, {spend:,}-row spend")
-        rows += guarded("6 import", "import", lambda: bench_import.run(nspl, spend))
+        rows += guarded("6 import", "import", bench_import.run, nspl, spend)
     return sorted(rows, key=lambda r: r.part)
+
+
+def _engine_rows(ds, label: str, repeat: int) -> list[Row]:
+    from benchmarks import bench_engine
+
+    return bench_engine.rows_for(label, bench_engine.measure(ds, repeat))
+
+
+def _bytes_rows(ds, label: str) -> list[Row]:
+    from benchmarks import bench_bytes
+
+    return bench_bytes.rows_for(label, bench_bytes.measure(ds))
+
+
+def _browser_rows(browser, ds, label: str, options: dict) -> list[Row]:
+    from benchmarks import bench_browser
+
+    return bench_browser.measure_scale(browser, ds, label, **options)[0]
 
 
 def write_readme(text: str) -> None:
@@ -155,7 +170,7 @@ def main(argv: list[str] | None = None) -> None:
                     help="write the table into benchmarks/README.md")
     args = ap.parse_args(argv)
     t0 = time.monotonic()
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     load = os.getloadavg()
     rows = run(set(args.parts), args.quick)
     minutes = (time.monotonic() - t0) / 60

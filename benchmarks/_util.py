@@ -9,9 +9,9 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -108,7 +108,7 @@ def run_probe(code: str, *args: str, env: dict | None = None, timeout: float = 1
                 "HOME": os.environ.get("HOME", "/tmp")}
     full_env.update(env or {})
     done = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True,
-                          text=True, env=full_env, timeout=timeout)
+                          text=True, env=full_env, timeout=timeout, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"probe failed ({done.returncode}): {done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])

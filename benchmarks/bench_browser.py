@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 from pathlib import Path
 
 from benchmarks import _page
@@ -35,9 +34,11 @@ FLOOR_BAR, NAIVE_BAR = 1.25, 2.5
 QUIET_MS = 500
 GRAPH = "#map .js-plotly-plot"
 
-#: Installed in every page: records plotly_afterplot times of the map graph from the start.
+#: Installed in every page: records plotly_afterplot times of the map graph from the start, and
+#: when each map callback's response was in hand (to split a change into server and browser).
 INIT_JS = """
 window.__afterplots = [];
+window.__mapResponses = [];
 (function hook() {
   const gd = document.querySelector('#map .js-plotly-plot');
   if (gd && typeof gd.on === 'function' && !gd.__benchHooked) {
@@ -45,6 +46,18 @@ window.__afterplots = [];
     gd.on('plotly_afterplot', () => window.__afterplots.push(performance.now()));
   }
   if (!gd || !gd.__benchHooked) { setTimeout(hook, 5); }
+})();
+(function () {
+  const original = window.fetch;
+  window.fetch = async function (input, init) {
+    const response = await original.apply(this, arguments);
+    const body = init && typeof init.body === 'string' ? init.body : '';
+    if (body.indexOf('"map.figure') >= 0 || body.indexOf('"output":"map.figure') >= 0
+        || body.indexOf('..map.figure') >= 0) {
+      response.clone().arrayBuffer().then(() => window.__mapResponses.push(performance.now()));
+    }
+    return response;
+  };
 })();
 """
 
@@ -67,12 +80,14 @@ CHANGE_JS = """async ([group, label]) => {
   }
   const box = found.querySelector('input');
   const before = gd.data[0].z;
+  window.__mapResponses = [];
   return await new Promise(resolve => {
     const t0 = performance.now();
     const done = () => {
       if (gd.data[0].z === before) { return; }
       gd.removeListener('plotly_afterplot', done);
-      resolve(performance.now() - t0);
+      const r = window.__mapResponses;
+      resolve([performance.now() - t0, r.length ? r[r.length - 1] - t0 : null]);
     };
     gd.on('plotly_afterplot', done);
     box.click();
@@ -215,13 +230,14 @@ def measure_scale(browser, ds, label: str, *, changes: int | None = None,
         results["first_load"] = {k: v for k, v in load.items() if k not in ("ctx", "page")}
         results["geometry_first"] = count.geometry
         walk = click_walk(years, ("f-flags", "SMEs"))[:changes]
-        results["page_default"], results["floor_default"] = _changes(
-            load["page"], ds, walk[:default_changes])
+        (results["page_default"], results["floor_default"],
+         results["response_default"]) = _changes(load["page"], ds, walk[:default_changes])
         load["ctx"].close()
         if choropleth:
             # the choropleth alone (no overlays), on states not visited before (influenceable)
             only = first_load(browser, url, "?infl=1&show=")
-            results["page_choropleth"], results["floor_choropleth"] = _changes(
+            (results["page_choropleth"], results["floor_choropleth"],
+             results["response_choropleth"]) = _changes(
                 only["page"], ds, walk, start=Filters(influenceable_only=True))
             results["geometry_after_changes"] = count.geometry
             # a second visit in the same browser: the geometry comes from the HTTP cache
@@ -258,26 +274,30 @@ def _naive_changes(browser, url: str, walk) -> list[float]:
         for group, text in walk:
             if group != "f-years":
                 continue
-            out.append(page.evaluate(CHANGE_JS, ["years", text]))
+            out.append(page.evaluate(CHANGE_JS, ["years", text])[0])
             page.wait_for_function(QUIET_JS, arg=QUIET_MS, timeout=600_000, polling=50)
         return out
     finally:
         ctx.close()
 
 
-def _changes(page, ds, walk, start=None) -> tuple[list[float], list[float]]:
-    """Click through `walk`; after each change, time the floor on the same map."""
+def _changes(page, ds, walk, start=None) -> tuple[list[float], list[float], list[float]]:
+    """Click through `walk`; after each change, time the floor on the same map. Returns the
+    changes' ms, the floor's ms, and when each change's map response was in hand (ms)."""
     from dashboard.metrics import Filters as F
 
     state = start or F()
-    page_ms, floor_ms = [], []
+    page_ms, floor_ms, response_ms = [], [], []
     for group, text in walk:
-        page_ms.append(page.evaluate(CHANGE_JS, [group, text]))
+        total, response = page.evaluate(CHANGE_JS, [group, text])
+        page_ms.append(total)
+        if response is not None:
+            response_ms.append(response)
         _settle(page)
         state = _after_click(state, ds, group, text)
         floor_ms.append(page.evaluate(RESTYLE_JS, _ward_z(ds, state)))
         page.wait_for_function(QUIET_JS, arg=QUIET_MS * 3 // 5, timeout=300_000, polling=50)
-    return page_ms, floor_ms
+    return page_ms, floor_ms, response_ms
 
 
 def _after_click(f, ds, group: str, text: str):
@@ -309,6 +329,9 @@ def rows_for(label: str, r: dict) -> list[Row]:
                         "floor: Plotly.restyle z in the page", ratio,
                         f"<= {FLOOR_BAR}x floor", met, fix,
                         f"median of {len(r[f'page_{key}'])} changes"
+                        + (f"; map Patch in hand after {med[f'response_{key}']:.2f} s (two "
+                           "callbacks in turn), the rest is the browser drawing"
+                           if f"response_{key}" in med else "")
                         + (f"; naive full rebuild {med['naive']:.2f} s" if "naive" in med
                            else "")))
     if "naive_error" in r:

@@ -74,9 +74,9 @@ def rows_for(label: str, r: dict) -> list[Row]:
             ("choropleth", "map callback per filter change, choropleth only",
              "send z only (rounded to whole pounds), not the halo traces' unchanged values"),
             ("default", "map callback per filter change, page as it opens (point overlays)",
-             "the supplier-points overlay re-sends every supplier's position, size and hover "
-             "text on each change: send the N largest suppliers only, positions once (by URL), "
-             "or make the overlay opt-in at national scale")):
+             ("the supplier-points overlay re-sends every supplier's position, size and hover "
+              "text on each change: send the N largest suppliers only, positions once (by URL), "
+              "or make the overlay opt-in at national scale"))):
         gz, raw = r[view]
         ratio, met = bar_at_most(gz, naive_gz, BAR)
         if view == "choropleth" and naive_gz * BAR < 500:

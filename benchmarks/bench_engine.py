@@ -13,6 +13,7 @@ for the per-anchor and per-year tables as well is reported beside it (no bar).
 from __future__ import annotations
 
 import argparse
+from functools import partial
 
 import numpy as np
 
@@ -72,9 +73,9 @@ def measure(ds, repeat: int) -> list[dict]:
     out = []
     for name, f, o in scenarios(ds):
         t = interleaved_medians({
-            "floor": lambda: floor(ds, f, tx_ward, weights),
-            "engine": lambda: engine(ds, f, o),
-            "all": lambda: engine_all_tables(ds, f, o),
+            "floor": partial(floor, ds, f, tx_ward, weights),
+            "engine": partial(engine, ds, f, o),
+            "all": partial(engine_all_tables, ds, f, o),
         }, repeat)
         out.append({"scenario": name, **t})
     return out

@@ -101,9 +101,9 @@ def gunicorn_workers(folder: Path, n_states: int = 72) -> list[dict]:
     Every callback of the page for the first few states, then the map and the cards for
     `n_states` distinct states from each of two clients at once, so that each worker's Summary
     cache (64 entries) fills up: the long-running worker's worst case."""
-    import psutil
-
     from types import SimpleNamespace
+
+    import psutil
 
     from benchmarks import _page, synth
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dashboard.model import Dataset, Transactions, _fy_of_days, _frozen, build_dataset
+from dashboard.model import Dataset, Transactions, _frozen, _fy_of_days, build_dataset
 
 CATEGORIES = ["Construction", "Care", "Catering", "Cleaning", "Energy", "IT", "Professional",
               "Transport", "Waste", "Agency", "Medical", "Training"]

@@ -23,7 +23,7 @@ NSPL_COLUMNS = (
     "pcd,pcd2,pcds,dointr,doterm,usertype,oseast1m,osnrth1m,osgrdind,oa11,cty,ced,laua,ward,"
     "hlthau,nhser,ctry,rgn,pcon,eer,teclec,ttwa,pct,itl,park,lsoa11,msoa11,wz11,ccg,bua11,"
     "buasd11,ru11ind,oac11,lat,long,lep1,lep2,pfa,imd,calncv,stp"
-).split(",")
+).split(",")  # noqa: SIM905 - the header as ONS writes it
 _AREAS = ["AB", "AL", "B", "BA", "BB", "BD", "BH", "BL", "BN", "BR", "BS", "CA", "CB", "CF",
           "CH", "CM", "CO", "CR", "CT", "CV", "CW", "DA", "DD", "DE", "DH", "DL", "DN", "DT"]
 #: (prefix, number of distinct codes) for the code columns; the rest are derived below.
