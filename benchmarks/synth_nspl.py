@@ -19,11 +19,11 @@ import sys
 from pathlib import Path
 
 #: The 41 columns of the NSPL (November 2021 release), in file order.
-NSPL_COLUMNS = (
+NSPL_COLUMNS = (  # noqa: SIM905 - the header line as ONS writes it
     "pcd,pcd2,pcds,dointr,doterm,usertype,oseast1m,osnrth1m,osgrdind,oa11,cty,ced,laua,ward,"
     "hlthau,nhser,ctry,rgn,pcon,eer,teclec,ttwa,pct,itl,park,lsoa11,msoa11,wz11,ccg,bua11,"
     "buasd11,ru11ind,oac11,lat,long,lep1,lep2,pfa,imd,calncv,stp"
-).split(",")  # noqa: SIM905 - the header as ONS writes it
+).split(",")
 _AREAS = ["AB", "AL", "B", "BA", "BB", "BD", "BH", "BL", "BN", "BR", "BS", "CA", "CB", "CF",
           "CH", "CM", "CO", "CR", "CT", "CV", "CW", "DA", "DD", "DE", "DH", "DL", "DN", "DT"]
 #: (prefix, number of distinct codes) for the code columns; the rest are derived below.
