@@ -161,6 +161,24 @@ def write_readme(text: str) -> None:
     README.write_text(f"{head}{START}\n{text}\n{END}{tail}")
 
 
+def code_version() -> str:
+    """The commit measured: $ANCHOR_BENCH_COMMIT (a snapshot made with git archive), else HEAD
+    of the repository, marked "+ local changes" when the working tree differs."""
+    import subprocess
+
+    if os.environ.get("ANCHOR_BENCH_COMMIT"):
+        return os.environ["ANCHOR_BENCH_COMMIT"][:10]
+    root = Path(__file__).resolve().parents[1]
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short=10", "HEAD"], cwd=root, check=True,
+                             capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=root, check=True, capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return sha + (" + local changes" if dirty.strip() else "")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="Anchor Spend Map benchmark suite: one table.")
     ap.add_argument("--quick", action="store_true", help="smaller scales (~8 minutes)")
@@ -176,7 +194,8 @@ def main(argv: list[str] | None = None) -> None:
     minutes = (time.monotonic() - t0) / 60
     header = (f"Run {started:%Y-%m-%d %H:%M} UTC, `python -m benchmarks"
               f"{' --quick' if args.quick else ''}` (parts {' '.join(args.parts)}), "
-              f"{minutes:.0f} min. Machine: {machine()}. Load average at start "
+              f"{minutes:.0f} min, code at {code_version()}. Machine: {machine()}. Load average "
+              "at start "
               f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (shared with other work: "
               "absolute times are noisy, ratios compare runs made in the same pass).")
     text = header + "\n\n" + table(rows)

@@ -105,6 +105,8 @@ def state_callbacks(app) -> dict[str, Callback]:
     """Every callback that runs when the view state changes, keyed by output string."""
     out = {}
     for key, cb in app.callback_map.items():
+        if "callback" not in cb:  # a clientside callback (e.g. the share link): runs in the browser
+            continue
         inputs = [{"id": str(i["id"]), "property": i["property"]} for i in cb["inputs"]]
         if not any(i["id"] == STATE_ID and i["property"] == "data" for i in inputs):
             continue
