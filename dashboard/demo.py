@@ -71,7 +71,7 @@ def shared_default() -> Path:
 
 def build_demo(shared: Path | None = None, out: Path | None = None, seed: int = 2026) -> Path:
     """Generate the demo network, import it through the pipeline, and save it under `out`."""
-    from dashboard.io.boundaries import drawing_geojson
+    from dashboard.io.boundaries import drawing_for_map
     from dashboard.pipeline import Sources, build_from_files
     from dashboard.store import save_dataset
 
@@ -98,8 +98,8 @@ def build_demo(shared: Path | None = None, out: Path | None = None, seed: int = 
     ds.meta.update({
         "title": f"{PLACE} anchor network (fictional spend)", "fictional": True,
         "attribution": ATTRIBUTION, "place": PLACE, "district": DISTRICT, "seed": seed,
-        "geometry": {"wards": drawing_geojson(built.wards_geo, tolerance_m=15),
-                     "lsoas": drawing_geojson(built.lsoas_geo, tolerance_m=15)},
+        "geometry": {"wards": drawing_for_map(built.wards_geo),
+                     "lsoas": drawing_for_map(built.lsoas_geo)},
         "import": built.report,
     })
     return save_dataset(ds, out, rejected=built.rejected, details=built.details)

@@ -567,13 +567,13 @@ def _options_meta(src: Sources) -> dict:
 
 
 def _geometry(built: Built) -> dict:
-    from dashboard.io.boundaries import drawing_geojson
+    from dashboard.io.boundaries import drawing_for_map
 
     out = {}
     if built.wards_geo is not None:
-        out["wards"] = drawing_geojson(built.wards_geo, tolerance_m=15)
+        out["wards"] = drawing_for_map(built.wards_geo)
     if built.lsoas_geo is not None:
-        out["lsoas"] = drawing_geojson(built.lsoas_geo, tolerance_m=15)
+        out["lsoas"] = drawing_for_map(built.lsoas_geo)
     return out
 
 

@@ -75,6 +75,18 @@ def drawing_geojson(
     return {"type": "FeatureCollection", "features": features}
 
 
+def drawing_for_map(gdf: gpd.GeoDataFrame) -> dict[str, Any]:
+    """`drawing_geojson` with a tolerance that grows with the number of areas, so that a national
+    set stays within what a browser fetches quickly (England's 7,681 wards at 50 m / 4 dp is
+    2.75 MB gzipped; at 15 m / 5 dp it is 3.99 MB) while a district keeps its detail."""
+    n = len(gdf)
+    if n <= 500:
+        return drawing_geojson(gdf, tolerance_m=15, precision=5)
+    if n <= 3000:
+        return drawing_geojson(gdf, tolerance_m=30, precision=5)
+    return drawing_geojson(gdf, tolerance_m=50, precision=4)
+
+
 # --- reading -------------------------------------------------------------------------------------
 
 def _read_frame(path: Path, kind: str) -> gpd.GeoDataFrame:

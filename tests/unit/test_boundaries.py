@@ -172,3 +172,23 @@ def test_drawing_geojson_simplifies_but_keeps_shared_edges_shared():
 def test_drawing_geojson_of_empty_frame():
     empty = gpd.GeoDataFrame({"code": [], "name": []}, geometry=[], crs="EPSG:4326")
     assert drawing_geojson(empty) == {"type": "FeatureCollection", "features": []}
+
+
+def test_drawing_for_map_coarsens_only_large_sets():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from dashboard.io.boundaries import drawing_for_map
+
+    def grid(n):
+        return gpd.GeoDataFrame({"code": [f"W{i}" for i in range(n)],
+                                 "name": [f"W{i}" for i in range(n)]},
+                                geometry=[box(-1 + i * 1e-3, 54, -1 + (i + 1) * 1e-3, 54.001)
+                                          for i in range(n)], crs="EPSG:4326")
+
+    def decimals(fc):
+        x = fc["features"][0]["geometry"]["coordinates"][0][0][0]
+        return len(repr(x).split(".")[1])
+
+    assert decimals(drawing_for_map(grid(10))) <= 5
+    assert decimals(drawing_for_map(grid(3001))) <= 4
