@@ -57,6 +57,51 @@ class Id(StrEnum):
     # trend
     TREND = "trend"
 
+    # download and share (layout/export_panel.py, callbacks/exports.py)
+    EXPORT_LINKS = "export-links"
+    SHARE_LINK = "share-link"
+    SHARE_COPY = "share-copy"
+    SHARE_STATUS = "share-status"
+
+    # data sets, upload, column mapping, import (layout/data_panel.py, callbacks/data.py)
+    DATASETS = "data-sets"
+    DATASETS_REFRESH = "data-sets-refresh"
+    UPLOADS = "upload-batch"            # written by assets/upload.js: {"batch", "seq"}
+    UPLOAD_FILES_STATE = "upload-files-state"
+    UPLOAD_SPEND_BTN = "upload-spend"
+    UPLOAD_REGISTER_BTN = "upload-register"
+    UPLOAD_PROGRESS = "upload-progress"
+    UPLOAD_STATUS = "upload-status"
+    UPLOAD_RESET = "upload-reset"
+    UPLOAD_FILES = "upload-files"
+    REMOVE_FILE = "upload-remove"       # pattern-matching type: {"type", "kind", "index"}
+    MAPPING = "mapping-field"           # + "-<field>": MAPPING_IDS
+    MAPPING_USED = "mapping-used"       # + "-<field>": MAPPING_USED_IDS
+    MAPPING_STEP = "mapping-step"
+    PREVIEW = "mapping-preview"
+    CHECK = "import-check"
+    ANCHOR_NAME = "import-anchor-name"
+    PERIOD_FROM = "import-period-from"
+    PERIOD_TO = "import-period-to"
+    IMPORT_NAME = "import-name"
+    IMPORT_TITLE = "import-title"
+    IMPORT_ADD = "import-add"
+    IMPORT_NOTE = "import-name-note"
+    IMPORT_PROBLEMS = "import-problems"
+    IMPORT_ERROR = "import-error"
+    IMPORT_BTN = "import-start"
+    JOB = "import-job"
+    JOB_POLL = "import-poll"
+    JOB_PROGRESS = "import-progress"
+    JOB_STATUS = "import-status"
+    REPORT = "import-report"
+
+
+#: The column mapping step's dropdowns and "columns found" cells, one of each per spend field.
+MAPPING_FIELDS = ("anchor", "date", "amount", "supplier", "supplier_id", "postcode", "category",
+                  "service", "capital_revenue", "reference")
+MAPPING_IDS: dict[str, str] = {f: f"{Id.MAPPING}-{f}" for f in MAPPING_FIELDS}
+MAPPING_USED_IDS: dict[str, str] = {f: f"{Id.MAPPING_USED}-{f}" for f in MAPPING_FIELDS}
 
 #: The controls whose values make up the view state, keyed as in `viewmodel.state.CONTROL_KEYS`.
 CONTROLS: dict[str, Id] = {

@@ -91,6 +91,15 @@ def _networks(text: str) -> str:
     return " ".join(items)
 
 
+def _network(text: str) -> str:
+    """A saved data set's name (a folder inside networks_dir): letters, digits, - and _."""
+    value = text.strip()
+    if value and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value):
+        raise ValueError(f"{value!r} is not a data set name: use the name given to `python -m "
+                         "dashboard import` (letters, digits, - and _)")
+    return value
+
+
 def _redis_url(text: str) -> str:
     value = text.strip()
     if value and not re.match(r"^(redis|rediss|unix)://", value):
@@ -160,12 +169,41 @@ SETTINGS: tuple[Setting, ...] = (
             "Gunicorn worker processes (deploy/gunicorn.conf.py); about 2 per CPU core."),
     Setting("timeout", "ANCHOR_TIMEOUT", 60, _positive,
             "Seconds a gunicorn worker may spend on one request before it is restarted."),
+    Setting("network", "ANCHOR_NETWORK", "", _network,
+            "Name of a saved data set in networks_dir to show (`python app.py --network NAME`); "
+            "when set it replaces data_dir."),
+    Setting("networks_dir", "ANCHOR_NETWORKS_DIR", str(ROOT / "data" / "networks"), str,
+            "Folder of the saved data sets (`python -m dashboard import` and the page's import "
+            "write there); the page lists them and switches between them."),
+    Setting("imports", "ANCHOR_IMPORTS", True, _bool,
+            "Let users upload files and import data sets from the page (into networks_dir); "
+            "false for a read-only dashboard."),
+    Setting("reference_dir", "ANCHOR_REFERENCE_DIR", str(ROOT / "data" / "reference"), str,
+            "Folder of the reference files (postcode directory, deprivation, boundaries) that "
+            "imports made in the page use when the data set shown records none that still exist; "
+            "the reference_* patterns are looked up in it."),
+    Setting("reference_postcodes", "ANCHOR_REFERENCE_POSTCODES", "**/NSPL*.csv*", str,
+            "Postcode directory (NSPL or ONSPD) for page imports: glob patterns relative to "
+            "reference_dir (or absolute), separated by spaces; every matching file is used."),
+    Setting("reference_imd", "ANCHOR_REFERENCE_IMD", "**/File_1*", str,
+            "Deprivation file (IoD File 1, CSV or XLSX) for page imports: a glob pattern "
+            "relative to reference_dir; exactly one file must match."),
+    Setting("reference_population", "ANCHOR_REFERENCE_POPULATION", "**/File_6*", str,
+            "Population denominators (IoD File 6) for page imports; empty or no match = none."),
+    Setting("reference_wards", "ANCHOR_REFERENCE_WARDS", "", str,
+            "Ward boundaries (GeoJSON) for page imports; empty = none (the map then shows no "
+            "wards)."),
+    Setting("reference_lsoas", "ANCHOR_REFERENCE_LSOAS", "", str,
+            "LSOA boundaries (GeoJSON) for page imports; empty = none."),
+    Setting("reference_lsoa_lookup", "ANCHOR_REFERENCE_LSOA_LOOKUP", "", str,
+            "LSOA 2011 to 2021 lookup for page imports (IoD2025 with a postcode directory on "
+            "2011 LSOAs); empty = none."),
 )
 
 #: Environment variable naming the optional TOML config file (keys are setting names).
 CONFIG_ENV = "ANCHOR_CONFIG"
 #: Settings that name files or folders: relative paths in the config file are taken from its folder.
-PATH_SETTINGS = ("data_dir", "auth_file", "cache_dir")
+PATH_SETTINGS = ("data_dir", "auth_file", "cache_dir", "networks_dir", "reference_dir")
 
 
 @dataclass(frozen=True)
@@ -192,6 +230,22 @@ class Settings:
     cache_dir: str = ""
     workers: int = 4
     timeout: int = 60
+    network: str = ""
+    networks_dir: str = str(ROOT / "data" / "networks")
+    imports: bool = True
+    reference_dir: str = str(ROOT / "data" / "reference")
+    reference_postcodes: str = "**/NSPL*.csv*"
+    reference_imd: str = "**/File_1*"
+    reference_population: str = "**/File_6*"
+    reference_wards: str = ""
+    reference_lsoas: str = ""
+    reference_lsoa_lookup: str = ""
+
+    def __post_init__(self) -> None:
+        """A named network replaces data_dir: the data set NAME inside networks_dir."""
+        if self.network:
+            object.__setattr__(self, "data_dir",
+                               str(Path(self.networks_dir) / _network(self.network)))
 
     @property
     def cache_folder(self) -> str:
@@ -272,8 +326,8 @@ def settings_markdown() -> str:
              "| --- | --- | --- | --- |"]
     for s in SETTINGS:
         default = s.default
-        if s.name == "data_dir":
-            default = "data/demo"
+        if isinstance(default, str) and default.startswith(str(ROOT) + os.sep):
+            default = Path(default).relative_to(ROOT).as_posix()   # data/demo, not this machine's
         shown = f"`{default}`" if default not in ("", None) else "(empty)"
         lines.append(f"| `{s.name}` | `{s.env}` | {shown} | {s.help} |")
     return "\n".join(lines) + "\n"

@@ -259,8 +259,9 @@ class Page:
                                              for i in d["inputs"]))
         state_id = next(o for o in sync["output"].strip(".").split("...")
                         if o.endswith(".data")).rsplit(".", 1)[0]
-        fed = [d for d in deps if d is not sync and any(
-            i["id"] == state_id and i["property"] == "data" for i in d["inputs"])]
+        fed = [d for d in deps if d is not sync and not d.get("clientside_function") and any(
+            i["id"] == state_id and i["property"] == "data" for i in d["inputs"])]   # the
+        # renderer runs clientside callbacks (e.g. the share link) in the browser: never posted
         download = next((d for d in deps if d["output"] == "download.data"), None)
         return cls(sync, fed, download, find_options(layout, "f-years"),
                    find_options(layout, "f-anchors"), find_options(layout, "f-categories"),

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from dash import Dash
 
-from dashboard.callbacks import cards, drilldown, map, state, table, trend
+from dashboard.callbacks import cards, data, drilldown, exports, map, state, table, trend
 from dashboard.viewmodel.context import AppContext
 
 
 def register_all(app: Dash, app_ctx: AppContext) -> None:
     """Register every feature's callbacks on `app`."""
-    for module in (state, map, cards, drilldown, table, trend):
+    for module in (state, map, cards, drilldown, table, trend, exports, data):
         module.register(app, app_ctx)

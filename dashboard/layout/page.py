@@ -4,6 +4,8 @@ from __future__ import annotations
 from dash import dcc, html
 
 from dashboard.ids import Id
+from dashboard.layout.data_panel import data_section
+from dashboard.layout.export_panel import export_section
 from dashboard.layout.filters import filters_panel
 from dashboard.layout.panels import cards_section, drill_section, map_section, table_section, \
     trend_section
@@ -45,6 +47,8 @@ def page(ctx: AppContext) -> html.Div:
                 drill_section(ctx),
                 table_section(),
                 trend_section(),
+                export_section(),
+                data_section(ctx),
             ]),
         ]),
         footer(ctx),
@@ -73,8 +77,10 @@ def header(ctx: AppContext) -> html.Header:
     return html.Header(className="app-header", children=[
         html.Div(className="brand", children=[
             html.H1(title_of(ctx)),
-            html.P(f"Where anchor institutions' spend goes, and how much reaches the most "
-                   f"deprived areas. {len(ds.anchors)} anchors, {years}.", className="subtitle"),
+            html.P([f"Where anchor institutions' spend goes, and how much reaches the most "
+                    f"deprived areas. {len(ds.anchors)} anchors, {years}. ",
+                    html.A("Other data sets, import and sources", href="#data",
+                           className="header-link")], className="subtitle"),
         ]),
         html.Button("Presentation mode", id=Id.PRESENT_TOGGLE, type="button",
                     className="button present-toggle", **{"aria-pressed": "false"}),
