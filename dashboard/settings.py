@@ -145,7 +145,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("frame_ancestors", "ANCHOR_FRAME_ANCESTORS", "'self'", _frame_ancestors,
             "Sites allowed to show the dashboard in a frame (CSP frame-ancestors): 'self', "
             "'none', or origins separated by spaces, e.g. https://intranet.example.org."),
-    Setting("upload_limit_mb", "ANCHOR_UPLOAD_LIMIT_MB", 50, _positive,
+    Setting("upload_limit_mb", "ANCHOR_UPLOAD_LIMIT_MB", 200, _positive,
             "Largest file a user may upload, in MB; bigger request bodies are refused (413)."),
     Setting("auth", "ANCHOR_AUTH", "none", _auth_mode,
             "Who may see the dashboard: none (local demo), basic (users in auth_file) or proxy "
@@ -221,7 +221,7 @@ class Settings:
     presentation: bool = False
     most_deprived: int = 10
     frame_ancestors: str = "'self'"
-    upload_limit_mb: int = 50
+    upload_limit_mb: int = 200
     auth: str = "none"
     auth_file: str = ""
     auth_header: str = "X-Forwarded-User"
