@@ -1,7 +1,7 @@
 """Run the benchmark suite and print one table.
 
-    python -m benchmarks            # full scales (~20-30 minutes on a 2-core machine)
-    python -m benchmarks --quick    # smaller scales (~8 minutes)
+    python -m benchmarks            # full scales (~25 minutes on a 2-core machine)
+    python -m benchmarks --quick    # smaller scales (~10 minutes)
     python -m benchmarks --parts 1 6 --readme
 
 Parts (see benchmarks/README.md): 1 recompute, 2 bytes per filter change, 3 end to end in the
@@ -33,7 +33,7 @@ def plan(quick: bool) -> dict:
         return {"engine": [(g, n) for g in ("district", "england") for n in (100_000, 1_000_000)],
                 "page": [("district", 100_000), ("england", 1_000_000)],
                 "browser": {"changes": 7, "default_changes": 3},
-                "memory": ("england", 1_000_000), "repeat": 5,
+                "memory": ("england", 1_000_000), "repeat": 7,
                 "import": (270_000, 100_000)}
     return {"engine": [(g, n) for g in ("district", "region", "england")
                        for n in (100_000, 1_000_000, 10_000_000)],
@@ -181,7 +181,7 @@ def code_version() -> str:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="Anchor Spend Map benchmark suite: one table.")
-    ap.add_argument("--quick", action="store_true", help="smaller scales (~8 minutes)")
+    ap.add_argument("--quick", action="store_true", help="smaller scales (~10 minutes)")
     ap.add_argument("--parts", nargs="+", default=["1", "2", "3", "4", "5", "6"],
                     choices=["1", "2", "3", "4", "5", "6"])
     ap.add_argument("--readme", action="store_true",
