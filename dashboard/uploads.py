@@ -315,7 +315,7 @@ def _preview(path: str, _mtime: int, _size: int, columns: tuple, anchor_name: st
             table = _tabular.read_table(name, data, finder, missing, max(len(data), 1))
     except InputError as exc:
         return Preview(name, error=str(exc))
-    positions = partial_mapping(table.header, cols, anchor_name or None)
+    positions = sp.detect_mapping(table.header, cols, anchor_name or None, strict=False)
     error = None
     try:
         sp._require(table, positions, span, anchor_name or None)
@@ -326,31 +326,6 @@ def _preview(path: str, _mtime: int, _size: int, columns: tuple, anchor_name: st
                  for i in range(n))
     return Preview(name, tuple(table.header), rows,
                    {f: table.header[i] for f, i in positions.items()}, error, table.sheet)
-
-
-def partial_mapping(header: list[str], columns: dict[str, str], anchor_name: str | None
-                    ) -> dict[str, int]:
-    """FIELD -> column position as ``io.spend`` maps a header (explicit headers first, then the
-    synonyms, the most specific synonym winning), without refusing a file that lacks a field."""
-    from dashboard.io.spend import _same_header
-    from dashboard.parse import FIELDS, field_rank, match_field
-
-    mapping: dict[str, int] = {}
-    for fld, wanted in columns.items():
-        exact = [i for i, c in enumerate(header) if c.strip().casefold() == wanted.casefold()]
-        loose = [i for i, c in enumerate(header) if _same_header(c, wanted)]
-        if exact or loose:
-            mapping[fld] = (exact or loose)[0]
-    taken = set(mapping.values())
-    for fld in FIELDS:
-        if fld in mapping:
-            continue
-        hits = [i for i, c in enumerate(header) if match_field(c) == fld and i not in taken]
-        if hits:
-            mapping[fld] = min(hits, key=lambda i: (field_rank(header[i]), i))
-    if anchor_name:
-        mapping.pop("anchor", None)
-    return mapping
 
 
 def head_bytes(path: str | os.PathLike, limit: int = HEAD_BYTES) -> bytes:

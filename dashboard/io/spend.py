@@ -213,15 +213,29 @@ def _missing_header(columns: dict[str, str]):
     return error
 
 
-def _mapping(table: _tabular.Table, columns: dict[str, str], span: tuple[date, date] | None,
-             anchor_name: str | None) -> dict[str, int]:
-    """Field -> column position: explicit headers first, then synonyms; checks required fields."""
-    header = table.header
+def detect_mapping(header: list[str], columns: dict[str, str], anchor_name: str | None, *,
+                   strict: bool = True) -> dict[str, int]:
+    """FIELD -> column position in `header`, the one place a spend file's columns are mapped.
+
+    The explicit FIELD -> HEADER `columns` come first (an exact header before one equal after
+    ``header_key``, the leftmost of each); every other field takes the remaining column whose
+    header is its synonym, the most specific synonym (``field_rank``) winning, then the leftmost.
+    With an `anchor_name` the anchor column is dropped: the name stands for every row.
+
+    ``strict`` is for the reader, which has already found every explicit header in the header row
+    (``_header_finder``): a header of `columns` absent from `header` raises InputError. The page's
+    preview passes ``strict=False`` to show what was found while the user is still choosing
+    columns. Either way, required fields are not checked here: ``_require`` does that.
+    """
     mapping: dict[str, int] = {}
     for fld, wanted in columns.items():
-        exact = [i for i, c in enumerate(header) if c.strip().casefold() == wanted.casefold()]
-        loose = [i for i, c in enumerate(header) if _same_header(c, wanted)]
-        mapping[fld] = (exact or loose)[0]
+        found = _explicit_column(header, wanted)
+        if found is not None:
+            mapping[fld] = found
+        elif strict:
+            shown = ", ".join(f"'{c}'" for c in header if c) or "none"
+            raise InputError(f"No column '{wanted}' (for {fld}, from the column mapping). "
+                             f"Headers found: {shown}.")
     taken = set(mapping.values())
     for fld in FIELDS:
         if fld in mapping:
@@ -231,6 +245,21 @@ def _mapping(table: _tabular.Table, columns: dict[str, str], span: tuple[date, d
             mapping[fld] = min(hits, key=lambda i: (field_rank(header[i]), i))
     if anchor_name:
         mapping.pop("anchor", None)
+    return mapping
+
+
+def _explicit_column(header: list[str], wanted: str) -> int | None:
+    """The position of an explicitly named header: exact (ignoring case) first, then loose."""
+    exact = [i for i, c in enumerate(header) if c.strip().casefold() == wanted.casefold()]
+    loose = [i for i, c in enumerate(header) if _same_header(c, wanted)]
+    hits = exact or loose
+    return hits[0] if hits else None
+
+
+def _mapping(table: _tabular.Table, columns: dict[str, str], span: tuple[date, date] | None,
+             anchor_name: str | None) -> dict[str, int]:
+    """Field -> column position (``detect_mapping``, strict); checks the required fields."""
+    mapping = detect_mapping(table.header, columns, anchor_name, strict=True)
     _require(table, mapping, span, anchor_name)
     return mapping
 

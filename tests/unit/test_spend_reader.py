@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard.errors import InputError
-from dashboard.io.spend import COLUMNS, SpendImport, money_column, read_spend
+from dashboard.io.spend import (COLUMNS, SpendImport, detect_mapping, money_column,
+                                read_spend)
 from dashboard.parse import parse_date, parse_money
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -242,6 +243,32 @@ def test_explicit_mapping_with_an_unknown_header_names_the_headers(tmp_path):
     msg = str(err.value)
     assert "custom.csv" in msg and "'Gross Value'" in msg
     assert "'Paid Date'" in msg and "'Supplier Name'" in msg and "--columns" in msg
+
+
+#: Two date columns (the more specific synonym wins), two amount columns of the same rank (the
+#: leftmost wins), two spellings of "Net Amount" and no supplier column at all.
+MAPPING_HEADER = ["Organisation", "Invoice Date", "Paid Date", "Net_Amount", "Amount", "amount",
+                  "net amount", "Notes"]
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_detect_mapping_resolves_ambiguous_headers_the_same_in_both_modes(strict):
+    found = detect_mapping(MAPPING_HEADER, {}, None, strict=strict)
+    assert found == {"anchor": 0, "date": 2, "amount": 4}        # no supplier: not an error here
+    assert detect_mapping(MAPPING_HEADER, {}, "Test Council", strict=strict) == {"date": 2,
+                                                                                "amount": 4}
+    exact = detect_mapping(MAPPING_HEADER, {"amount": "NET AMOUNT"}, None, strict=strict)
+    assert exact["amount"] == 6                      # the exact header before the loose one (3)
+    taken = detect_mapping(MAPPING_HEADER, {"reference": "Amount"}, None, strict=strict)
+    assert taken["reference"] == 4 and taken["amount"] == 5   # an explicit column is not reused
+
+
+def test_detect_mapping_with_a_missing_explicit_header():
+    columns = {"supplier": "Payee Nm", "date": "Invoice Date"}
+    with pytest.raises(InputError, match="'Payee Nm'.*'Paid Date'"):
+        detect_mapping(MAPPING_HEADER, columns, None, strict=True)
+    assert detect_mapping(MAPPING_HEADER, columns, None, strict=False) == {
+        "anchor": 0, "date": 1, "amount": 4}         # the rest as found, for the page's preview
 
 
 def test_unknown_field_in_mapping(tmp_path):

@@ -17,7 +17,7 @@ from dashboard.io import spend as sp
 from dashboard.io._tabular import read_table
 from dashboard.settings import load_settings
 from dashboard.uploads import (HEADER, MAX_FILES, UploadError, UploadStore, configured_references,
-                               head_bytes, imports_enabled, partial_mapping, preview_spend,
+                               head_bytes, imports_enabled, preview_spend,
                                reference_files, register_upload_route)
 from tests.conftest import ROOT
 from tests.unit.test_importer import IMD, NSPL, SPEND
@@ -261,16 +261,16 @@ def _spend_files() -> list[Path]:
 
 
 @pytest.mark.parametrize("path", _spend_files(), ids=lambda p: p.name)
-def test_partial_mapping_is_the_readers_mapping(path):
+def test_preview_mapping_is_the_readers_mapping(path):
     data = path.read_bytes()
     table = read_table(path.name, data, sp._header_finder({}), sp._missing_header({}), len(data))
     try:
         expected = sp._mapping(table, {}, None, None)
     except InputError:
         expected = sp._mapping(table, {}, None, "Anchor")   # a file with no anchor column
-        assert partial_mapping(table.header, {}, "Anchor") == expected
+        assert sp.detect_mapping(table.header, {}, "Anchor", strict=False) == expected
         return
-    assert partial_mapping(table.header, {}, None) == expected
+    assert sp.detect_mapping(table.header, {}, None, strict=False) == expected
     assert preview_spend(path).mapping == {f: table.header[i] for f, i in expected.items()}
 
 
