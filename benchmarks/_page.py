@@ -92,17 +92,28 @@ class Callback:
     inputs: list[dict]
     state: list[dict]
 
-    def payload(self, values: dict[str, Any]) -> dict:
-        """The request body, with `values` {"id.prop": value} for inputs and state."""
+    def payload(self, values: dict[str, Any], changed: list[str] | None = None) -> dict:
+        """The request body, with `values` {"id.prop": value} for inputs and state, and the
+        inputs that changed (by default the view-state store)."""
         def fill(items):
             return [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in items]
 
         return {"output": self.output, "outputs": self.outputs, "inputs": fill(self.inputs),
-                "state": fill(self.state), "changedPropIds": [f"{STATE_ID}.data"]}
+                "state": fill(self.state),
+                "changedPropIds": changed if changed is not None else [f"{STATE_ID}.data"]}
+
+
+def _callback(key: str, cb: dict) -> Callback:
+    inputs = [{"id": str(i["id"]), "property": i["property"]} for i in cb["inputs"]]
+    state = [{"id": str(i["id"]), "property": i["property"]} for i in cb["state"]]
+    parts = [p for p in key.strip(".").split("...")]
+    outs = [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]} for p in parts]
+    return Callback(key, outs if key.startswith("..") else outs[0], inputs, state)
 
 
 def state_callbacks(app) -> dict[str, Callback]:
-    """Every callback that runs when the view state changes, keyed by output string."""
+    """Every callback that runs when the view state changes, keyed by output string (the map is
+    drawn by the state callback itself: `map_callback`)."""
     out = {}
     for key, cb in app.callback_map.items():
         if "callback" not in cb:  # a clientside callback (e.g. the share link): runs in the browser
@@ -112,22 +123,47 @@ def state_callbacks(app) -> dict[str, Callback]:
             continue
         if len(inputs) != 1:      # e.g. a download button: needs a click, not a filter change
             continue
-        state = [{"id": str(i["id"]), "property": i["property"]} for i in cb["state"]]
-        parts = [p for p in key.strip(".").split("...")]
-        outs = [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]} for p in parts]
-        out[key] = Callback(key, outs if key.startswith("..") else outs[0], inputs, state)
+        out[key] = _callback(key, cb)
     return out
 
 
-def map_callback(callbacks: dict[str, Callback]) -> Callback:
-    return next(cb for cb in callbacks.values()
-                if any(o["id"] == MAP_ID and o["property"] == "figure"
-                       for o in (cb.outputs if isinstance(cb.outputs, list) else [cb.outputs])))
+def map_callback(app) -> Callback:
+    """The callback that draws the map: the page's state callback, so that a control change,
+    the URL and the map take one round trip."""
+    for key, cb in app.callback_map.items():
+        if "callback" in cb and f"..{MAP_ID}.figure..." in key:
+            return _callback(key, cb)
+    raise LookupError("no callback draws the map")
 
 
-def post(client, cb: Callback, values: dict[str, Any]) -> bytes:
+def map_change(app, query: str, previous: str | None, built: Any
+               ) -> tuple[dict[str, Any], list[str]]:
+    """(values, changed inputs) the browser posts to the map callback when a filter control
+    moves the view from `previous` to `query`; a page load (the URL) when `previous` is None."""
+    from dashboard.app import context_of
+    from dashboard.ids import CONTROLS
+    from dashboard.viewmodel.state import controls_from_state
+
+    base = {"url.search": previous, f"{STATE_ID}.data": previous, "map-built-key.data": built}
+    if previous is None:
+        return {**base, "url.search": query}, ["url.search"]
+    controls = controls_from_state(context_of(app).state(query))
+    values = {f"{CONTROLS[k]}.value": v for k, v in controls.items()}
+    return {**values, **base}, [f"{CONTROLS['years']}.value"]
+
+
+def response_of(body: bytes, component: str, prop: str) -> Any:
+    """One output's value in a callback's response body (None when absent)."""
+    try:
+        return json.loads(body)["response"][component][prop]
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def post(client, cb: Callback, values: dict[str, Any], changed: list[str] | None = None
+         ) -> bytes:
     """POST one callback through the Flask test client; the response body as served."""
-    resp = client.post("/_dash-update-component", data=json.dumps(cb.payload(values)),
+    resp = client.post("/_dash-update-component", data=json.dumps(cb.payload(values, changed)),
                        content_type="application/json")
     if resp.status_code not in (200, 204):
         raise RuntimeError(f"{cb.output}: HTTP {resp.status_code} {resp.data[:300]!r}")
@@ -135,11 +171,8 @@ def post(client, cb: Callback, values: dict[str, Any]) -> bytes:
 
 
 def built_key(body: bytes) -> Any:
-    """The map structure key the map callback returned (its second output), or None."""
-    try:
-        return json.loads(body)["response"]["map-built-key"]["data"]
-    except (KeyError, ValueError, TypeError):
-        return None
+    """What the map callback says the browser now draws (its MAP_KEY output), or None."""
+    return response_of(body, "map-built-key", "data")
 
 
 # --------------------------------------------------------------------------- naive baseline

@@ -109,12 +109,14 @@ def gunicorn_workers(folder: Path, n_states: int = 72) -> list[dict]:
 
     # The callbacks and states are read without mapping the data set in this process (its pages
     # would count in the workers' PSS): callbacks from a tiny app, states from the manifest.
-    callbacks = list(_page.state_callbacks(_page.create(synth.synthetic_dataset(500))).values())
+    tiny_app = _page.create(synth.synthetic_dataset(500))
+    callbacks = list(_page.state_callbacks(tiny_app).values())
+    map_cb = _page.map_callback(tiny_app)
     manifest = json.loads((folder / "manifest.json").read_text())
     states = _page.many_states(SimpleNamespace(years=tuple(manifest["years"]),
                                                categories=tuple(manifest["categories"])),
                                n_states)
-    busy = [cb for cb in callbacks if cb.output.startswith(("..map.figure", "..cards."))]
+    busy = [cb for cb in callbacks if cb.output.startswith("..cards.")]
     port = _free_port()
     env = {**os.environ, "ANCHOR_DATA_DIR": str(folder), "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b",
@@ -127,11 +129,18 @@ def gunicorn_workers(folder: Path, n_states: int = 72) -> list[dict]:
         errors: list[str] = []
 
         def client(offset: int) -> None:
+            previous = None
             for i in range(len(states)):
                 q = states[(i + offset) % len(states)]
-                for cb in (callbacks if i < 4 else busy):
+                # the map as a page load (the URL), so the server parses the query itself
+                requests = [map_cb.payload({"url.search": q, f"{_page.STATE_ID}.data": previous},
+                                           ["url.search"])]
+                requests += [cb.payload({f"{_page.STATE_ID}.data": q})
+                             for cb in (callbacks if i < 4 else busy)]
+                previous = q
+                for payload in requests:
                     try:
-                        _post(url, cb.payload({f"{_page.STATE_ID}.data": q}))
+                        _post(url, payload)
                     except Exception as exc:  # noqa: BLE001 - reported below
                         errors.append(str(exc))
 

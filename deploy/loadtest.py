@@ -322,12 +322,15 @@ async def _call(pool: Pool, stats: Stats, kind: str, method: str, path: str,
 
 async def _change(pool: Pool, page: Page, stats: Stats, query: str, current: str | None,
                   built: Any, download: bool) -> tuple[str | None, Any]:
-    """One filter change: the sync callback, then every callback fed by the view state."""
+    """One filter change: the sync callback (which also draws the map), then every callback fed
+    by the view state."""
     t0 = time.perf_counter()
     sync = await _call(pool, stats, "filter", "POST", "_dash-update-component", callback_payload(
-        page.sync, {"url.search": query, "view-state.data": current}, ["url.search"]))
+        page.sync, {"url.search": query, "view-state.data": current, "map-built-key.data": built},
+        ["url.search"]))
     if sync is None:
         return current, built
+    built = response_value(sync, "map-built-key", "data") or built
     state = response_value(sync, "view-state", "data")
     if state is None:   # unchanged: the page does not re-run the others
         stats.changes.append(time.perf_counter() - t0)
@@ -341,11 +344,8 @@ async def _change(pool: Pool, page: Page, stats: Stats, query: str, current: str
                            callback_payload(page.download, {"download-table.n_clicks": 1,
                                                             "view-state.data": state},
                                             ["download-table.n_clicks"])))
-    answers = await asyncio.gather(*calls)
+    await asyncio.gather(*calls)
     stats.changes.append(time.perf_counter() - t0)
-    for dep, resp in zip(page.fed_by_state, answers):
-        if resp is not None and "map.figure" in dep["output"]:
-            built = response_value(resp, "map-built-key", "data") or built
     return state, built
 
 

@@ -1,8 +1,10 @@
 """Supplier points overlay: located, named (non-individual) suppliers sized by filtered spend.
 
-Individuals are never drawn, nor unlocated suppliers. The trace holds a fixed set of points (every
-drawable supplier with positive spend in the whole data set, biggest first, so small circles draw
-on top); names and longitudes are sent once. A filter change patches only `lat` (None hides a
+Individuals are never drawn, nor unlocated suppliers. The trace holds a fixed set of points: the
+drawable suppliers with positive spend in the whole data set, at most `MAX_POINTS` of them (the
+largest: at national scale a few hundred thousand circles would be unreadable, and every filter
+change would re-send them all), biggest first so small circles draw on top. Names and longitudes
+are sent once. A filter change patches only `lat` (None hides a
 supplier with no positive spend under the filters: plotly neither draws nor hovers it), marker
 sizes (area proportional to spend) and whole-pound amounts in `customdata` (formatted by the
 hover template, so the patch carries numbers, not text).
@@ -22,6 +24,7 @@ GEOMETRY = None
 TRACES = 1
 COLOUR = "#c51b7d"   # magenta: distinct from every cividis colour in hue and lightness
 MAX_SIZE, MIN_SIZE = 34.0, 5.0
+MAX_POINTS = 1000    # the largest suppliers overall; the table and downloads list every one
 
 
 def eligible(ds: Dataset) -> np.ndarray:
@@ -37,13 +40,20 @@ def points(ds: Dataset) -> np.ndarray:
     """Supplier rows of the trace's points, in drawing order (cached in `ds.meta`)."""
     order = ds.meta.get("_supplier_points")
     if order is None:
-        total = np.zeros(ds.n_suppliers, np.int64)
-        np.add.at(total, ds.tx.supplier, ds.tx.amount)
+        total = np.bincount(ds.tx.supplier, weights=ds.tx.amount, minlength=ds.n_suppliers)
         idx = np.flatnonzero(eligible(ds) & (total > 0))
-        order = idx[np.argsort(-total[idx], kind="stable")]
+        ds.meta["_supplier_points_drawable"] = len(idx)
+        order = idx[np.argsort(-total[idx], kind="stable")][:MAX_POINTS]
         order.flags.writeable = False
         ds.meta["_supplier_points"] = order
     return order
+
+
+def drawable_count(ds: Dataset) -> int:
+    """How many suppliers could be drawn (located, not individuals, positive spend overall);
+    more than `MAX_POINTS` means only the largest are."""
+    points(ds)
+    return int(ds.meta["_supplier_points_drawable"])
 
 
 def point_wards(ds: Dataset) -> list[str | None]:

@@ -1,32 +1,62 @@
 """The map: a full figure when the layer or overlays change, otherwise a `dash.Patch` of values.
 
-A second callback writes the words around the map: the legend, the written summary and the ranked
-chart of the values the map shows.
+`map_figure` is called by the state callback itself, so a filter change reaches the map in one
+round trip. The callback here writes the words around the map: the legend, the written summary
+and the ranked chart of the values the map shows.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
-from dash import Dash, Input, Output, Patch, State, html
+from dash import Dash, Input, Output, Patch, html, no_update
 
 from dashboard.ids import Id
 from dashboard.viewmodel import mapfig
 from dashboard.viewmodel.charts import ranked_figure
 from dashboard.viewmodel.context import AppContext
 from dashboard.viewmodel.text import map_sentence
-from layers import Legend
+from layers import Legend, supplier_points
 
 
-def map_figure(app_ctx: AppContext, query: str | None, built: str | None
-               ) -> tuple[dict[str, Any] | Patch, str]:
-    """(figure or Patch, structure key): rebuild only when the structure key changes."""
+def map_figure(app_ctx: AppContext, query: str | None, built: Any
+               ) -> tuple[dict[str, Any] | Patch, dict[str, Any]]:
+    """(figure or Patch, what the browser now draws): rebuild only when the structure changes.
+
+    `built` is what the previous call returned (kept in the MAP_KEY store): the structure key,
+    the selected ward and a digest of each trace's values. A filter change then patches only the
+    traces whose values changed (usually `data[0].z` alone): plotly recomputes every trace it is
+    handed, so an unchanged halo or overlay re-sent costs drawing time as well as bytes.
+    """
     state = app_ctx.state(query)
     summary = app_ctx.summary(state)
     key = mapfig.structure_key(state)
-    if key != built:
+    before = built if isinstance(built, dict) and built.get("structure") == key else None
+    if before is None:
         fig, _legend = mapfig.build_figure(app_ctx.ds, summary, state, app_ctx.map_config)
-        return fig, key
-    return to_patch(mapfig.figure_updates(app_ctx.ds, summary, state)), key
+        updates = mapfig.figure_updates(app_ctx.ds, summary, state)
+        return fig, _drawn(key, state.ward, updates)
+    updates = mapfig.figure_updates(app_ctx.ds, summary, state,
+                                    halo=before.get("ward") != state.ward)
+    drawn = _drawn(key, state.ward, updates, before.get("values"))
+    seen = before.get("values") or {}
+    changed = [(i, props) for i, props in updates if seen.get(str(i)) != drawn["values"][str(i)]]
+    return (to_patch(changed) if changed else no_update), drawn
+
+
+def _drawn(key: str, ward: str | None, updates: list[tuple[int, dict[str, Any]]],
+           earlier: dict[str, str] | None = None) -> dict[str, Any]:
+    """The MAP_KEY record: structure, selected ward, and a short digest of each trace's values."""
+    values = dict(earlier or {})
+    for index, props in updates:
+        values[str(index)] = _digest(props)
+    return {"structure": key, "ward": ward, "values": values}
+
+
+def _digest(props: dict[str, Any]) -> str:
+    return hashlib.blake2b(json.dumps(props, sort_keys=True, default=str).encode(),
+                           digest_size=8).hexdigest()
 
 
 def to_patch(updates: list[tuple[int, dict[str, Any]]]) -> Patch:
@@ -54,11 +84,16 @@ def map_words(app_ctx: AppContext, query: str | None
     legend = mapfig.legend_for(app_ctx.ds, summary, state)
     heading, ranked = ranked_figure(summary, state)
     style = {"height": f"{ranked['layout']['height']}px"}
-    return legend_children(legend, state.overlays), map_sentence(summary), heading, ranked, style
+    drawable = supplier_points.drawable_count(app_ctx.ds)
+    return (legend_children(legend, state.overlays, drawable), map_sentence(summary), heading,
+            ranked, style)
 
 
-def legend_children(legend: Legend, overlays: tuple[str, ...]) -> list[Any]:
-    """The legend in words, with a swatch strip whose ends are labelled."""
+def legend_children(legend: Legend, overlays: tuple[str, ...], suppliers_drawable: int = 0
+                    ) -> list[Any]:
+    """The legend in words, with a swatch strip whose ends are labelled.
+
+    `suppliers_drawable` above the overlay's cap adds a note that only the largest are drawn."""
     items: list[Any] = [
         html.H3(legend.title, className="legend-title"),
         html.Div(className="legend-scale", **{"aria-hidden": "true"}),
@@ -71,6 +106,11 @@ def legend_children(legend: Legend, overlays: tuple[str, ...]) -> list[Any]:
     if "suppliers" in overlays:
         extras.append(html.Li([html.Span(className="swatch dot supplier"),
                                "Supplier: circle area = spend (individuals never shown)"]))
+        if suppliers_drawable > supplier_points.MAX_POINTS:
+            extras.append(html.Li(
+                f"Only the {supplier_points.MAX_POINTS:,} suppliers with the most spend overall "
+                f"are drawn, of {suppliers_drawable:,}; the suppliers download lists every one.",
+                className="legend-note"))
     if "anchors" in overlays:
         extras.append(html.Li([html.Span(className="swatch dot anchor"), "Anchor site"]))
     if extras:
@@ -80,12 +120,8 @@ def legend_children(legend: Legend, overlays: tuple[str, ...]) -> list[Any]:
 
 
 def register(app: Dash, app_ctx: AppContext) -> None:
-    """Wire the map callbacks."""
-
-    @app.callback(Output(Id.MAP, "figure"), Output(Id.MAP_KEY, "data"),
-                  Input(Id.STATE, "data"), State(Id.MAP_KEY, "data"))
-    def _map(query, built):
-        return map_figure(app_ctx, query, built)
+    """Wire the words around the map (the map itself is drawn by the state callback, in the
+    same round trip as the filter change: see `dashboard.callbacks.state`)."""
 
     @app.callback(Output(Id.LEGEND, "children"), Output(Id.MAP_SUMMARY, "children"),
                   Output("ranked-h", "children"), Output(Id.RANKED, "figure"),

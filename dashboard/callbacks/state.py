@@ -3,7 +3,7 @@
 One circular callback owns the URL query and every control: a page load or back/forward (URL
 changes) sets the controls; a control change, map click, presentation toggle or reset writes the
 URL. It also writes the canonical query to the `STATE` store, the only input of every other
-callback.
+callback, and draws the map (a full figure or a Patch) in the same answer.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, ctx as dash_ctx, no_update
 
+from dashboard.callbacks.map import map_figure
 from dashboard.ids import CONTROLS, Id
 from dashboard.viewmodel.context import AppContext
 from dashboard.viewmodel.mapfig import click_target
@@ -50,6 +51,18 @@ def sync(app_ctx: AppContext, trigger: str | None, search: str | None, values: d
     return url_out, state_out, control_out
 
 
+def redraw(app_ctx: AppContext, state_out: Any, built: Any) -> tuple[Any, Any]:
+    """(map figure or Patch, MAP_KEY record) for a new view state; `no_update` when unchanged.
+
+    The map is drawn here rather than by a callback of the STATE store: that would wait for this
+    callback's answer before even asking the server, and a filter change would take two round
+    trips to reach the map. The other panels follow the store as before, after the map.
+    """
+    if state_out is no_update:
+        return no_update, no_update
+    return map_figure(app_ctx, state_out, built)
+
+
 def _clicked(app_ctx: AppContext, base: ViewState, click: dict | None) -> ViewState:
     target = click_target(base, click, app_ctx.lsoa_ward, app_ctx.point_wards)
     if target is None:
@@ -76,16 +89,17 @@ def register(app: Dash, app_ctx: AppContext) -> None:
 
     @app.callback(
         Output(Id.URL, "search"), Output(Id.STATE, "data"), *control_outputs,
+        Output(Id.MAP, "figure"), Output(Id.MAP_KEY, "data"),
         Input(Id.URL, "search"), *control_inputs, Input(Id.MAP, "clickData"),
         Input(Id.PRESENT_TOGGLE, "n_clicks"), Input(Id.RESET, "n_clicks"),
-        State(Id.STATE, "data"),
+        State(Id.STATE, "data"), State(Id.MAP_KEY, "data"),
     )
     def _sync(search, *args):
         values = dict(zip(CONTROL_KEYS, args[:len(CONTROL_KEYS)]))
-        click, _present, _reset, current = args[len(CONTROL_KEYS):]
+        click, _present, _reset, current, built = args[len(CONTROL_KEYS):]
         url_out, state_out, controls = sync(app_ctx, dash_ctx.triggered_id, search, values,
                                             click, current)
-        return url_out, state_out, *controls
+        return url_out, state_out, *controls, *redraw(app_ctx, state_out, built)
 
     @app.callback(Output(Id.ROOT, "className"), Output(Id.PRESENT_TOGGLE, "children"),
                   Output(Id.PRESENT_TOGGLE, "aria-pressed"), Input(Id.STATE, "data"))

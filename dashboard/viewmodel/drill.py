@@ -1,7 +1,7 @@
 """Drill-down data for a ward or an anchor, and the series of the trend chart.
 
-Everything is a slice of the Summary's (year x anchor x supplier) cube, so a drill-down costs no
-extra pass over the transactions (categories excepted: the cube has no category axis).
+Suppliers come from the Summary's per-supplier sums; the years and categories panels take one
+masked pass each over the selection's transactions.
 """
 from __future__ import annotations
 
@@ -58,25 +58,15 @@ def drill(s: Summary, ward: str | None, anchor: str | None, every_year: Summary 
 
 
 def _year_slice(s: Summary, ward: str | None, anchor: str | None) -> pd.DataFrame:
-    ds = s.ds
-    cube = s.cube
-    if anchor:
-        pos = np.flatnonzero(ds.anchors["name"].to_numpy(object) == anchor)
-        cube = cube[:, pos, :] if len(pos) else cube[:, :0, :]
-    by_sup = cube.sum(axis=1)  # (years, suppliers)
-    keep = np.ones(by_sup.shape[1], bool)
-    if ward:
-        codes = ds.wards["code"].to_numpy(object)
-        keep = ds.sup_ward == (int(np.flatnonzero(codes == ward)[0]) if ward in codes else -2)
-    located = keep & ds.sup_located
-    deprived = keep & s.deprived
-    spend = by_sup[:, keep].sum(axis=1)
-    loc = by_sup[:, located].sum(axis=1)
-    dep = by_sup[:, deprived].sum(axis=1)
-    labels = [m.fy_label(y) for y in ds.years] or ["—"]
-    return pd.DataFrame({"year": labels, "spend": spend.astype(np.int64),
-                         "located": loc.astype(np.int64), "deprived": dep.astype(np.int64),
-                         "share": m.ratios(dep, loc)})
+    """Spend, located, deprived (pence) and share by financial year for the selection: one masked
+    pass over the transactions (never the dense year x anchor x supplier cube, which at national
+    scale is larger than the transactions themselves)."""
+    t = m.year_table(s, ward=ward or None, anchor=anchor or None)
+    return pd.DataFrame({"year": t["year"].to_numpy(object),
+                         "spend": t["total_spend"].to_numpy(np.int64),
+                         "located": t["located_spend"].to_numpy(np.int64),
+                         "deprived": t["deprived_spend"].to_numpy(np.int64),
+                         "share": t["share_most_deprived"].to_numpy()})
 
 
 @dataclass(frozen=True)

@@ -55,14 +55,19 @@ def build_figure(ds: Dataset, summary: Summary, state: ViewState, cfg: MapConfig
     return {"data": traces, "layout": _layout(cfg, state.present)}, out.legend
 
 
-def figure_updates(ds: Dataset, summary: Summary, state: ViewState
+def figure_updates(ds: Dataset, summary: Summary, state: ViewState, *, halo: bool = True
                    ) -> list[tuple[int, dict[str, Any]]]:
-    """(trace index, {dotted property: value}) for everything a filter or selection can change."""
+    """(trace index, {dotted property: value}) for everything a filter or selection can change.
+
+    `halo=False` leaves the two selection-outline traces out: when the selected ward is the one
+    already drawn, re-assigning them would make plotly recompute two more choropleths for nothing.
+    """
     base = BASE_LAYERS[state.layer]
     updates = [(0, base.values(ds, summary, summary.options))]
-    loc = [state.ward] if state.ward else []
-    updates += [(1, {"locations": loc, "z": [1] * len(loc)}),
-                (2, {"locations": loc, "z": [1] * len(loc)})]
+    if halo:
+        loc = [state.ward] if state.ward else []
+        updates += [(1, {"locations": loc, "z": [1] * len(loc)}),
+                    (2, {"locations": loc, "z": [1] * len(loc)})]
     index = 3
     for key in state.overlays:
         layer = OVERLAY_LAYERS[key]

@@ -37,26 +37,45 @@ def operations(patch: Patch) -> dict[tuple, object]:
 # --------------------------------------------------------------------------- map
 def test_first_load_builds_the_whole_figure(ctx):
     fig, key = map_cb.map_figure(ctx, "", None)
-    assert isinstance(fig, dict) and key == "ward_spend|suppliers,anchors"
+    assert isinstance(fig, dict) and key["structure"] == "ward_spend|suppliers,anchors"
+    assert key["ward"] is None and set(key["values"]) == {str(i) for i in range(len(fig["data"]))}
     assert fig["data"][0]["geojson"] == "/geometry/wards.geojson"
 
 
 def test_filter_change_returns_a_patch_of_values_only(ctx, gds):
     _, key = map_cb.map_figure(ctx, "", None)
     patch, key2 = map_cb.map_figure(ctx, "?anchor=Council", key)
-    assert isinstance(patch, Patch) and key2 == key
+    assert isinstance(patch, Patch) and key2["structure"] == key["structure"]
     ops = operations(patch)
     expected = m.summarise(gds, Filters(anchors=("Council",))).by_ward["spend"].tolist()
     assert [round(v * 100) for v in ops[("data", 0, "z")]] == expected
     touched = {loc[-1] for loc in ops}
-    assert touched <= {"z", "locations", "lat", "size", "customdata"}  # values, never names
+    assert touched <= {"z", "lat", "size", "customdata"}  # values, never names
     assert not any("geojson" in loc or "layout" in loc for loc in ops)
+
+
+def test_filter_change_leaves_the_halo_alone_when_the_selection_is_unchanged(ctx):
+    _, key = map_cb.map_figure(ctx, "?ward=W2", None)
+    patch, _ = map_cb.map_figure(ctx, "?ward=W2&fy=2023", key)
+    assert {loc[1] for loc in operations(patch)} & {1, 2} == set()
+
+
+def test_only_traces_whose_values_changed_are_patched(ctx):
+    _, key = map_cb.map_figure(ctx, "?show=", None)
+    patch, key2 = map_cb.map_figure(ctx, "?show=&fy=2023", key)
+    assert {loc[:2] for loc in operations(patch)} == {("data", 0)}
+    same, key3 = map_cb.map_figure(ctx, "?show=&fy=2023", key2)
+    assert same is no_update and key3 == key2
+    # the LSOA deciles do not depend on the filters: nothing to send
+    _, lsoa = map_cb.map_figure(ctx, "?layer=lsoa_decile&show=", key2)
+    nothing, _ = map_cb.map_figure(ctx, "?layer=lsoa_decile&show=&fy=2023", lsoa)
+    assert nothing is no_update
 
 
 def test_layer_change_rebuilds_the_figure(ctx):
     _, key = map_cb.map_figure(ctx, "", None)
     fig, key2 = map_cb.map_figure(ctx, "?layer=lsoa_decile", key)
-    assert isinstance(fig, dict) and key2 != key
+    assert isinstance(fig, dict) and key2["structure"] != key["structure"]
     assert fig["data"][0]["geojson"] == "/geometry/lsoas.geojson"
     fig3, _ = map_cb.map_figure(ctx, "?layer=lsoa_decile&show=", key2)
     assert isinstance(fig3, dict) and len(fig3["data"]) == 3
@@ -72,9 +91,20 @@ def test_patch_bytes_are_much_smaller_than_the_figure(ctx):
 
 def test_selecting_a_ward_patches_the_halo(ctx):
     _, key = map_cb.map_figure(ctx, "", None)
-    patch, _ = map_cb.map_figure(ctx, "?ward=W2", key)
+    patch, key2 = map_cb.map_figure(ctx, "?ward=W2", key)
     ops = operations(patch)
     assert ops[("data", 1, "locations")] == ["W2"] and ops[("data", 2, "locations")] == ["W2"]
+    assert key2["ward"] == "W2"
+    cleared, _ = map_cb.map_figure(ctx, "", key2)
+    assert operations(cleared)[("data", 1, "locations")] == []
+
+
+def test_state_change_draws_the_map_in_the_same_answer(ctx):
+    fig, key = state.redraw(ctx, "", None)
+    assert isinstance(fig, dict)
+    patch, _ = state.redraw(ctx, "?fy=2023", key)
+    assert isinstance(patch, Patch)
+    assert state.redraw(ctx, no_update, key) == (no_update, no_update)
 
 
 def test_map_words(ctx):
@@ -84,6 +114,19 @@ def test_map_words(ctx):
     assert "MOST deprived" in text
     assert sentence.startswith("North received the most spend")
     assert "most deprived first" in heading and ranked["data"][0]["type"] == "bar"
+
+
+def test_legend_says_when_only_the_largest_suppliers_are_drawn(gds, monkeypatch):
+    from layers import supplier_points
+
+    monkeypatch.setattr(supplier_points, "MAX_POINTS", 2)
+    ctx = context_of(create_app(gds, load_settings(env={})))
+    legend = map_cb.map_words(ctx, "")[0]
+    text = json.dumps([c.to_plotly_json() for c in legend], default=str)
+    assert "Only the 2 suppliers with the most spend overall are drawn, of 4" in text
+    quiet = json.dumps([c.to_plotly_json() for c in map_cb.map_words(ctx, "?show=")[0]],
+                       default=str)
+    assert "Only the" not in quiet
 
 
 # --------------------------------------------------------------------------- URL state

@@ -12,6 +12,7 @@ from dashboard import metrics as m
 from dashboard.metrics import Filters, Options
 from dashboard.viewmodel import mapfig
 from dashboard.viewmodel.state import LAYERS, OVERLAYS, ViewState
+from tests.unit.conftest import tiny_with_geometry
 from layers import BASE_LAYERS, OVERLAY_LAYERS, anchor_sites, supplier_points
 from layers._common import LayerOutput, Legend
 from tests import tiny
@@ -104,6 +105,16 @@ def test_supplier_points_exclude_individuals_unlocated_and_zero_spend(gds):
     assert trace["customdata"] == [1500, 1400, 400, 251]  # whole pounds, half up
     assert "£%{customdata:,.0f}" in trace["hovertemplate"]
     assert supplier_points.point_wards(gds) == ["W2", "W1", "W1", None]
+
+
+def test_supplier_points_draw_only_the_largest_suppliers(gds, monkeypatch):
+    everyone = list(supplier_points.points(tiny_with_geometry()))
+    monkeypatch.setattr(supplier_points, "MAX_POINTS", 2)
+    assert list(supplier_points.points(gds)) == everyone[:2]
+    assert supplier_points.drawable_count(gds) == len(everyone) > 2
+    (trace,) = supplier_points.build(gds, m.summarise(gds), Options()).traces
+    assert len(trace["lat"]) == len(trace["lon"]) == len(trace["hovertext"]) == 2
+    assert supplier_points.point_wards(gds) == ["W2", "W1"]
 
 
 def test_supplier_points_hide_suppliers_without_spend_by_a_null_latitude(gds):
