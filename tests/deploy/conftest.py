@@ -17,9 +17,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -149,7 +150,7 @@ def served(tmp_path_factory) -> Iterator[Gunicorn]:
         yield g
 
 
-# --------------------------------------------------------------------------- redis
+# --------------------------------------------------------------------------- redis, celery
 @contextlib.contextmanager
 def redis_server(tmp: Path) -> Iterator[str]:
     """A private redis-server on a free loopback port (no persistence); yields its URL."""
@@ -157,29 +158,20 @@ def redis_server(tmp: Path) -> Iterator[str]:
         pytest.skip("redis-server is absent: install Debian's redis-server "
                     "(apt-get install redis-server) to test the Celery path")
     port = free_port()
-    proc = subprocess.Popen([REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(tmp), "--protected-mode", "yes"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1) as s:
-                s.sendall(b"PING\r\n")
-                if s.recv(16).startswith(b"+PONG"):
-                    break
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("redis-server did not start")
-            time.sleep(0.1)
+    cmd = [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+           "--dir", str(tmp), "--protected-mode", "yes"]
+    with process_group(cmd, lambda: _redis_answers(port), lambda: "redis-server did not start",
+                       timeout=20, interval=0.1, grace=10,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT):
         yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
+
+
+def _redis_answers(port: int) -> bool:
+    """Whether a Redis server on the loopback `port` answers PING."""
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1) as s:
+        s.sendall(b"PING\r\n")
+        return s.recv(16).startswith(b"+PONG")
+    return False
 
 
 @contextlib.contextmanager
@@ -190,28 +182,52 @@ def celery_worker(tmp: Path, env: dict[str, str], app: str = "tests.deploy.testa
     full = {**os.environ, **env,
             "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH"))
                                           if p)}
-    proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", app, "worker",
-                             "--concurrency", "2", "--loglevel", "INFO", "--without-gossip",
-                             "--without-mingle", "--without-heartbeat"],
-                            cwd=ROOT, env=full, stdout=open(log, "ab"),
-                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            start_new_session=True)
+    cmd = [sys.executable, "-m", "celery", "-A", app, "worker", "--concurrency", "2",
+           "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+
+    def log_text() -> str:
+        return log.read_text(errors="replace") if log.exists() else ""
+
+    with open(log, "ab") as out, process_group(
+            cmd, lambda: "ready." in log_text(),
+            lambda: "the celery worker did not start:\n" + log_text()[-3000:],
+            timeout=60, interval=0.2, grace=20,
+            cwd=ROOT, env=full, stdout=out, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL) as proc:
+        yield proc
+
+
+@contextlib.contextmanager
+def process_group(cmd: list[str], ready: Callable[[], bool], failure: Callable[[], str], *,
+                  timeout: float, interval: float, grace: float, **popen: Any
+                  ) -> Iterator[subprocess.Popen]:
+    """`cmd` started in a process group of its own, ready on return, and ended with its group.
+
+    `ready` is polled every `interval` seconds; RuntimeError(`failure()`) when the process exits
+    first or `timeout` seconds pass. At the end, whatever the test did, the whole group (so any
+    child the process left too) gets SIGTERM, then SIGKILL after `grace` seconds.
+    """
+    proc = subprocess.Popen(cmd, start_new_session=True, **popen)
     try:
-        deadline = time.monotonic() + 60
-        while "ready." not in (log.read_text(errors="replace") if log.exists() else ""):
+        deadline = time.monotonic() + timeout
+        while not ready():
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the celery worker did not start:\n" + log.read_text(
-                    errors="replace")[-3000:])
-            time.sleep(0.2)
+                raise RuntimeError(failure())
+            time.sleep(interval)
         yield proc
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
+        _stop_group(proc, grace)
+
+
+def _stop_group(proc: subprocess.Popen, grace: float) -> None:
+    """SIGTERM to the process group of `proc`, SIGKILL when it has not ended after `grace` s."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
 
 
 def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1):
