@@ -10,6 +10,7 @@ from dash import Dash
 from dashboard.auth import install_auth
 from dashboard.background import make_manager
 from dashboard.callbacks import register_all
+from dashboard.compression import install_compression
 from dashboard.health import install_health, load_checked
 from dashboard.layout import INDEX_STRING, page, title_of
 from dashboard.model import Dataset
@@ -33,7 +34,7 @@ def create_app(data: Dataset | None = None, settings: Settings | None = None) ->
         requests_pathname_prefix=settings.url_prefix,
         routes_pathname_prefix=settings.routes_prefix,
         serve_locally=True,
-        compress=False,
+        compress=False,       # compression is installed below, configured for this app
         background_callback_manager=make_manager(settings),
     )
     app.index_string = INDEX_STRING
@@ -44,6 +45,7 @@ def create_app(data: Dataset | None = None, settings: Settings | None = None) ->
     install_security(app, settings)   # headers, CSP, frame-ancestors, body limit, error pages
     install_auth(app, settings)       # before_request: everything but static files and health
     install_health(app, data, settings)
+    install_compression(app, settings)
     app.layout = page(app_ctx)
     register_all(app, app_ctx)
     app.server.config["ANCHOR_CONTEXT"] = app_ctx  # for tests and diagnostics
