@@ -49,9 +49,8 @@ def sync(client, search):
     dep = next(d for d in deps if "url.search" in d["output"])
     inputs = [{"id": i["id"], "property": i["property"],
                **({"value": search} if i["id"] == "url" else {})} for i in dep["inputs"]]
-    return post_callback(client, dep["output"], inputs,
-                         [{"id": "view-state", "property": "data", "value": None}],
-                         ["url.search"])
+    state = [{"id": i["id"], "property": i["property"], "value": None} for i in dep["state"]]
+    return post_callback(client, dep["output"], inputs, state, ["url.search"])
 
 
 queries = st.one_of(
