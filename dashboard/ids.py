@@ -21,6 +21,7 @@ class Id(StrEnum):
     YEARS = "f-years"
     DATE_FROM = "f-date-from"
     DATE_TO = "f-date-to"
+    DATE_ERROR = "f-date-error"
     CATEGORIES = "f-categories"
     CAPREV = "f-caprev"
     FLAGS = "f-flags"

@@ -17,7 +17,7 @@ from dashboard.ids import CONTROLS, Id
 from dashboard.viewmodel.context import AppContext
 from dashboard.viewmodel.mapfig import click_target
 from dashboard.viewmodel.state import (CONTROL_KEYS, ViewState, controls_from_state,
-                                       state_from_controls, to_query, with_ward)
+                                       date_problem, state_from_controls, to_query, with_ward)
 
 CONTROL_IDS = {str(v) for v in CONTROLS.values()}
 
@@ -75,6 +75,22 @@ def _clicked(app_ctx: AppContext, base: ViewState, click: dict | None) -> ViewSt
     return with_ward(base, value, app_ctx.choices)
 
 
+def date_feedback(date_from: Any, date_to: Any) -> tuple[str, str, str]:
+    """(message, From field class, To field class): an unreadable date or a reversed range is
+    said in words and the box concerned outlined (not colour alone: the message names the box).
+    The class goes on the field around the box: Dash 4's Input draws its box from its own."""
+    problem = date_problem(date_from, date_to)
+    if problem is None:
+        return "", "date-field", "date-field"
+    unreadable = [_unreadable(v) for v in (date_from, date_to)]
+    marked = unreadable if any(unreadable) else [True, True]
+    return problem, *("date-field date-problem" if m else "date-field" for m in marked)
+
+
+def _unreadable(text: Any) -> bool:
+    return date_problem(text, None) is not None
+
+
 def presentation(app_ctx: AppContext, query: str | None) -> tuple[str, str, str]:
     """(root class, toggle label, aria-pressed) for the current state."""
     on = app_ctx.state(query).present
@@ -100,6 +116,12 @@ def register(app: Dash, app_ctx: AppContext) -> None:
         url_out, state_out, controls = sync(app_ctx, dash_ctx.triggered_id, search, values,
                                             click, current)
         return url_out, state_out, *controls, *redraw(app_ctx, state_out, built)
+
+    @app.callback(Output(Id.DATE_ERROR, "children"), Output(f"{Id.DATE_FROM}-field", "className"),
+                  Output(f"{Id.DATE_TO}-field", "className"), Input(Id.DATE_FROM, "value"),
+                  Input(Id.DATE_TO, "value"))
+    def _dates(date_from, date_to):
+        return date_feedback(date_from, date_to)
 
     @app.callback(Output(Id.ROOT, "className"), Output(Id.PRESENT_TOGGLE, "children"),
                   Output(Id.PRESENT_TOGGLE, "aria-pressed"), Input(Id.STATE, "data"))

@@ -143,6 +143,24 @@ def _date(text: Any) -> date | None:
         return None
 
 
+def date_problem(date_from: Any, date_to: Any) -> str | None:
+    """What is wrong with the typed date range, in words that say what to do; None if nothing.
+
+    The view ignores a date it cannot read (a link must always open), so the page says so
+    rather than silently showing every date."""
+    bad = [(name, text) for name, text in (("From", date_from), ("To", date_to))
+           if isinstance(text, str) and text.strip() and _date(text) is None]
+    if bad:
+        name, text = bad[0]
+        return (f"\u2018{text.strip()[:20]}\u2019 in \u2018{name}\u2019 is not a date, so it is "
+                "not applied: type the day, month and year, e.g. 01/04/2023.")
+    start, end = _date(date_from), _date(date_to)
+    if start and end and start > end:
+        return ("The \u2018From\u2019 date is after the \u2018To\u2019 date, so no spend can "
+                "match: swap them or clear one.")
+    return None
+
+
 def uk_date(d: date | None) -> str | None:
     """dd/mm/yyyy for the date boxes."""
     return d.strftime("%d/%m/%Y") if d else None

@@ -225,6 +225,23 @@ def test_layer001_switching_layers_rebuilds_then_patches(page, live):
     assert_clean(page)
 
 
+def test_filter003_a_mistyped_date_is_said_and_not_applied(page, live):
+    goto(page, live.url)
+    total = card(page, "total", "detail")
+    page.fill("#f-date-from", "31/02/2023")
+    page.press("#f-date-from", "Enter")
+    expect(page.locator("#f-date-error")).to_contain_text("is not a date, so it is not applied")
+    marked = page.locator(".date-problem")
+    expect(marked).to_have_count(1)
+    expect(marked.locator("#f-date-from")).to_have_count(1)
+    assert card(page, "total", "detail") == total      # every date still counts, as it says
+    page.fill("#f-date-from", "01/06/2022")
+    page.press("#f-date-from", "Enter")
+    expect(page.locator("#f-date-error")).to_have_text("")
+    expect(page.locator(".date-problem")).to_have_count(0)
+    assert_clean(page)
+
+
 def test_trend001_lines_are_labelled_directly(page, live):
     goto(page, live.url)
     labels = page.evaluate("() => Array.from(document.querySelectorAll('#trend .annotation-text'))"

@@ -281,3 +281,18 @@ def test_summary_is_cached_per_filter_state(ctx):
         map_cb.map_words(ctx, "?fy=2023")
     info = ctx.summarise.cache_info()
     assert info.misses <= 3 and info.hits >= 5  # current, and the two years compared
+
+
+# --------------------------------------------------------------------------- typed dates
+@pytest.mark.parametrize("date_from, date_to, says, marked", [
+    ("01/04/2023", "31/03/2024", None, (False, False)),
+    ("", None, None, (False, False)),
+    ("31/02/2024", "", "‘31/02/2024’ in ‘From’ is not a date", (True, False)),
+    ("01/04/2023", "tomorrow", "‘tomorrow’ in ‘To’ is not a date", (False, True)),
+    ("01/04/2024", "31/03/2024", "‘From’ date is after the ‘To’ date", (True, True)),
+])
+def test_a_mistyped_or_reversed_date_is_said_not_silently_ignored(date_from, date_to, says,
+                                                                   marked):
+    message, from_class, to_class = state.date_feedback(date_from, date_to)
+    assert (says in message) if says else message == ""
+    assert ("date-problem" in from_class, "date-problem" in to_class) == marked
