@@ -34,11 +34,9 @@ FLOOR_BAR, NAIVE_BAR = 1.25, 2.5
 QUIET_MS = 500
 GRAPH = "#map .js-plotly-plot"
 
-#: Installed in every page: records plotly_afterplot times of the map graph from the start, and
-#: when each map callback's response was in hand (to split a change into server and browser).
+#: Installed in every page: records plotly_afterplot times of the map graph from the start.
 INIT_JS = """
 window.__afterplots = [];
-window.__mapResponses = [];
 (function hook() {
   const gd = document.querySelector('#map .js-plotly-plot');
   if (gd && typeof gd.on === 'function' && !gd.__benchHooked) {
@@ -46,18 +44,6 @@ window.__mapResponses = [];
     gd.on('plotly_afterplot', () => window.__afterplots.push(performance.now()));
   }
   if (!gd || !gd.__benchHooked) { setTimeout(hook, 5); }
-})();
-(function () {
-  const original = window.fetch;
-  window.fetch = async function (input, init) {
-    const response = await original.apply(this, arguments);
-    const body = init && typeof init.body === 'string' ? init.body : '';
-    if (body.indexOf('"map.figure') >= 0 || body.indexOf('"output":"map.figure') >= 0
-        || body.indexOf('..map.figure') >= 0) {
-      response.clone().arrayBuffer().then(() => window.__mapResponses.push(performance.now()));
-    }
-    return response;
-  };
 })();
 """
 
@@ -80,14 +66,20 @@ CHANGE_JS = """async ([group, label]) => {
   }
   const box = found.querySelector('input');
   const before = gd.data[0].z;
-  window.__mapResponses = [];
+  performance.clearResourceTimings();
   return await new Promise(resolve => {
     const t0 = performance.now();
     const done = () => {
       if (gd.data[0].z === before) { return; }
       gd.removeListener('plotly_afterplot', done);
-      const r = window.__mapResponses;
-      resolve([performance.now() - t0, r.length ? r[r.length - 1] - t0 : null]);
+      // the map's request is the first callback request after the click (the other panels'
+      // follow its answer); Resource Timing gives when its answer arrived, however busy the
+      // main thread was then
+      const calls = performance.getEntriesByType('resource')
+        .filter(e => e.name.indexOf('_dash-update-component') >= 0 && e.startTime >= t0)
+        .sort((a, b) => a.startTime - b.startTime);
+      resolve([performance.now() - t0, calls.length ? calls[0].responseEnd - t0 : null,
+               calls.length ? calls[0].startTime - t0 : null]);
     };
     gd.on('plotly_afterplot', done);
     box.click();
@@ -110,10 +102,26 @@ RESTYLE_JS = """async (z) => {
   });
 }"""
 
-#: True once the map has drawn nothing new for `quiet` ms.
+#: True once the map has drawn nothing new for `quiet` ms: no plotly_afterplot, and no MapLibre
+#: frame (plotly_afterplot fires before MapLibre has tiled and painted the new data, and in
+#: software GL one frame of England takes about half a second: without this wait, one change's
+#: leftover painting would be counted in the next measurement, page and floor alike).
 QUIET_JS = """(quiet) => {
   const a = window.__afterplots;
-  return a.length > 0 && performance.now() - a[a.length - 1] > quiet;
+  const gd = document.querySelector('#map .js-plotly-plot');
+  const fl = gd && gd._fullLayout;
+  const m = fl && fl.map && fl.map._subplot && fl.map._subplot.map;
+  const now = performance.now();
+  if (m && !m.__benchHooked) {
+    m.__benchHooked = true;
+    m.on('render', () => { window.__lastFrame = performance.now(); });
+  }
+  if (m && !(m.loaded() && m.areTilesLoaded())) {
+    window.__lastFrame = now;
+    return false;
+  }
+  const since = Math.max(a.length ? a[a.length - 1] : 0, window.__lastFrame || 0);
+  return a.length > 0 && now - since > quiet;
 }"""
 
 
@@ -191,17 +199,21 @@ def first_load(browser, url: str, query: str = "") -> dict:
     _settle(page)
     usable_ms = page.evaluate("() => window.__afterplots[0]")
     settled_ms = page.evaluate("() => performance.now()")
-    sizes = []
+    sizes, encodings = [], set()
     for r in finished:
         try:
             s = r.sizes()
             sizes.append((r.url, s["responseBodySize"] + s["responseHeadersSize"]))
+            if ".js" in r.url.split("?")[0][-12:]:
+                encodings.add(r.response().headers.get("content-encoding") or "uncompressed")
         except Exception:  # noqa: BLE001 - a request without sizes counts as zero
             sizes.append((r.url, 0))
     total = sum(b for _, b in sizes)
     geo = sum(b for u, b in sizes if "/geometry/" in u)
+    js = sum(b for u, b in sizes if u.split("?")[0].endswith(".js"))
     return {"ctx": ctx, "page": page, "map_ms": usable_ms, "usable_ms": settled_ms - 300,
-            "bytes": total, "geometry_bytes": geo, "requests": len(sizes)}
+            "bytes": total, "geometry_bytes": geo, "requests": len(sizes), "js_bytes": js,
+            "js_encoding": ", ".join(sorted(encodings))}
 
 
 def measure_scale(browser, ds, label: str, *, changes: int | None = None,
@@ -230,14 +242,14 @@ def measure_scale(browser, ds, label: str, *, changes: int | None = None,
         results["first_load"] = {k: v for k, v in load.items() if k not in ("ctx", "page")}
         results["geometry_first"] = count.geometry
         walk = click_walk(years, ("f-flags", "SMEs"))[:changes]
-        (results["page_default"], results["floor_default"],
-         results["response_default"]) = _changes(load["page"], ds, walk[:default_changes])
+        (results["page_default"], results["floor_default"], results["response_default"],
+         results["sent_default"]) = _changes(load["page"], ds, walk[:default_changes])
         load["ctx"].close()
         if choropleth:
             # the choropleth alone (no overlays), on states not visited before (influenceable)
             only = first_load(browser, url, "?infl=1&show=")
             (results["page_choropleth"], results["floor_choropleth"],
-             results["response_choropleth"]) = _changes(
+             results["response_choropleth"], results["sent_choropleth"]) = _changes(
                 only["page"], ds, walk, start=Filters(influenceable_only=True))
             results["geometry_after_changes"] = count.geometry
             # a second visit in the same browser: the geometry comes from the HTTP cache
@@ -281,23 +293,27 @@ def _naive_changes(browser, url: str, walk) -> list[float]:
         ctx.close()
 
 
-def _changes(page, ds, walk, start=None) -> tuple[list[float], list[float], list[float]]:
+def _changes(page, ds, walk, start=None
+             ) -> tuple[list[float], list[float], list[float], list[float]]:
     """Click through `walk`; after each change, time the floor on the same map. Returns the
-    changes' ms, the floor's ms, and when each change's map response was in hand (ms)."""
+    changes' ms, the floor's ms, and when each change's map request left and its answer was in
+    hand (ms after the click)."""
     from dashboard.metrics import Filters as F
 
     state = start or F()
-    page_ms, floor_ms, response_ms = [], [], []
+    page_ms, floor_ms, response_ms, sent_ms = [], [], [], []
     for group, text in walk:
-        total, response = page.evaluate(CHANGE_JS, [group, text])
+        total, response, sent = page.evaluate(CHANGE_JS, [group, text])
         page_ms.append(total)
         if response is not None:
             response_ms.append(response)
+        if sent is not None:
+            sent_ms.append(sent)
         _settle(page)
         state = _after_click(state, ds, group, text)
         floor_ms.append(page.evaluate(RESTYLE_JS, _ward_z(ds, state)))
         page.wait_for_function(QUIET_JS, arg=QUIET_MS * 3 // 5, timeout=300_000, polling=50)
-    return page_ms, floor_ms, response_ms
+    return page_ms, floor_ms, response_ms, sent_ms
 
 
 def _after_click(f, ds, group: str, text: str):
@@ -329,9 +345,10 @@ def rows_for(label: str, r: dict) -> list[Row]:
                         "floor: Plotly.restyle z in the page", ratio,
                         f"<= {FLOOR_BAR}x floor", met, fix,
                         f"median of {len(r[f'page_{key}'])} changes"
-                        + (f"; map Patch in hand after {med[f'response_{key}']:.2f} s (two "
-                           "callbacks in turn), the rest is the browser drawing"
-                           if f"response_{key}" in med else "")
+                        + (f"; the map's request left after {med[f'sent_{key}']:.2f} s, its "
+                           f"answer was in hand after {med[f'response_{key}']:.2f} s (one "
+                           "callback), the rest is the browser drawing"
+                           if f"response_{key}" in med and f"sent_{key}" in med else "")
                         + (f"; naive full rebuild {med['naive']:.2f} s" if "naive" in med
                            else "")))
     if "naive_error" in r:
@@ -355,8 +372,8 @@ def rows_for(label: str, r: dict) -> list[Row]:
                     f"{fl['map_ms'] / 1000:.2f} s; {fl['requests']} requests"))
     rows.append(Row("4 first load", label, "bytes transferred on first load (as served)",
                     fl["bytes"], "B", note=f"of which ward geometry {fl['geometry_bytes'] / 1e6:.2f}"
-                    " MB (gzip); Dash's JavaScript (plotly.js ~4.7 MB) is served uncompressed "
-                    "(Dash(compress=False), flask-compress not installed)"))
+                    f" MB (gzip) and JavaScript {fl.get('js_bytes', 0) / 1e6:.2f} MB "
+                    f"({fl.get('js_encoding') or 'encoding not seen'}; 8.7 MB uncompressed)"))
     if "geometry_second_visit" in r:
         once = (r["geometry_first"] == 1 and r["geometry_after_changes"] == 2
                 and r["geometry_second_visit"] == 0)
@@ -372,15 +389,16 @@ def rows_for(label: str, r: dict) -> list[Row]:
 
 
 FIX_CHOROPLETH = (
-    "page overhead beyond plotly's own redraw: the map waits for two sequential callbacks "
-    "(controls -> view-state store -> map) and shares the main thread with the cards, table and "
-    "charts re-rendering; the Patch also re-assigns both halo traces, so plotly recomputes three "
-    "choropleth traces instead of one. Fix in the page: patch only data[0].z when the selection "
-    "is unchanged, let the map callback take the controls directly (or make the state sync a "
-    "clientside callback), and update the other panels after the map")
+    "a change is one round trip (the state callback answers with the URL, the view state and a "
+    "Patch of data[0].z) and plotly's redraw; where the floor (plotly recolouring a few dozen "
+    "or hundred wards) takes under 0.1 s, the round trip alone is most of it and the cards, "
+    "table and two charts re-render on the same main thread while the map draws, so 1.25x is out "
+    "of reach for a page that computes on the server. What would close it: recolour in the "
+    "browser through MapLibre feature-state (numeric feature ids, no plotly recalculation), and "
+    "draw the charts after the map")
 FIX_DEFAULT = (
-    "the supplier-points overlay is re-sent and redrawn on every change (all suppliers with "
-    "spend): draw only the N largest (e.g. 2,000), or make it opt-in at national scale")
+    "as for the choropleth, plus the supplier overlay (at most 1,000 circles) and anchor sites, "
+    "which plotly recomputes on each change")
 FIX_NAIVE = (
     "plotly.js's own recolour (the floor) is already most of a naive rebuild in software GL: it "
     "re-tiles every polygon on a z change. Beyond patching z, fewer vertices (coarser "
