@@ -79,12 +79,17 @@ def drawing_for_map(gdf: gpd.GeoDataFrame) -> dict[str, Any]:
     """`drawing_geojson` with a tolerance that grows with the number of areas, so that a national
     set stays within what a browser fetches quickly (England's 7,681 wards at 50 m / 4 dp is
     2.75 MB gzipped; at 15 m / 5 dp it is 3.99 MB) while a district keeps its detail."""
-    n = len(gdf)
-    if n <= 500:
-        return drawing_geojson(gdf, tolerance_m=15, precision=5)
-    if n <= 3000:
-        return drawing_geojson(gdf, tolerance_m=30, precision=5)
-    return drawing_geojson(gdf, tolerance_m=50, precision=4)
+    tolerance_m, precision = drawing_settings(len(gdf))
+    return drawing_geojson(gdf, tolerance_m=tolerance_m, precision=precision)
+
+
+def drawing_settings(n_areas: int) -> tuple[float, int]:
+    """(tolerance in metres, decimals) the importer draws `n_areas` areas with."""
+    if n_areas <= 500:
+        return 15, 5
+    if n_areas <= 3000:
+        return 30, 5
+    return 50, 4
 
 
 # --- reading -------------------------------------------------------------------------------------
