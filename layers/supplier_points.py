@@ -4,10 +4,10 @@ Individuals are never drawn, nor unlocated suppliers. The trace holds a fixed se
 drawable suppliers with positive spend in the whole data set, at most `MAX_POINTS` of them (the
 largest: at national scale a few hundred thousand circles would be unreadable, and every filter
 change would re-send them all), biggest first so small circles draw on top. Names and longitudes
-are sent once. A filter change patches only `lat` (None hides a
-supplier with no positive spend under the filters: plotly neither draws nor hovers it), marker
-sizes (area proportional to spend) and whole-pound amounts in `customdata` (formatted by the
-hover template, so the patch carries numbers, not text).
+are sent once. A filter change patches only `lat` (None hides a supplier with no positive spend
+under the filters: plotly neither draws nor hovers it), marker sizes (area proportional to spend)
+and whole-pound amounts in `customdata` (formatted by the hover template, so the patch carries
+numbers, not text).
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ GEOMETRY = None
 TRACES = 1
 COLOUR = "#c51b7d"   # magenta: distinct from every cividis colour in hue and lightness
 MAX_SIZE, MIN_SIZE = 34.0, 5.0
-MAX_POINTS = 1000    # the largest suppliers overall; the table and downloads list every one
+MAX_POINTS = 1000    # the largest suppliers overall; the suppliers download lists every one
 
 
 def eligible(ds: Dataset) -> np.ndarray:
