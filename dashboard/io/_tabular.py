@@ -22,6 +22,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from pathlib import Path
 
 import numpy as np
@@ -341,12 +342,19 @@ def _drop_blank(table: Table) -> Table:
 
 def _read_xlsx(name: str, data: bytes, find_header: FindHeader, on_missing: OnMissing,
                max_bytes: int) -> Table:
-    """The first worksheet with a recognisable header, as a Table of cell values."""
+    """The first worksheet with a recognisable header, as a Table of cell values.
+
+    A formula cell reads as the value Excel saved with it (what the user sees in Excel: an
+    amount written as =SUM(...) imports as its total); a formula with no saved value (a workbook
+    written by a program and never opened in Excel) reads as its text, which the readers reject
+    or keep verbatim. Nothing is ever evaluated here."""
     import openpyxl
 
     _check_zip(name, data, max_bytes)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        saved = (openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+                 if _has_formulas(data) else None)
     except Exception:  # noqa: BLE001 - any failure to open means "not a workbook we can read"
         raise _not_table(name) from None
     try:
@@ -354,9 +362,7 @@ def _read_xlsx(name: str, data: bytes, find_header: FindHeader, on_missing: OnMi
         for ws in wb.worksheets:
             if not hasattr(ws, "iter_rows"):
                 continue
-            if hasattr(ws, "reset_dimensions"):
-                ws.reset_dimensions()  # the stored dimension may be wrong: read every cell
-            rows = ws.iter_rows(values_only=True)
+            rows = _sheet_rows(ws, saved[ws.title] if saved is not None else None)
             top = [list(r) for _, r in zip(range(HEADER_SCAN_ROWS), rows)]
             texts = [[cell_text(v) for v in r] for r in top]
             first = first if first is not None else texts
@@ -366,6 +372,38 @@ def _read_xlsx(name: str, data: bytes, find_header: FindHeader, on_missing: OnMi
         raise on_missing(name, first or [])
     finally:
         wb.close()
+        if saved is not None:
+            saved.close()
+
+
+def _sheet_rows(ws, saved_ws):
+    """A sheet's rows of values; formulas replaced by their saved values where there are any."""
+    for sheet in (ws, saved_ws):
+        if sheet is not None and hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()  # the stored dimension may be wrong: read every cell
+    rows = ws.iter_rows(values_only=True)
+    if saved_ws is None:
+        return rows
+    return (tuple(v if c is None or not (isinstance(v, str) and v.startswith("=")) else c
+                  for v, c in zip_longest(row, cached or ()))
+            for row, cached in zip_longest(rows, saved_ws.iter_rows(values_only=True),
+                                           fillvalue=()))
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Whether any worksheet holds a formula (a byte search of the sheet XML, so a workbook of
+    plain values is read once, not twice)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for info in zf.infolist():
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                with zf.open(info) as fh:
+                    tail = b""
+                    while chunk := fh.read(1 << 20):
+                        block = tail + chunk
+                        if b"<f>" in block or b"<f " in block:
+                            return True
+                        tail = block[-3:]
+    return False
 
 
 def _check_zip(name: str, data: bytes, max_bytes: int) -> None:

@@ -610,3 +610,39 @@ def test_million_row_scale_is_fast(tmp_path):
     assert time.perf_counter() - started < 10
     assert res.transactions["amount_pence"].sum() == int(pence.sum())
     assert res.transactions["source_line"].iloc[-1] == 100_001
+
+
+def _with_saved_values(path, cells: dict[str, tuple[str, str | None]]):
+    """The workbook at `path` with the values Excel would save beside the named formula cells
+    ({"B3": ("12.5", None), "C3": ("ACME", "str")}): openpyxl writes formulas without them."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    for ref, (value, kind) in cells.items():
+        typed = f' t="{kind}"' if kind else ""
+        xml, n = re.subn(rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v ?/>(</v>)?</c>',
+                         rf'<c r="{ref}"\1{typed}><f>\2</f><v>{value}</v></c>', xml)
+        assert n == 1, ref
+    parts["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    return path
+
+
+def test_xlsx_formula_cells_read_as_the_values_excel_saved(tmp_path):
+    path = _with_saved_values(_xlsx(tmp_path, [
+        ["Organisation", "Payment Date", "Amount (£)", "Vendor Name", "Vendor ID"],
+        ["NHS Trust", datetime(2024, 3, 31), "=SUM(1000,234.5)", "Acme Ltd", "S1"],
+        ["NHS Trust", datetime(2024, 3, 31), 20, '=UPPER("bodgers")', "S2"],
+        ["NHS Trust", datetime(2024, 3, 31), "=1+1", "No Saved Value", "S3"],
+    ]), {"C2": ("1234.5", None), "D3": ("BODGERS", "str")})
+    res = read_spend(path)
+    assert res.transactions["amount_pence"].tolist() == [123450, 2000]
+    assert res.transactions["supplier"].tolist() == ["Acme Ltd", "BODGERS"]
+    # a formula with no saved value is still its text: rejected, never evaluated
+    assert res.rejected["line"].tolist() == [4]
+    assert "formula" in res.rejected["reason"].iloc[0] and "=1+1" in res.rejected["raw"].iloc[0]
