@@ -25,8 +25,6 @@ from __future__ import annotations
 import glob
 import gzip
 import hashlib
-import io
-import itertools
 import json
 import os
 import re
@@ -349,32 +347,11 @@ def head_bytes(path: str | os.PathLike, limit: int = HEAD_BYTES) -> bytes:
 
 
 def _xlsx_head(name: str, data: bytes, finder, missing):
-    """The first rows below the header of the first sheet that has one (as the reader finds it)."""
-    import openpyxl
-
+    """The first rows below the header of the first sheet that has one, read by the reader's own
+    XLSX function (so the preview shows formula cells as the import will read them)."""
     from dashboard.io import _tabular
 
-    _tabular._check_zip(name, data, len(data))
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception:  # noqa: BLE001 - any failure to open means "not a workbook we can read"
-        raise _tabular._not_table(name) from None
-    try:
-        first = None
-        for ws in wb.worksheets:
-            if not hasattr(ws, "iter_rows"):
-                continue
-            rows = ws.iter_rows(values_only=True)
-            top = [list(r) for _, r in zip(range(_tabular.HEADER_SCAN_ROWS), rows)]
-            texts = [[_tabular.cell_text(v) for v in r] for r in top]
-            first = first if first is not None else texts
-            idx = finder(texts)
-            if idx is not None:
-                return _tabular._sheet_table(name, ws.title, texts[idx], idx + 1, top[idx + 1:],
-                                             itertools.islice(rows, PREVIEW_ROWS))
-        raise missing(name, first or [])
-    finally:
-        wb.close()
+    return _tabular._read_xlsx(name, data, finder, missing, len(data), max_rows=PREVIEW_ROWS)
 
 
 # --------------------------------------------------------------------------- reference files

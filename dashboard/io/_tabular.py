@@ -22,7 +22,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import zip_longest
+from itertools import islice, zip_longest
 from pathlib import Path
 
 import numpy as np
@@ -341,8 +341,9 @@ def _drop_blank(table: Table) -> Table:
 # --- XLSX ----------------------------------------------------------------------------------------
 
 def _read_xlsx(name: str, data: bytes, find_header: FindHeader, on_missing: OnMissing,
-               max_bytes: int) -> Table:
-    """The first worksheet with a recognisable header, as a Table of cell values.
+               max_bytes: int, max_rows: int | None = None) -> Table:
+    """The first worksheet with a recognisable header, as a Table of cell values (at most
+    `max_rows` rows below the header when given: the upload preview).
 
     A formula cell reads as the value Excel saved with it (what the user sees in Excel: an
     amount written as =SUM(...) imports as its total); a formula with no saved value (a workbook
@@ -368,7 +369,8 @@ def _read_xlsx(name: str, data: bytes, find_header: FindHeader, on_missing: OnMi
             first = first if first is not None else texts
             idx = find_header(texts)
             if idx is not None:
-                return _sheet_table(name, ws.title, texts[idx], idx + 1, top[idx + 1:], rows)
+                rest = rows if max_rows is None else islice(rows, max_rows)
+                return _sheet_table(name, ws.title, texts[idx], idx + 1, top[idx + 1:], rest)
         raise on_missing(name, first or [])
     finally:
         wb.close()

@@ -210,6 +210,20 @@ def test_preview_finds_header_rows_and_mapping_as_the_reader_does(tmp_path):
                          "category": "Expenditure Category", "reference": "Trans No"}
 
 
+def test_xlsx_preview_shows_formula_cells_as_the_import_reads_them(tmp_path):
+    from datetime import datetime
+
+    from tests.unit.test_spend_reader import _with_saved_values, _xlsx
+
+    path = _with_saved_values(_xlsx(tmp_path, [
+        ["Organisation", "Payment Date", "Amount (£)", "Vendor Name", "Vendor ID"],
+        ["NHS Trust", datetime(2024, 3, 31), "=SUM(1000,234.5)", "Acme Ltd", "S1"],
+        ["NHS Trust", datetime(2024, 3, 31), "=1+1", "No Saved Value", "S2"],
+    ]), {"C2": ("1234.5", None)})
+    p = preview_spend(path)
+    assert p.error is None and [r[2] for r in p.rows] == ["1234.5", "=1+1"]
+
+
 def test_preview_says_what_stops_the_import_and_follows_corrections(tmp_path):
     path = tmp_path / "plain.csv"
     path.write_text("When,Who,How much\n01/04/2023,Alpha Ltd,10.00\n")
