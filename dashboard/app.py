@@ -18,7 +18,7 @@ from dashboard.routes import register_geometry
 from dashboard.security import install_security
 from dashboard.settings import ROOT, Settings, load_settings
 from dashboard.viewmodel.context import AppContext, build_context
-from layers._common import geometry
+from layers._common import served_geometry
 
 
 def create_app(data: Dataset | None = None, settings: Settings | None = None) -> Dash:
@@ -41,7 +41,7 @@ def create_app(data: Dataset | None = None, settings: Settings | None = None) ->
     urls = {kind: app.get_relative_path(f"/geometry/{kind}.geojson") for kind in ("wards", "lsoas")}
     app_ctx = build_context(data, settings, urls)
     app.title = title_of(app_ctx)
-    register_geometry(app.server, settings.routes_prefix, geometry(data))
+    register_geometry(app.server, settings.routes_prefix, served_geometry(data))
     install_security(app, settings)   # headers, CSP, frame-ancestors, body limit, error pages
     install_auth(app, settings)       # before_request: everything but static files and health
     install_health(app, data, settings)

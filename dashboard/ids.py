@@ -11,6 +11,8 @@ class Id(StrEnum):
     URL = "url"
     STATE = "view-state"
     MAP_KEY = "map-built-key"
+    MAP_VALUES = "map-values"       # base layer values to recolour in place (never sent back)
+    MAP_RECOLOURED = "map-recoloured"
     ROOT = "page-root"
     PRESENT_TOGGLE = "present-toggle"
     FILTER_STRIP = "filter-strip"

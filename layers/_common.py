@@ -37,10 +37,12 @@ class LayerOutput:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def choropleth(geojson_url: str, locations: list[str], z: list, names: list[str], *,
+def choropleth(geojson_url: str, locations: list[int], z: list, names: list[str], *,
                colorscale: list, colorbar: dict, hovertemplate: str, zmin=None, zmax=None,
                name: str = "") -> dict[str, Any]:
-    """A Choroplethmap trace over geometry served from `geojson_url`, matched on feature id."""
+    """A Choroplethmap trace over geometry served from `geojson_url`, matched on feature id.
+
+    `locations` are feature numbers (see `numbered`), not area codes."""
     trace = {
         "type": "choroplethmap",
         "name": name,
@@ -73,6 +75,34 @@ def geometry(ds) -> dict[str, dict]:
     geo = ds.meta.get("geometry") or {}
     empty = {"type": "FeatureCollection", "features": []}
     return {"wards": geo.get("wards") or empty, "lsoas": geo.get("lsoas") or empty}
+
+
+def numbered(fc: dict, codes) -> dict:
+    """`fc` with each feature's id replaced by its code's position in `codes`, the code kept as
+    `properties.code`; features whose code is not in `codes` are left out.
+
+    Map traces locate features by these numbers. The map engine (MapLibre) keeps only numeric
+    feature ids, and plotly passes each location on as the drawn feature's id: with numbers, the
+    page can recolour a ward in place (`assets/map_recolour.js`) without re-sending or
+    re-tiling any geometry.
+    """
+    position = {str(c): i for i, c in enumerate(codes)}
+    features = []
+    for f in fc.get("features", []):
+        props = f.get("properties") or {}
+        code = str(f.get("id", props.get("code")))
+        if code in position:
+            features.append({"type": "Feature", "id": position[code],
+                             "properties": {**props, "code": code},
+                             "geometry": f.get("geometry")})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def served_geometry(ds) -> dict[str, dict]:
+    """The drawing geometry as the browser gets it: features numbered by ward and LSOA row."""
+    geo = geometry(ds)
+    return {"wards": numbered(geo["wards"], ds.wards["code"]),
+            "lsoas": numbered(geo["lsoas"], ds.lsoas["lsoa"])}
 
 
 def drawn_rows(ds, kind: str):

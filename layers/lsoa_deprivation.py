@@ -30,12 +30,13 @@ def build(ds: Dataset, summary: Summary, options: Options, geojson_url: str) -> 
     """The decile choropleth (1 = most deprived, dark) and its legend."""
     local = options.reference == "local"
     kind = "Local" if local else "National"
-    codes = [str(c) for c in ds.lsoas["lsoa"].to_numpy(object)[drawn_rows(ds, GEOMETRY)]]
+    rows = drawn_rows(ds, GEOMETRY)
+    codes = [str(c) for c in ds.lsoas["lsoa"].to_numpy(object)[rows]]
     names = feature_names(ds, GEOMETRY)
     labels = [plot_text(f"{names[c]} ({c})" if names.get(c) not in (None, c) else c)
               for c in codes]
     trace = choropleth(
-        geojson_url, codes, values(ds, summary, options)["z"], labels,
+        geojson_url, rows.tolist(), values(ds, summary, options)["z"], labels,
         colorscale=DARK_LOW, zmin=1, zmax=10,
         colorbar={"title": {"text": f"{kind} IMD decile", "side": "top"},
                   "tickvals": list(range(1, 11)), "ticktext": TICKS},

@@ -31,7 +31,7 @@ class _WardDeprivation:
     def build(self, ds: Dataset, summary: Summary, options: Options, geojson_url: str
               ) -> LayerOutput:
         z = self.values(ds, summary, options)["z"]
-        codes = [str(c) for c in ds.wards["code"]]
+        codes = list(range(len(ds.wards)))   # feature numbers (layers._common.numbered)
         names = [plot_text(n) for n in ds.wards["name"]]
         if self.KEY == "ward_rank":
             trace = choropleth(

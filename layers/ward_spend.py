@@ -22,7 +22,7 @@ def values(ds: Dataset, summary: Summary, options: Options) -> dict[str, list]:
 def build(ds: Dataset, summary: Summary, options: Options, geojson_url: str) -> LayerOutput:
     """The choropleth trace and its legend."""
     trace = choropleth(
-        geojson_url, [str(c) for c in ds.wards["code"]], values(ds, summary, options)["z"],
+        geojson_url, list(range(len(ds.wards))), values(ds, summary, options)["z"],
         [plot_text(n) for n in ds.wards["name"]], colorscale=DARK_HIGH,
         colorbar={"title": {"text": "Spend (£)", "side": "top"}, "tickprefix": "£",
                   "tickformat": "~s"},

@@ -5,6 +5,7 @@ from typing import Any
 
 from dash import Dash, Input, Output, html
 
+from dashboard.callbacks.map import AFTER_MAP
 from dashboard.ids import Id
 from dashboard.viewmodel.cards import Card, headline_cards
 from dashboard.viewmodel.context import AppContext
@@ -44,6 +45,6 @@ def register(app: Dash, app_ctx: AppContext) -> None:
 
     @app.callback(Output(Id.CARDS, "children"), Output(Id.COMPARE_NOTE, "children"),
                   Output(Id.STATUS, "children"), Output(Id.FILTER_STRIP, "children"),
-                  Input(Id.STATE, "data"))
-    def _cards(query):
+                  Input(Id.STATE, "data"), AFTER_MAP)
+    def _cards(query, _drawn):
         return cards(app_ctx, query)

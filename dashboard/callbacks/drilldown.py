@@ -6,6 +6,7 @@ from typing import Any
 import pandas as pd
 from dash import Dash, Input, Output, dcc, html
 
+from dashboard.callbacks.map import AFTER_MAP
 from dashboard.ids import Id
 from dashboard.viewmodel import fmt
 from dashboard.viewmodel.charts import years_figure
@@ -68,6 +69,6 @@ def table(df: pd.DataFrame, money_cols: set[str], caption: str) -> html.Table:
 def register(app: Dash, app_ctx: AppContext) -> None:
     """Wire the drill-down callback."""
 
-    @app.callback(Output(Id.DRILL, "children"), Input(Id.STATE, "data"))
-    def _drill(query):
+    @app.callback(Output(Id.DRILL, "children"), Input(Id.STATE, "data"), AFTER_MAP)
+    def _drill(query, _drawn):
         return drilldown(app_ctx, query)

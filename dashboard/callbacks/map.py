@@ -10,7 +10,7 @@ import hashlib
 import json
 from typing import Any
 
-from dash import Dash, Input, Output, Patch, html, no_update
+from dash import ClientsideFunction, Dash, Input, Output, Patch, State, html, no_update
 
 from dashboard.ids import Id
 from dashboard.viewmodel import mapfig
@@ -20,14 +20,26 @@ from dashboard.viewmodel.text import map_sentence
 from layers import Legend, supplier_points
 
 
+#: A second input of the other panels' callbacks: the output of the map's in-place recolour
+#: (always left unchanged). Dash runs a callback only once no pending callback can still change
+#: one of its inputs, so when the map is recoloured in place, the panels ask the server after
+#: it, and their requests and drawing do not hold up the map's.
+AFTER_MAP = Input(Id.MAP_RECOLOURED, "data")
+
+
 def map_figure(app_ctx: AppContext, query: str | None, built: Any
-               ) -> tuple[dict[str, Any] | Patch, dict[str, Any]]:
-    """(figure or Patch, what the browser now draws): rebuild only when the structure changes.
+               ) -> tuple[dict[str, Any] | Patch, dict[str, Any], dict[str, Any]]:
+    """(figure or Patch, what the browser now draws, values to recolour in place); `no_update`
+    for what does not change. The figure is rebuilt only when the structure changes.
 
     `built` is what the previous call returned (kept in the MAP_KEY store): the structure key,
     the selected ward and a digest of each trace's values. A filter change then patches only the
-    traces whose values changed (usually `data[0].z` alone): plotly recomputes every trace it is
-    handed, so an unchanged halo or overlay re-sent costs drawing time as well as bytes.
+    traces whose values changed. When that is the base layer's `z` alone (the usual filter change
+    without overlays), the figure is left alone and the values go to the MAP_VALUES store
+    instead: the page recolours the drawn wards in place (`assets/map_recolour.js`), where a
+    figure change would make plotly rebuild and re-tile every polygon to change its colour.
+    Any other change is a Patch for plotly to draw, and it always carries the base layer's `z`,
+    so a figure whose colours were last changed in place is whole again.
     """
     state = app_ctx.state(query)
     summary = app_ctx.summary(state)
@@ -36,13 +48,25 @@ def map_figure(app_ctx: AppContext, query: str | None, built: Any
     if before is None:
         fig, _legend = mapfig.build_figure(app_ctx.ds, summary, state, app_ctx.map_config)
         updates = mapfig.figure_updates(app_ctx.ds, summary, state)
-        return fig, _drawn(key, state.ward, updates)
+        return fig, _drawn(key, state.ward, updates), no_update
     updates = mapfig.figure_updates(app_ctx.ds, summary, state,
                                     halo=before.get("ward") != state.ward)
     drawn = _drawn(key, state.ward, updates, before.get("values"))
     seen = before.get("values") or {}
     changed = [(i, props) for i, props in updates if seen.get(str(i)) != drawn["values"][str(i)]]
-    return (to_patch(changed) if changed else no_update), drawn
+    if not changed:
+        return no_update, no_update, no_update
+    if recolourable(changed):
+        return no_update, drawn, {"structure": key, "z": changed[0][1]["z"]}
+    if all(i != 0 for i, _ in changed):
+        changed.insert(0, updates[0])
+    return to_patch(changed), drawn, no_update
+
+
+def recolourable(changed: list[tuple[int, dict[str, Any]]]) -> bool:
+    """True when a change is the base layer's colour values alone, which the page can recolour
+    in place; False when any other trace or property changes."""
+    return len(changed) == 1 and changed[0][0] == 0 and set(changed[0][1]) == {"z"}
 
 
 def _drawn(key: str, ward: str | None, updates: list[tuple[int, dict[str, Any]]],
@@ -123,8 +147,13 @@ def register(app: Dash, app_ctx: AppContext) -> None:
     """Wire the words around the map (the map itself is drawn by the state callback, in the
     same round trip as the filter change: see `dashboard.callbacks.state`)."""
 
+    # the map's colours changed in place, without plotly: assets/map_recolour.js
+    app.clientside_callback(ClientsideFunction("anchorMap", "recolour"),
+                            Output(Id.MAP_RECOLOURED, "data"), Input(Id.MAP_VALUES, "data"),
+                            State(Id.MAP, "figure"), prevent_initial_call=True)
+
     @app.callback(Output(Id.LEGEND, "children"), Output(Id.MAP_SUMMARY, "children"),
                   Output("ranked-h", "children"), Output(Id.RANKED, "figure"),
-                  Output(Id.RANKED, "style"), Input(Id.STATE, "data"))
-    def _words(query):
+                  Output(Id.RANKED, "style"), Input(Id.STATE, "data"), AFTER_MAP)
+    def _words(query, _drawn):
         return map_words(app_ctx, query)

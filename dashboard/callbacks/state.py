@@ -51,20 +51,22 @@ def sync(app_ctx: AppContext, trigger: str | None, search: str | None, values: d
     return url_out, state_out, control_out
 
 
-def redraw(app_ctx: AppContext, state_out: Any, built: Any) -> tuple[Any, Any]:
-    """(map figure or Patch, MAP_KEY record) for a new view state; `no_update` when unchanged.
+def redraw(app_ctx: AppContext, state_out: Any, built: Any) -> tuple[Any, Any, Any]:
+    """(map figure or Patch, MAP_KEY record, values to recolour in place) for a new view state;
+    `no_update` where unchanged.
 
     The map is drawn here rather than by a callback of the STATE store: that would wait for this
     callback's answer before even asking the server, and a filter change would take two round
     trips to reach the map. The other panels follow the store as before, after the map.
     """
     if state_out is no_update:
-        return no_update, no_update
+        return no_update, no_update, no_update
     return map_figure(app_ctx, state_out, built)
 
 
 def _clicked(app_ctx: AppContext, base: ViewState, click: dict | None) -> ViewState:
-    target = click_target(base, click, app_ctx.lsoa_ward, app_ctx.point_wards)
+    target = click_target(base, click, app_ctx.ward_codes, app_ctx.lsoa_wards,
+                          app_ctx.point_wards)
     if target is None:
         return base
     kind, value = target
@@ -105,7 +107,7 @@ def register(app: Dash, app_ctx: AppContext) -> None:
 
     @app.callback(
         Output(Id.URL, "search"), Output(Id.STATE, "data"), *control_outputs,
-        Output(Id.MAP, "figure"), Output(Id.MAP_KEY, "data"),
+        Output(Id.MAP, "figure"), Output(Id.MAP_KEY, "data"), Output(Id.MAP_VALUES, "data"),
         Input(Id.URL, "search"), *control_inputs, Input(Id.MAP, "clickData"),
         Input(Id.PRESENT_TOGGLE, "n_clicks"), Input(Id.RESET, "n_clicks"),
         State(Id.STATE, "data"), State(Id.MAP_KEY, "data"),

@@ -6,6 +6,7 @@ from typing import Any
 import pandas as pd
 from dash import Dash, Input, Output, State, ctx as dash_ctx, dcc, no_update
 
+from dashboard.callbacks.map import AFTER_MAP
 from dashboard.ids import Id
 from dashboard.viewmodel.context import AppContext
 from dashboard.viewmodel.state import ViewState
@@ -73,8 +74,8 @@ def register(app: Dash, app_ctx: AppContext) -> None:
     """Wire the grid and download callbacks."""
 
     @app.callback(Output(Id.GRID, "rowData"), Output(Id.GRID, "columnDefs"),
-                  Output(Id.TABLE_TITLE, "children"), Input(Id.STATE, "data"))
-    def _grid(query):
+                  Output(Id.TABLE_TITLE, "children"), Input(Id.STATE, "data"), AFTER_MAP)
+    def _grid(query, _drawn):
         return grid(app_ctx, query)
 
     @app.callback(Output(Id.DOWNLOAD, "data"), Input(Id.DOWNLOAD_BTN, "n_clicks"),

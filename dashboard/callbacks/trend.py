@@ -5,6 +5,7 @@ from typing import Any
 
 from dash import Dash, Input, Output
 
+from dashboard.callbacks.map import AFTER_MAP
 from dashboard.ids import Id
 from dashboard.viewmodel.charts import trend_figure
 from dashboard.viewmodel.context import AppContext
@@ -21,6 +22,6 @@ def trend(app_ctx: AppContext, query: str | None) -> dict[str, Any]:
 def register(app: Dash, app_ctx: AppContext) -> None:
     """Wire the trend callback."""
 
-    @app.callback(Output(Id.TREND, "figure"), Input(Id.STATE, "data"))
-    def _trend(query):
+    @app.callback(Output(Id.TREND, "figure"), Input(Id.STATE, "data"), AFTER_MAP)
+    def _trend(query, _drawn):
         return trend(app_ctx, query)

@@ -37,6 +37,8 @@ def page(ctx: AppContext) -> html.Div:
         dcc.Location(id=Id.URL, refresh=False),
         dcc.Store(id=Id.STATE, storage_type="memory"),
         dcc.Store(id=Id.MAP_KEY, storage_type="memory"),
+        dcc.Store(id=Id.MAP_VALUES, storage_type="memory"),
+        dcc.Store(id=Id.MAP_RECOLOURED, storage_type="memory"),
         header(ctx),
         html.Div(className="body", children=[
             filters_panel(ctx),

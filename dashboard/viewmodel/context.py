@@ -31,7 +31,8 @@ class AppContext:
     choices: Choices
     map_config: MapConfig
     summarise: Callable[[Filters, Options], Summary] = field(repr=False)
-    lsoa_ward: dict[str, str | None] = field(default_factory=dict, repr=False)
+    ward_codes: list[str] = field(default_factory=list, repr=False)      # by ward row
+    lsoa_wards: list[str | None] = field(default_factory=list, repr=False)  # by LSOA row
     point_wards: list[str | None] = field(default_factory=list, repr=False)
 
     def state(self, query: str | None) -> ViewState:
@@ -56,6 +57,6 @@ def build_context(ds: Dataset, settings: Settings, geojson_urls: dict[str, str])
                     bounds=fit_bounds(ds))
     return AppContext(ds=ds, settings=settings, defaults=defaults, choices=Choices.of(ds),
                       map_config=cfg, summarise=summarise,
-                      lsoa_ward={str(k): (w if isinstance(w, str) else None)
-                                 for k, w in zip(ds.lsoas["lsoa"], ds.lsoas["ward"])},
+                      ward_codes=[str(c) for c in ds.wards["code"]],
+                      lsoa_wards=[w if isinstance(w, str) else None for w in ds.lsoas["ward"]],
                       point_wards=supplier_points.point_wards(ds))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 from dashboard.metrics import Summary
 from dashboard.model import Dataset
@@ -46,7 +46,7 @@ def build_figure(ds: Dataset, summary: Summary, state: ViewState, cfg: MapConfig
     """The whole figure (plotly JSON dict) and the base layer's legend."""
     base = BASE_LAYERS[state.layer]
     out = base.build(ds, summary, summary.options, cfg.geojson_urls[base.GEOMETRY])
-    traces = list(out.traces) + _halo(cfg.geojson_urls["wards"], state.ward)
+    traces = list(out.traces) + _halo(cfg.geojson_urls["wards"], _ward_rows(ds, state.ward))
     for key in state.overlays:
         traces += OVERLAY_LAYERS[key].build(ds, summary, summary.options, None).traces
     if state.present:
@@ -65,7 +65,7 @@ def figure_updates(ds: Dataset, summary: Summary, state: ViewState, *, halo: boo
     base = BASE_LAYERS[state.layer]
     updates = [(0, base.values(ds, summary, summary.options))]
     if halo:
-        loc = [state.ward] if state.ward else []
+        loc = _ward_rows(ds, state.ward)
         updates += [(1, {"locations": loc, "z": [1] * len(loc)}),
                     (2, {"locations": loc, "z": [1] * len(loc)})]
     index = 3
@@ -84,9 +84,16 @@ def legend_for(ds: Dataset, summary: Summary, state: ViewState) -> Legend:
     return base.build(ds, summary, summary.options, "").legend
 
 
-def _halo(url: str, ward: str | None) -> list[dict[str, Any]]:
+def _ward_rows(ds: Dataset, ward: str | None) -> list[int]:
+    """The feature number of the selected ward (its row in `ds.wards`), as a list (empty if none)."""
+    if not ward:
+        return []
+    hits = (ds.wards["code"].astype(str) == ward).to_numpy().nonzero()[0]
+    return [int(hits[0])] if len(hits) else []
+
+
+def _halo(url: str, loc: list[int]) -> list[dict[str, Any]]:
     """Two outline-only traces (wide black under narrow white) so the selection shows on any fill."""
-    loc = [ward] if ward else []
     clear = [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]]
     return [{"type": "choroplethmap", "geojson": url, "featureidkey": "id", "locations": loc,
              "z": [1] * len(loc), "colorscale": clear, "showscale": False, "hoverinfo": "skip",
@@ -156,12 +163,14 @@ def _bounds(fc: dict) -> tuple[float, float, float, float] | None:
     return (min(xs), min(ys), max(xs), max(ys)) if xs else None
 
 
-def click_target(state: ViewState, click: dict | None, lsoa_ward: dict[str, str | None],
-                 point_wards: list[str | None] = ()) -> tuple[str, str] | None:
+def click_target(state: ViewState, click: dict | None, ward_codes: Sequence[str],
+                 lsoa_wards: Sequence[str | None], point_wards: Sequence[str | None] = ()
+                 ) -> tuple[str, str] | None:
     """What a map click selects: ("ward", code) or ("anchor", name), or None.
 
     A ward fill selects the ward; an LSOA fill selects the ward it is assigned to; a supplier point
-    selects the supplier's ward; an anchor site selects that anchor for the drill-down.
+    selects the supplier's ward; an anchor site selects that anchor for the drill-down. Fills are
+    located by feature number: the row in `ward_codes` (wards) or `lsoa_wards` (LSOAs).
     """
     try:
         point = (click or {}).get("points", [])[0]
@@ -169,9 +178,8 @@ def click_target(state: ViewState, click: dict | None, lsoa_ward: dict[str, str 
     except (AttributeError, IndexError, TypeError, ValueError):
         return None
     if curve == 0:
-        loc = point.get("location")
-        if state.layer == "lsoa_decile":
-            loc = lsoa_ward.get(str(loc))
+        rows = lsoa_wards if state.layer == "lsoa_decile" else ward_codes
+        loc = _at(rows, point.get("location"))
         return ("ward", loc) if isinstance(loc, str) and loc else None
     index = 3
     for key in state.overlays:
@@ -179,9 +187,20 @@ def click_target(state: ViewState, click: dict | None, lsoa_ward: dict[str, str 
         if index <= curve < index + layer.TRACES:
             if key == "suppliers":
                 n = point.get("pointNumber", point.get("pointIndex"))
-                ward = point_wards[n] if isinstance(n, int) and 0 <= n < len(point_wards) else None
+                ward = _at(point_wards, n)
                 return ("ward", ward) if ward else None
             data = point.get("customdata")
             return ("anchor", str(data)) if data else None
         index += layer.TRACES
     return None
+
+
+def _at(items: Sequence[Any], index: Any) -> Any:
+    """`items[index]` for a whole-number index in range (from a click: any type), else None."""
+    if isinstance(index, bool) or not isinstance(index, (int, float, str)):
+        return None
+    try:
+        n = int(index)
+    except (ValueError, OverflowError):
+        return None
+    return items[n] if 0 <= n < len(items) and n == float(index) else None

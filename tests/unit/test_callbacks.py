@@ -36,75 +36,99 @@ def operations(patch: Patch) -> dict[tuple, object]:
 
 # --------------------------------------------------------------------------- map
 def test_first_load_builds_the_whole_figure(ctx):
-    fig, key = map_cb.map_figure(ctx, "", None)
+    fig, key, *_ = map_cb.map_figure(ctx, "", None)
     assert isinstance(fig, dict) and key["structure"] == "ward_spend|suppliers,anchors"
     assert key["ward"] is None and set(key["values"]) == {str(i) for i in range(len(fig["data"]))}
     assert fig["data"][0]["geojson"] == "/geometry/wards.geojson"
 
 
 def test_filter_change_returns_a_patch_of_values_only(ctx, gds):
-    _, key = map_cb.map_figure(ctx, "", None)
-    patch, key2 = map_cb.map_figure(ctx, "?anchor=Council", key)
+    _, key, *_ = map_cb.map_figure(ctx, "", None)
+    patch, key2, *_ = map_cb.map_figure(ctx, "?anchor=Council", key)
     assert isinstance(patch, Patch) and key2["structure"] == key["structure"]
     ops = operations(patch)
     expected = m.summarise(gds, Filters(anchors=("Council",))).by_ward["spend"].tolist()
     assert [round(v * 100) for v in ops[("data", 0, "z")]] == expected
-    touched = {loc[-1] for loc in ops}
+    touched = {loc[-1] for loc in ops if loc[0] == "data"}
     assert touched <= {"z", "lat", "size", "customdata"}  # values, never names
-    assert not any("geojson" in loc or "layout" in loc for loc in ops)
+    assert not any("geojson" in loc for loc in ops)
+    assert "layout" not in {loc[0] for loc in ops}
+
+
+def test_a_change_of_the_base_colours_alone_is_recoloured_in_place(ctx, gds):
+    _, key, _ = map_cb.map_figure(ctx, "?show=", None)
+    figure, key2, values = map_cb.map_figure(ctx, "?show=&fy=2023", key)
+    assert figure is no_update                      # plotly is not asked to redraw anything
+    expected = m.summarise(gds, Filters(years=(2023,))).by_ward["spend"].tolist()
+    assert [round(v * 100) for v in values["z"]] == expected
+    assert values["structure"] == key2["structure"] and key2["values"] != key["values"]
+    # a selection afterwards is plotly's to draw, and the Patch carries the base values too, so
+    # a figure last recoloured in place is whole again
+    patch, key3, values3 = map_cb.map_figure(ctx, "?show=&fy=2023&ward=W2", key2)
+    ops = operations(patch)
+    assert values3 is no_update and {loc[1] for loc in ops} == {0, 1, 2}
+    assert [round(v * 100) for v in ops[("data", 0, "z")]] == expected
+
+
+def test_recolourable_means_the_base_z_alone():
+    assert map_cb.recolourable([(0, {"z": [1]})])
+    assert not map_cb.recolourable([(0, {"z": [1]}), (3, {"marker.size": [2]})])
+    assert not map_cb.recolourable([(1, {"z": [1]})])
+    assert not map_cb.recolourable([(0, {"z": [1], "text": ["a"]})])
 
 
 def test_filter_change_leaves_the_halo_alone_when_the_selection_is_unchanged(ctx):
-    _, key = map_cb.map_figure(ctx, "?ward=W2", None)
-    patch, _ = map_cb.map_figure(ctx, "?ward=W2&fy=2023", key)
+    _, key, *_ = map_cb.map_figure(ctx, "?ward=W2", None)
+    patch, _, *_ = map_cb.map_figure(ctx, "?ward=W2&fy=2023", key)
     assert {loc[1] for loc in operations(patch)} & {1, 2} == set()
 
 
 def test_only_traces_whose_values_changed_are_patched(ctx):
-    _, key = map_cb.map_figure(ctx, "?show=", None)
-    patch, key2 = map_cb.map_figure(ctx, "?show=&fy=2023", key)
-    assert {loc[:2] for loc in operations(patch)} == {("data", 0)}
-    same, key3 = map_cb.map_figure(ctx, "?show=&fy=2023", key2)
-    assert same is no_update and key3 == key2
+    _, key, *_ = map_cb.map_figure(ctx, "?show=", None)
+    patch, key2, values = map_cb.map_figure(ctx, "?show=&fy=2023", key)
+    assert patch is no_update and set(values) == {"structure", "z"}    # recoloured in place
+    same, key3, *_ = map_cb.map_figure(ctx, "?show=&fy=2023", key2)
+    assert same is no_update and key3 is no_update
     # the LSOA deciles do not depend on the filters: nothing to send
-    _, lsoa = map_cb.map_figure(ctx, "?layer=lsoa_decile&show=", key2)
-    nothing, _ = map_cb.map_figure(ctx, "?layer=lsoa_decile&show=&fy=2023", lsoa)
+    _, lsoa, *_ = map_cb.map_figure(ctx, "?layer=lsoa_decile&show=", key2)
+    nothing, _, *_ = map_cb.map_figure(ctx, "?layer=lsoa_decile&show=&fy=2023", lsoa)
     assert nothing is no_update
 
 
 def test_layer_change_rebuilds_the_figure(ctx):
-    _, key = map_cb.map_figure(ctx, "", None)
-    fig, key2 = map_cb.map_figure(ctx, "?layer=lsoa_decile", key)
+    _, key, *_ = map_cb.map_figure(ctx, "", None)
+    fig, key2, *_ = map_cb.map_figure(ctx, "?layer=lsoa_decile", key)
     assert isinstance(fig, dict) and key2["structure"] != key["structure"]
     assert fig["data"][0]["geojson"] == "/geometry/lsoas.geojson"
-    fig3, _ = map_cb.map_figure(ctx, "?layer=lsoa_decile&show=", key2)
+    fig3, _, *_ = map_cb.map_figure(ctx, "?layer=lsoa_decile&show=", key2)
     assert isinstance(fig3, dict) and len(fig3["data"]) == 3
 
 
 def test_patch_bytes_are_much_smaller_than_the_figure(ctx):
-    fig, key = map_cb.map_figure(ctx, "", None)
-    patch, _ = map_cb.map_figure(ctx, "?fy=2023", key)
+    fig, key, *_ = map_cb.map_figure(ctx, "", None)
+    patch, _, *_ = map_cb.map_figure(ctx, "?fy=2023", key)
     full = len(json.dumps(fig))
     small = len(json.dumps(patch.to_plotly_json()))
     assert small < full
 
 
 def test_selecting_a_ward_patches_the_halo(ctx):
-    _, key = map_cb.map_figure(ctx, "", None)
-    patch, key2 = map_cb.map_figure(ctx, "?ward=W2", key)
+    _, key, *_ = map_cb.map_figure(ctx, "", None)
+    patch, key2, *_ = map_cb.map_figure(ctx, "?ward=W2", key)
     ops = operations(patch)
-    assert ops[("data", 1, "locations")] == ["W2"] and ops[("data", 2, "locations")] == ["W2"]
+    w2 = ctx.ward_codes.index("W2")    # halo located by feature number (ward row)
+    assert ops[("data", 1, "locations")] == [w2] and ops[("data", 2, "locations")] == [w2]
     assert key2["ward"] == "W2"
-    cleared, _ = map_cb.map_figure(ctx, "", key2)
+    cleared, _, *_ = map_cb.map_figure(ctx, "", key2)
     assert operations(cleared)[("data", 1, "locations")] == []
 
 
 def test_state_change_draws_the_map_in_the_same_answer(ctx):
-    fig, key = state.redraw(ctx, "", None)
+    fig, key, _ = state.redraw(ctx, "", None)
     assert isinstance(fig, dict)
-    patch, _ = state.redraw(ctx, "?fy=2023", key)
+    patch, _, _ = state.redraw(ctx, "?fy=2023", key)
     assert isinstance(patch, Patch)
-    assert state.redraw(ctx, no_update, key) == (no_update, no_update)
+    assert state.redraw(ctx, no_update, key) == (no_update, no_update, no_update)
 
 
 def test_map_words(ctx):
@@ -160,7 +184,7 @@ def test_control_change_writes_the_url_and_leaves_controls_alone(ctx):
 
 
 def test_map_click_selects_and_deselects_a_ward(ctx):
-    click = {"points": [{"curveNumber": 0, "location": "W2"}]}
+    click = {"points": [{"curveNumber": 0, "location": ctx.ward_codes.index("W2")}]}
     url, data, controls = state.sync(ctx, Id.MAP, "", {}, click, "")
     assert data == "?ward=W2" and dict(zip(CONTROL_KEYS, controls))["ward"] == "W2"
     _, data2, _ = state.sync(ctx, Id.MAP, "?ward=W2", {}, click, "?ward=W2")
@@ -241,7 +265,9 @@ def test_geometry_is_served_once_with_etag_and_cache_headers(app):
     assert r.status_code == 200 and r.mimetype == "application/geo+json"
     assert "max-age" in r.headers["Cache-Control"] and r.headers["ETag"]
     fc = json.loads(r.data)
-    assert [f["id"] for f in fc["features"]] == ["W1", "W2", "W3"]
+    # numbered by ward row (what the map's locations are), the code kept as a property
+    assert [(f["id"], f["properties"]["code"]) for f in fc["features"]] == [
+        (0, "W1"), (1, "W2"), (2, "W3")]
     again = client.get("/geometry/wards.geojson", headers={"If-None-Match": r.headers["ETag"]})
     assert again.status_code == 304 and not again.data
     gz = client.get("/geometry/lsoas.geojson", headers={"Accept-Encoding": "gzip"})
@@ -269,7 +295,7 @@ def test_app_without_geometry_still_builds(gds):
     ds = tiny_with_geometry()
     ds.meta.pop("geometry")
     app = create_app(ds, load_settings(env={}))
-    fig, _ = map_cb.map_figure(context_of(app), "", None)
+    fig, _, *_ = map_cb.map_figure(context_of(app), "", None)
     assert fig["layout"]["map"]["center"] == {"lat": 52.8, "lon": -1.6}
     assert app.server.test_client().get("/geometry/wards.geojson").status_code == 200
 

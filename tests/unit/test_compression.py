@@ -37,7 +37,8 @@ def test_callback_answers_are_compressed_too(gds):
     body = {"output": grid["output"],
             "outputs": [{"id": o.split(".")[0], "property": o.split(".")[1]}
                         for o in grid["output"].strip(".").split("...")],
-            "inputs": [{"id": "view-state", "property": "data", "value": ""}],
+            "inputs": [{"id": "view-state", "property": "data", "value": ""},
+                       {"id": "map-recoloured", "property": "data", "value": None}],
             "changedPropIds": ["view-state.data"], "state": []}
     resp = client.post("/_dash-update-component", data=json.dumps(body),
                        content_type="application/json", headers={"Accept-Encoding": "gzip"})

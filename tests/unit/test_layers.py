@@ -48,7 +48,7 @@ def test_ward_spend_values_are_the_engines_by_ward_spend(gds):
     z = BASE_LAYERS["ward_spend"].values(gds, s, s.options)["z"]
     assert [round(v * 100) for v in z] == s.by_ward["spend"].tolist()
     out = BASE_LAYERS["ward_spend"].build(gds, s, s.options, URL)
-    assert out.traces[0]["locations"] == ["W1", "W2", "W3"]
+    assert out.traces[0]["locations"] == [0, 1, 2]     # ward rows: W1, W2, W3
 
 
 @pytest.mark.parametrize("key", ["ward_rank", "ward_deprived", "lsoa_decile"])
@@ -79,7 +79,7 @@ def test_lsoa_deciles_national_and_local(gds):
     layer = BASE_LAYERS["lsoa_decile"]
     s = m.summarise(gds)
     out = layer.build(gds, s, Options(), URLS["lsoas"])
-    assert out.traces[0]["locations"] == ["L1", "L2", "L3", "L4", "L5"]
+    assert out.traces[0]["locations"] == [0, 1, 2, 3, 4]    # LSOA rows: L1 to L5
     assert out.traces[0]["z"] == [1, 2, 7, 3, 10]
     assert out.traces[0]["text"][0] == "Tiny 001A (L1)"
     local = layer.values(gds, s, Options(reference="local"))["z"]
@@ -173,7 +173,7 @@ def test_figure_updates_touch_existing_properties_of_the_right_traces(gds, state
                 target = target[part]
             assert target == value  # building then updating with the same state is a no-op
     halo = fig["data"][1]["locations"]
-    assert halo == ([state.ward] if state.ward else [])
+    assert halo == ([list(gds.wards["code"]).index(state.ward)] if state.ward else [])
 
 
 def test_geometry_never_appears_inline_in_the_figure(gds):
@@ -201,9 +201,17 @@ def test_initial_view_fits_the_wards(gds):
 
 
 @pytest.mark.parametrize("state, point, expected", [
-    (ViewState(), {"curveNumber": 0, "location": "W2"}, ("ward", "W2")),
-    (ViewState(layer="lsoa_decile"), {"curveNumber": 0, "location": "L3"}, ("ward", "W2")),
-    (ViewState(layer="lsoa_decile"), {"curveNumber": 0, "location": "L4"}, None),
+    # fills are located by feature number: the ward's (or LSOA's) row
+    (ViewState(), {"curveNumber": 0, "location": 1}, ("ward", "W2")),
+    (ViewState(), {"curveNumber": 0, "location": "1"}, ("ward", "W2")),
+    (ViewState(layer="lsoa_decile"), {"curveNumber": 0, "location": 2}, ("ward", "W2")),
+    (ViewState(layer="lsoa_decile"), {"curveNumber": 0, "location": 3}, None),  # L4: no ward
+    (ViewState(), {"curveNumber": 0, "location": 3}, None),
+    (ViewState(), {"curveNumber": 0, "location": -1}, None),
+    (ViewState(), {"curveNumber": 0, "location": 1.5}, None),
+    (ViewState(), {"curveNumber": 0, "location": "W2"}, None),
+    (ViewState(), {"curveNumber": 0, "location": True}, None),
+    (ViewState(), {"curveNumber": 0, "location": float("inf")}, None),
     (ViewState(), {"curveNumber": 3, "pointNumber": 1}, ("ward", "W1")),
     (ViewState(), {"curveNumber": 3, "pointNumber": 3}, None),   # Far Ltd: outside every ward
     (ViewState(), {"curveNumber": 3, "pointNumber": 99}, None),
@@ -216,9 +224,23 @@ def test_initial_view_fits_the_wards(gds):
 ])
 def test_click_target(state, point, expected):
     click = None if point is None else {"points": [point]}
-    lsoa_ward = dict(zip(tiny.LSOAS["lsoa"], tiny.LSOAS["ward"]))
     point_wards = ["W2", "W1", "W1", None]
-    assert mapfig.click_target(state, click, lsoa_ward, point_wards) == expected
+    assert mapfig.click_target(state, click, list(tiny.WARDS["code"]), list(tiny.LSOAS["ward"]),
+                               point_wards) == expected
+
+
+def test_served_geometry_numbers_features_by_table_row():
+    from layers._common import numbered
+
+    fc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": "W3", "properties": {"name": "East"}, "geometry": None},
+        {"type": "Feature", "properties": {"code": "W1"}, "geometry": None},
+        {"type": "Feature", "id": "ZZ", "properties": {}, "geometry": None},   # not a ward here
+    ]}
+    out = numbered(fc, tiny.WARDS["code"])
+    assert [(f["id"], f["properties"]["code"]) for f in out["features"]] == [(2, "W3"), (0, "W1")]
+    assert out["features"][0]["properties"]["name"] == "East"
+    assert fc["features"][0]["id"] == "W3"          # the data set's own copy is untouched
 
 
 def test_every_overlay_combination_has_distinct_structure_keys():

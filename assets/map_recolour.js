@@ -1,0 +1,163 @@
+/* Recolour the map's wards in place when only their values changed.
+
+   A filter change usually changes one thing on the map: the base layer's values (`z`). The server
+   then leaves the figure alone and sends the values to the `map-values` store; this script, run
+   as a clientside callback of that store, brings the drawn map in step without plotly, which
+   would rebuild and re-tile every polygon of the geometry just to change their colours:
+     - each ward's new colour goes to MapLibre as feature state, which the fill layer reads first
+       (MapLibre repaints from it without touching the geometry; features are numbered, see
+       layers/_common.numbered);
+     - plotly's own record of the values (its data and calcdata) is updated, so hover labels say
+       the new figures and a later redraw starts from them;
+     - when the colour range follows the values (zauto), the colour bar is redrawn for the new
+       range, by itself.
+   Colours are interpolated in RGB along the trace's colour scale, as plotly does. When the set of
+   drawn wards would change (a value appearing or vanishing), or anything is not as expected, the
+   values are handed to plotly to draw (Plotly.restyle). Emits `anchor_recoloured` on the graph.
+   After any redraw of plotly's own, the colours left in feature state are dropped. */
+(function () {
+  "use strict";
+  var FILL = ["coalesce", ["feature-state", "fc"], ["get", "fc"]];
+
+  function isNum(v) { return typeof v === "number" && isFinite(v); }
+
+  function rgbOf(colour) {
+    var s = String(colour).trim();
+    var m = /^#([0-9a-f]{6})$/i.exec(s);
+    if (m) {
+      var n = parseInt(m[1], 16);
+      return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+    }
+    m = /^rgba?\(\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)/i.exec(s);
+    if (m) { return [+m[1], +m[2], +m[3]]; }
+    throw new Error("colour not understood: " + s);
+  }
+
+  /* value -> "rgb(r, g, b)" along `scale` ([[position 0..1, colour], ...]) over [lo, hi]. */
+  function colourScale(scale, lo, hi) {
+    var pos = scale.map(function (s) { return lo + s[0] * (hi - lo); });
+    var rgb = scale.map(function (s) { return rgbOf(s[1]); });
+    var last = pos.length - 1;
+    return function (v) {
+      var i = 0;
+      if (v <= pos[0]) { i = 0; v = pos[0]; } else if (v >= pos[last]) { i = last - 1; v = pos[last]; }
+      else { while (i < last - 1 && v > pos[i + 1]) { i++; } }
+      var span = pos[i + 1] - pos[i];
+      var t = span > 0 ? (v - pos[i]) / span : 0;
+      var a = rgb[i], b = rgb[i + 1];
+      return "rgb(" + Math.round(a[0] + (b[0] - a[0]) * t) + ", " +
+        Math.round(a[1] + (b[1] - a[1]) * t) + ", " + Math.round(a[2] + (b[2] - a[2]) * t) + ")";
+    };
+  }
+
+  /* The colour range plotly would use: the trace's own, or the values' extent (widened by half
+     either way when all values are equal, as plotly does). */
+  function range(trace, z) {
+    if (trace.zauto === false && isNum(trace.zmin) && isNum(trace.zmax)) {
+      return [trace.zmin, trace.zmax];
+    }
+    var lo = Infinity, hi = -Infinity;
+    for (var i = 0; i < z.length; i++) {
+      if (isNum(z[i])) { if (z[i] < lo) { lo = z[i]; } if (z[i] > hi) { hi = z[i]; } }
+    }
+    if (!isFinite(lo)) { return null; }
+    return lo === hi ? [lo - 0.5, hi + 0.5] : [lo, hi];
+  }
+
+  /* True when plotly drew other values than the figure holds (it was told nothing changed). */
+  function stale(gd) {
+    var cd = gd.calcdata && gd.calcdata[0];
+    var z = gd.data && gd.data[0] && gd.data[0].z;
+    if (!cd || !z || gd.data[0].type !== "choroplethmap") { return false; }
+    if (cd.length !== z.length) { return true; }
+    for (var i = 0; i < cd.length; i++) {
+      if (isNum(z[i]) ? cd[i].z !== z[i] : isNum(cd[i].z)) { return true; }
+    }
+    return false;
+  }
+
+  function recolour(gd) {
+    var cd = gd.calcdata[0];
+    var z = gd.data[0].z;
+    var trace = gd._fullData[0];
+    var map = gd._fullLayout.map._subplot.map;
+    if (cd.length !== z.length) { throw new Error("values do not match the drawn wards"); }
+    for (var i = 0; i < cd.length; i++) {
+      if (isNum(z[i]) !== isNum(cd[i].z)) { throw new Error("the drawn wards change"); }
+    }
+    var r = range(trace, z);
+    if (!r) { throw new Error("no values"); }
+    var colour = colourScale(trace.colorscale, r[0], r[1]);
+    var layer = "plotly-trace-layer-" + trace.uid + "-fill";
+    var source = "source-" + trace.uid;
+    if (!map.getLayer(layer) || !map.getSource(source)) { throw new Error("no fill layer"); }
+    if (JSON.stringify(map.getPaintProperty(layer, "fill-color")) !== JSON.stringify(FILL)) {
+      map.setPaintProperty(layer, "fill-color", FILL);
+    }
+    gd.__anchorRecoloured = {cd: cd, source: source};
+    for (i = 0; i < cd.length; i++) {
+      if (!isNum(z[i])) { continue; }
+      map.setFeatureState({source: source, id: Number(cd[i].loc)}, {fc: colour(z[i])});
+      cd[i].z = z[i];
+    }
+    if (trace.zauto !== false && (trace.zmin !== r[0] || trace.zmax !== r[1])) {
+      trace.zmin = trace._zmin = r[0];
+      trace.zmax = trace._zmax = r[1];
+      // a colour-bar-only restyle: plotly redraws the bar from the range above, nothing else
+      return function () {
+        return window.Plotly.restyle(gd, {"colorbar.len": trace.colorbar.len}, [0]);
+      };
+    }
+    return null;
+  }
+
+  /* Show `z` on the map graph `gd`: in place when possible, else through plotly. */
+  function show(gd, z) {
+    var bar;
+    gd.data[0].z = z;
+    try {
+      bar = recolour(gd);
+    } catch (err) {
+      if (window.console) { window.console.warn("map recolour: " + err.message + "; redrawing"); }
+      window.Plotly.restyle(gd, {z: [z]}, [0]);
+      return;
+    }
+    // outside the try: an error in another listener of the colour bar's redraw is not ours
+    Promise.resolve(bar && bar()).then(function () { gd.emit("anchor_recoloured"); });
+  }
+
+  /* After plotly has redrawn the values itself, colours left in feature state are stale. */
+  function forget(gd) {
+    var mark = gd.__anchorRecoloured;
+    if (!mark || (gd.calcdata && gd.calcdata[0] === mark.cd)) { return; }
+    gd.__anchorRecoloured = null;
+    var sub = gd._fullLayout.map && gd._fullLayout.map._subplot;
+    if (sub && sub.map && sub.map.getSource(mark.source)) {
+      sub.map.removeFeatureState({source: mark.source});
+    }
+  }
+
+  function hook() {
+    document.querySelectorAll(".map-graph .js-plotly-plot").forEach(function (gd) {
+      if (gd.__anchorRecolourHooked || typeof gd.on !== "function") { return; }
+      gd.__anchorRecolourHooked = true;
+      gd.on("plotly_afterplot", function () { forget(gd); });
+    });
+  }
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside);
+  window.dash_clientside.anchorMap = {
+    /* Clientside callback: `values` ({structure, z}) from the server, the map's figure. */
+    recolour: function (values, figure) {
+      var none = window.dash_clientside.no_update;
+      var gd = document.querySelector(".map-graph .js-plotly-plot");
+      if (!values || !Array.isArray(values.z) || !gd || !gd.calcdata || !gd.data) { return none; }
+      // the figure Dash holds says the same as what is drawn (plotly holds the same object)
+      if (figure && figure.data && figure.data[0]) { figure.data[0].z = values.z; }
+      show(gd, values.z);
+      return none;
+    }
+  };
+  window.anchorMapRecolour = {colourScale: colourScale, range: range, stale: stale};
+  window.setInterval(hook, 200);
+})();

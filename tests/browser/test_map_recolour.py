@@ -1,0 +1,136 @@
+"""The map recoloured in place (assets/map_recolour.js): a filter change that moves only the base
+layer's values is drawn without plotly recalculating, and must look and read exactly as if
+plotly had drawn it: the same colours, hover figures and colour bar."""
+from __future__ import annotations
+
+import pytest
+
+from dashboard import metrics as m
+from dashboard.metrics import Filters
+from tests.browser.conftest import assert_clean
+from tests.browser.helpers import goto, map_point, settle, tick, ward_centre
+
+pytestmark = pytest.mark.browser
+
+#: What the map shows: each drawn ward's colour (feature state first, as the fill layer reads it,
+#: else plotly's own), the values plotly's hover reads, the colour bar's labels.
+SHOWN_JS = """() => {
+  const gd = document.querySelector('#map .js-plotly-plot');
+  const t = gd._fullData[0], m = gd._fullLayout.map._subplot.map, src = 'source-' + t.uid;
+  const own = {};
+  m.getStyle().sources[src].data.features.forEach(f => { own[f.id] = f.properties.fc; });
+  const paint = JSON.stringify(m.getPaintProperty('plotly-trace-layer-' + t.uid + '-fill',
+                                                  'fill-color'));
+  const readsState = paint.indexOf('feature-state') >= 0;
+  const colours = {};
+  gd.calcdata[0].forEach(p => {
+    if (p.z === undefined) { return; }
+    const state = m.getFeatureState({source: src, id: Number(p.loc)}).fc;
+    colours[p.loc] = readsState && state ? state : own[p.loc];
+  });
+  return {colours: colours, hover: gd.calcdata[0].map(p => p.z === undefined ? null : p.z),
+          ticks: Array.from(gd.querySelectorAll('.colorbar text')).map(e => e.textContent),
+          readsState: readsState, sameCalc: gd.calcdata[0] === window.__calcMark};
+}"""
+
+MARK_JS = """() => {
+  const gd = document.querySelector('#map .js-plotly-plot');
+  window.__calcMark = gd.calcdata[0];
+}"""
+
+SHOWS_FIGURE_JS = """() => {
+  const gd = document.querySelector('#map .js-plotly-plot');
+  return gd.__anchorRecolourHooked && !window.anchorMapRecolour.stale(gd);
+}"""
+
+#: Let plotly draw the figure's values itself (a new data revision forces its recalculation).
+PLOTLY_DRAWS_JS = """async () => {
+  const gd = document.querySelector('#map .js-plotly-plot');
+  await window.Plotly.react(gd, gd.data, Object.assign({}, gd.layout, {datarevision: 'test'}));
+}"""
+
+
+def _shown(page) -> dict:
+    page.wait_for_function(SHOWS_FIGURE_JS, timeout=15000)
+    page.wait_for_timeout(150)
+    return page.evaluate(SHOWN_JS)
+
+
+def _spend(live, filters: Filters) -> list[float]:
+    return [v / 100 for v in m.summarise(live.ds, filters).by_ward["spend"].tolist()]
+
+
+def test_year_change_recolours_in_place_exactly_as_plotly_would(page, live):
+    goto(page, live.url + "/?show=")
+    page.wait_for_function(SHOWS_FIGURE_JS, timeout=15000)
+    page.evaluate(MARK_JS)
+    before = page.evaluate(SHOWN_JS)
+    tick(page, "f-years", "2022/23")
+    settle(page)
+    ours = _shown(page)
+    assert ours["sameCalc"] and ours["readsState"]    # drawn in place: plotly did not recompute
+    assert ours["hover"] == pytest.approx(_spend(live, Filters(years=(2022,))))
+    assert ours["colours"] != before["colours"]
+    page.evaluate(PLOTLY_DRAWS_JS)
+    theirs = _shown(page)
+    assert not theirs["sameCalc"]
+    assert ours["colours"] == theirs["colours"]       # colour for colour, as plotly draws them
+    assert ours["hover"] == theirs["hover"]
+    assert ours["ticks"] == theirs["ticks"] != before["ticks"]   # the bar follows the range
+    assert_clean(page)
+
+
+def test_hover_reads_the_new_figures_after_an_in_place_recolour(page, live):
+    goto(page, live.url + "/?show=")
+    page.wait_for_function(SHOWS_FIGURE_JS, timeout=15000)
+    tick(page, "f-years", "2023/24")
+    settle(page)
+    shown = _shown(page)
+    code = str(live.ds.wards["code"].iloc[0])
+    spend = _spend(live, Filters(years=(2023,)))[0]
+    assert shown["hover"][0] == pytest.approx(spend)
+    page.locator("#map").scroll_into_view_if_needed()
+    x, y = map_point(page, *ward_centre(live.ds, code))
+    for dx in (-3, 0):                   # MapLibre reports hover on movement over the canvas
+        page.mouse.move(x + dx, y + dx)
+        page.wait_for_timeout(150)
+    page.wait_for_function("() => document.querySelector('#map .hoverlayer') && "
+                           "document.querySelector('#map .hoverlayer').textContent.length > 0",
+                           timeout=5000)
+    label = page.evaluate("() => document.querySelector('#map .hoverlayer').textContent")
+    assert f"£{spend:,.2f}" in label
+    assert_clean(page)
+
+
+def test_plotly_redraws_take_over_from_an_in_place_recolour(page, live):
+    """A selection after a recolour is plotly's to draw: its colours then show, none left over."""
+    goto(page, live.url + "/?show=")
+    page.wait_for_function(SHOWS_FIGURE_JS, timeout=15000)
+    tick(page, "f-years", "2022/23")
+    settle(page)
+    assert _shown(page)["readsState"]
+    code = str(live.ds.wards["code"].iloc[1])
+    page.evaluate(MARK_JS)
+    page.locator("#map").scroll_into_view_if_needed()
+    page.mouse.click(*map_point(page, *ward_centre(live.ds, code)))
+    page.wait_for_url(f"**ward={code}**", timeout=15000)
+    settle(page)
+    shown = _shown(page)
+    assert not shown["sameCalc"] and not shown["readsState"]
+    assert shown["hover"] == pytest.approx(_spend(live, Filters(years=(2022,))))
+    assert_clean(page)
+
+
+def test_a_change_in_which_wards_are_drawn_falls_back_to_plotly(page, live):
+    """In-place recolouring cannot add or remove a ward: the map is redrawn by plotly instead."""
+    goto(page, live.url + "/?show=")
+    page.wait_for_function(SHOWS_FIGURE_JS, timeout=15000)
+    page.evaluate(MARK_JS)
+    page.evaluate("""() => {
+      const gd = document.querySelector('#map .js-plotly-plot');
+      const z = [null].concat(gd.data[0].z.slice(1));     // the first ward loses its value
+      window.dash_clientside.anchorMap.recolour({structure: 'x', z: z}, null);
+    }""")
+    shown = _shown(page)
+    assert not shown["sameCalc"] and shown["hover"][0] is None
+    assert "0" not in shown["colours"]
