@@ -14,6 +14,7 @@ from typing import Any
 
 STATE_ID = "view-state"      # the page's dcc.Store holding the canonical query (dashboard.ids)
 MAP_ID = "map"
+AFTER_MAP_ID = "map-recoloured"   # the panels' second input (dashboard.callbacks.map.AFTER_MAP)
 
 
 def page_available() -> str | None:
@@ -121,7 +122,9 @@ def state_callbacks(app) -> dict[str, Callback]:
         inputs = [{"id": str(i["id"]), "property": i["property"]} for i in cb["inputs"]]
         if not any(i["id"] == STATE_ID and i["property"] == "data" for i in inputs):
             continue
-        if len(inputs) != 1:      # e.g. a download button: needs a click, not a filter change
+        others = [i for i in inputs if (i["id"], i["property"]) != (STATE_ID, "data")
+                  and i["id"] != AFTER_MAP_ID]   # "after the map": never changes
+        if others:                # e.g. a download button: needs a click, not a filter change
             continue
         out[key] = _callback(key, cb)
     return out
