@@ -1,7 +1,9 @@
 """Parts 3 and 4 in the browser (Playwright, Debian chromium, software GL).
 
-Part 3, end to end: from ticking a financial-year box to the map's `plotly_afterplot`, through the
-real page (state callback, map callback's Patch, plotly.js redraw). Two references in the same
+Part 3, end to end: from ticking a financial-year box to the map showing the new values, through
+the real page: the state callback's answer, then either the in-place recolour (its
+`anchor_recoloured` event) or, when more than the base layer's values changed, plotly's redraw
+(`plotly_afterplot`); either way, plotly's hover values must be the new ones. Two references in the same
 browser session: the floor, plotly.js itself recolouring the same map in the page
 (`Plotly.restyle` of z alone, no server, the same z values), and the baseline, a naive page whose
 callback rebuilds the whole figure with its GeoJSON inline. Each change visits a new filter state
@@ -433,20 +435,18 @@ def rows_for(label: str, r: dict) -> list[Row]:
 
 
 FIX_CHOROPLETH = (
-    "a change is one round trip (the state callback answers with the URL, the view state and a "
-    "Patch of data[0].z) and plotly's redraw; where the floor (plotly recolouring a few dozen "
-    "or hundred wards) takes under 0.1 s, the round trip alone is most of it and the cards, "
-    "table and two charts re-render on the same main thread while the map draws, so 1.25x is out "
-    "of reach for a page that computes on the server. What would close it: recolour in the "
-    "browser through MapLibre feature-state (numeric feature ids, no plotly recalculation), and "
-    "draw the charts after the map")
+    "a change is one round trip (the state callback answers with the URL, the view state and the "
+    "base layer's values) and the in-place recolour (assets/map_recolour.js: MapLibre feature "
+    "state, hover values, colour bar); the other panels ask after it. What is left is Dash's "
+    "handling of the answer and the colour bar's redraw")
 FIX_DEFAULT = (
-    "as for the choropleth, plus the supplier overlay (at most 1,000 circles) and anchor sites, "
-    "which plotly recomputes on each change")
+    "with the point overlays on, each change moves the supplier circles too, and those go "
+    "through plotly (a Patch, plotly's full redraw of every trace): recolour and resize the "
+    "circles in place the same way (feature state on the circle layer's radius and opacity, "
+    "plotly's calcdata for hover), or draw the overlay at a fixed size")
 FIX_NAIVE = (
     "plotly.js's own recolour (the floor) is already most of a naive rebuild in software GL: it "
-    "re-tiles every polygon on a z change. Beyond patching z, fewer vertices (coarser "
-    "simplification) or recolouring through MapLibre feature-state instead of plotly's calc")
+    "re-tiles every polygon on a z change; the page avoids it by recolouring in place")
 
 
 def main() -> None:
