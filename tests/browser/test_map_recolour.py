@@ -56,6 +56,15 @@ def _shown(page) -> dict:
     return page.evaluate(SHOWN_JS)
 
 
+def _recoloured(page, live, year: str) -> dict:
+    """Open the choropleth alone, tick one year, and return what the map then shows."""
+    goto(page, live.url + "/?show=")
+    page.wait_for_function(SHOWS_FIGURE_JS, timeout=15000)
+    tick(page, "f-years", year)
+    settle(page)
+    return _shown(page)
+
+
 def _spend(live, filters: Filters) -> list[float]:
     return [v / 100 for v in m.summarise(live.ds, filters).by_ward["spend"].tolist()]
 
@@ -81,11 +90,7 @@ def test_year_change_recolours_in_place_exactly_as_plotly_would(page, live):
 
 
 def test_hover_reads_the_new_figures_after_an_in_place_recolour(page, live):
-    goto(page, live.url + "/?show=")
-    page.wait_for_function(SHOWS_FIGURE_JS, timeout=15000)
-    tick(page, "f-years", "2023/24")
-    settle(page)
-    shown = _shown(page)
+    shown = _recoloured(page, live, "2023/24")
     code = str(live.ds.wards["code"].iloc[0])
     spend = _spend(live, Filters(years=(2023,)))[0]
     assert shown["hover"][0] == pytest.approx(spend)
@@ -104,11 +109,7 @@ def test_hover_reads_the_new_figures_after_an_in_place_recolour(page, live):
 
 def test_plotly_redraws_take_over_from_an_in_place_recolour(page, live):
     """A selection after a recolour is plotly's to draw: its colours then show, none left over."""
-    goto(page, live.url + "/?show=")
-    page.wait_for_function(SHOWS_FIGURE_JS, timeout=15000)
-    tick(page, "f-years", "2022/23")
-    settle(page)
-    assert _shown(page)["readsState"]
+    assert _recoloured(page, live, "2022/23")["readsState"]
     code = str(live.ds.wards["code"].iloc[1])
     page.evaluate(MARK_JS)
     page.locator("#map").scroll_into_view_if_needed()
