@@ -10,7 +10,7 @@ import hashlib
 import json
 from typing import Any
 
-from dash import ClientsideFunction, Dash, Input, Output, Patch, State, html, no_update
+from dash import ClientsideFunction, Dash, Input, Output, Patch, html, no_update
 
 from dashboard.ids import Id
 from dashboard.viewmodel import mapfig
@@ -57,7 +57,7 @@ def map_figure(app_ctx: AppContext, query: str | None, built: Any
     if not changed:
         return no_update, no_update, no_update
     if recolourable(changed):
-        return no_update, drawn, {"structure": key, "z": changed[0][1]["z"]}
+        return no_update, drawn, {"z": changed[0][1]["z"]}
     if all(i != 0 for i, _ in changed):
         changed.insert(0, updates[0])
     return to_patch(changed), drawn, no_update
@@ -150,7 +150,7 @@ def register(app: Dash, app_ctx: AppContext) -> None:
     # the map's colours changed in place, without plotly: assets/map_recolour.js
     app.clientside_callback(ClientsideFunction("anchorMap", "recolour"),
                             Output(Id.MAP_RECOLOURED, "data"), Input(Id.MAP_VALUES, "data"),
-                            State(Id.MAP, "figure"), prevent_initial_call=True)
+                            prevent_initial_call=True)
 
     @app.callback(Output(Id.LEGEND, "children"), Output(Id.MAP_SUMMARY, "children"),
                   Output("ranked-h", "children"), Output(Id.RANKED, "figure"),

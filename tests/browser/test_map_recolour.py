@@ -130,7 +130,7 @@ def test_a_change_in_which_wards_are_drawn_falls_back_to_plotly(page, live):
     page.evaluate("""() => {
       const gd = document.querySelector('#map .js-plotly-plot');
       const z = [null].concat(gd.data[0].z.slice(1));     // the first ward loses its value
-      window.dash_clientside.anchorMap.recolour({structure: 'x', z: z}, null);
+      window.dash_clientside.anchorMap.recolour({z: z});
     }""")
     shown = _shown(page)
     assert not shown["sameCalc"] and shown["hover"][0] is None
