@@ -1,14 +1,18 @@
-/* Recolour the map's wards in place when only their values changed.
+/* Show a filter change on the drawn map in place, without plotly redrawing it.
 
-   A filter change usually changes one thing on the map: the base layer's values (`z`). The server
-   then leaves the figure alone and sends the values to the `map-values` store; this script, run
-   as a clientside callback of that store, brings the drawn map in step without plotly, which
-   would rebuild and re-tile every polygon of the geometry just to change their colours:
+   A filter change usually changes two things on the map: the base layer's values (`z`) and the
+   point overlays' values (which circles show, their sizes and hover amounts). The server then
+   leaves the figure alone and sends those values to the `map-values` store; this script, run as
+   a clientside callback of that store, brings the drawn map in step without plotly, which would
+   remove and re-add every layer and re-tile every polygon of the geometry to change colours:
      - each ward's new colour goes to MapLibre as feature state, which the fill layer reads first
        (MapLibre repaints from it without touching the geometry; features are numbered, see
        layers/_common.numbered);
+     - each point overlay's circles are rebuilt as plotly builds them (its own source, a feature
+       per shown point, numbered as plotly numbers them, radius in `mrc`): a few hundred points,
+       cheap, where a plotly redraw redoes every layer;
      - plotly's own record of the values (its data and calcdata) is updated, so hover labels say
-       the new figures and a later redraw starts from them;
+       the new figures, hidden points do not hover, and a later redraw starts from them;
      - when the colour range follows the values (zauto), the colour bar is redrawn for the new
        range, by itself.
    Colours are interpolated in RGB along the trace's colour scale, as plotly does. When the set of
@@ -111,15 +115,87 @@
     return null;
   }
 
-  /* Show `z` on the map graph `gd`: in place when possible, else through plotly. */
-  function show(gd, z) {
-    var bar;
-    gd.data[0].z = z;
-    try {
-      bar = recolour(gd);
-    } catch (err) {
-      if (window.console) { window.console.warn("map recolour: " + err.message + "; redrawing"); }
-      window.Plotly.restyle(gd, {z: [z]}, [0]);
+  /* Radius in pixels of a marker size, as plotly's bubble size function computes it. */
+  function radiusOf(marker) {
+    var ref = marker.sizeref || 1, least = marker.sizemin || 0;
+    return function (size) {
+      var r = marker.sizemode === "area" ? Math.sqrt(size / 2 / ref) : size / 2 / ref;
+      return isNum(r) && r > 0 ? Math.max(r, least) : 0;
+    };
+  }
+
+  /* Move point trace `k` to `props` ({lat, "marker.size", customdata}, any absent unchanged):
+     its circle source rebuilt, plotly's data and calcdata updated. Checks everything first. */
+  function movePoints(gd, k, props) {
+    var trace = gd._fullData[k], input = gd.data[k], cd = gd.calcdata[k];
+    if (!trace || !input || !cd || trace.type !== "scattermap" || trace.mode !== "markers") {
+      throw new Error("trace " + k + " is not a point overlay");
+    }
+    var marker = trace.marker;
+    if (marker.symbol !== "circle" || Array.isArray(marker.color) ||
+        Array.isArray(marker.opacity) || trace.selectedpoints ||
+        (trace.cluster && trace.cluster.enabled)) {
+      throw new Error("trace " + k + " is not plain circles");
+    }
+    var lat = props.lat || trace.lat, lon = trace.lon;
+    var size = props["marker.size"] || marker.size, custom = props.customdata || trace.customdata;
+    var sized = Array.isArray(size);
+    if (lat.length !== cd.length || lon.length !== cd.length || (sized && size.length !== cd.length)
+        || (custom && custom.length !== cd.length) || sized !== Array.isArray(marker.size)) {
+      throw new Error("values do not match the drawn points");
+    }
+    var map = gd._fullLayout.map._subplot.map;
+    var source = map.getSource("source-" + trace.uid + "-circle");
+    if (!source) { throw new Error("no circle source"); }
+    var radius = radiusOf(marker), features = [];
+    for (var i = 0; i < cd.length; i++) {
+      var p = cd[i], on = isNum(lon[i]) && isNum(lat[i]);
+      p.lonlat = on ? [lon[i], lat[i]] : [undefined, undefined];   // plotly's BADNUM: not hovered
+      if (sized) { p.ms = size[i]; p.mrc = radius(size[i]); }
+      if (custom) { p.data = custom[i]; }
+      if (on) {
+        features.push({type: "Feature", id: i + 1, geometry: {type: "Point", coordinates: p.lonlat},
+                       properties: sized ? {mrc: p.mrc} : {}});
+      }
+    }
+    input.lat = trace.lat = lat;
+    if (sized) { input.marker.size = marker.size = size; }
+    if (props.customdata) { input.customdata = trace.customdata = custom; }
+    source.setData({type: "FeatureCollection", features: features});
+  }
+
+  function warn(err) {
+    if (window.console) { window.console.warn("map in place: " + err.message + "; redrawing"); }
+  }
+
+  /* Show `values` ({z, points}) on the map graph `gd`: in place where possible, else through
+     plotly (whose own redraw then ends the change). */
+  function show(gd, values) {
+    var redraw = [], bar = null;
+    Object.keys(values.points || {}).forEach(function (key) {
+      var props = values.points[key];
+      try {
+        movePoints(gd, Number(key), props);
+      } catch (err) {
+        warn(err);
+        var update = {};
+        Object.keys(props).forEach(function (name) { update[name] = [props[name]]; });
+        redraw.push([Number(key), update]);
+      }
+    });
+    if (Array.isArray(values.z)) {
+      gd.data[0].z = values.z;
+      try {
+        bar = recolour(gd);
+      } catch (err) {
+        warn(err);
+        redraw.push([0, {z: [values.z]}]);
+      }
+    }
+    if (redraw.length) {
+      redraw.reduce(function (done, r) {
+        return done.then(function () { return window.Plotly.restyle(gd, r[1], [r[0]]); });
+      }, Promise.resolve());
       return;
     }
     // outside the try: an error in another listener of the colour bar's redraw is not ours
@@ -147,13 +223,14 @@
 
   window.dash_clientside = Object.assign({}, window.dash_clientside);
   window.dash_clientside.anchorMap = {
-    /* Clientside callback: `values` ({z}) from the server. Setting the z plotly holds also
-       keeps the figure Dash holds in step (the same object); a later Patch always carries z. */
+    /* Clientside callback: `values` ({z, points}) from the server. Setting the values plotly
+       holds also keeps the figure Dash holds in step (the same objects); a later Patch always
+       carries them. */
     recolour: function (values) {
       var none = window.dash_clientside.no_update;
       var gd = document.querySelector(".map-graph .js-plotly-plot");
-      if (!values || !Array.isArray(values.z) || !gd || !gd.calcdata || !gd.data) { return none; }
-      show(gd, values.z);
+      if (!values || typeof values !== "object" || !gd || !gd.calcdata || !gd.data) { return none; }
+      show(gd, values);
       return none;
     }
   };

@@ -5,6 +5,9 @@ Every layer exposes `KEY`, `LABEL`, `GEOMETRY` ("wards", "lsoas" or None for poi
 `build(ds, summary, options, geojson_url) -> LayerOutput` (traces + legend) and
 `values(ds, summary, options) -> dict` (the properties that change with the filters, applied to
 each of the layer's traces by a `dash.Patch`; dotted keys such as "marker.size" are nested paths).
+Point overlays draw plain circle markers (Scattermap, no colour or opacity arrays) and change only
+`lat`, `marker.size` and `customdata` with the filters: the page moves them in place
+(assets/map_recolour.js).
 """
 from __future__ import annotations
 

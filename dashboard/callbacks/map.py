@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, Collection
 
 from dash import ClientsideFunction, Dash, Input, Output, Patch, html, no_update
 
@@ -29,17 +29,18 @@ AFTER_MAP = Input(Id.MAP_RECOLOURED, "data")
 
 def map_figure(app_ctx: AppContext, query: str | None, built: Any
                ) -> tuple[dict[str, Any] | Patch, dict[str, Any], dict[str, Any]]:
-    """(figure or Patch, what the browser now draws, values to recolour in place); `no_update`
+    """(figure or Patch, what the browser now draws, values to show in place); `no_update`
     for what does not change. The figure is rebuilt only when the structure changes.
 
     `built` is what the previous call returned (kept in the MAP_KEY store): the structure key,
-    the selected ward and a digest of each trace's values. A filter change then patches only the
-    traces whose values changed. When that is the base layer's `z` alone (the usual filter change
-    without overlays), the figure is left alone and the values go to the MAP_VALUES store
-    instead: the page recolours the drawn wards in place (`assets/map_recolour.js`), where a
-    figure change would make plotly rebuild and re-tile every polygon to change its colour.
-    Any other change is a Patch for plotly to draw, and it always carries the base layer's `z`,
-    so a figure whose colours were last changed in place is whole again.
+    the selected ward and a digest of each trace's values. A filter change then sends only the
+    traces whose values changed. When those are the base layer's `z` and the point overlays'
+    values (the usual filter change), the figure is left alone and the values go to the
+    MAP_VALUES store instead: the page recolours the drawn wards and moves the circles in place
+    (`assets/map_recolour.js`), where a figure change would make plotly rebuild every layer
+    and re-tile every polygon. Any other change (a selection) is a Patch for plotly to draw,
+    and it always carries the values the page may have shown in place, so a figure last
+    changed in place is whole again.
     """
     state = app_ctx.state(query)
     summary = app_ctx.summary(state)
@@ -56,17 +57,36 @@ def map_figure(app_ctx: AppContext, query: str | None, built: Any
     changed = [(i, props) for i, props in updates if seen.get(str(i)) != drawn["values"][str(i)]]
     if not changed:
         return no_update, no_update, no_update
-    if recolourable(changed):
-        return no_update, drawn, {"z": changed[0][1]["z"]}
-    if all(i != 0 for i, _ in changed):
-        changed.insert(0, updates[0])
-    return to_patch(changed), drawn, no_update
+    points = mapfig.point_traces(state)
+    values = in_place(changed, points)
+    if values is not None:
+        return no_update, drawn, values
+    have = {i for i, _ in changed}
+    changed += [(i, props) for i, props in updates
+                if (i == 0 or i in points) and i not in have]
+    return to_patch(sorted(changed, key=lambda c: c[0])), drawn, no_update
 
 
-def recolourable(changed: list[tuple[int, dict[str, Any]]]) -> bool:
-    """True when a change is the base layer's colour values alone, which the page can recolour
-    in place; False when any other trace or property changes."""
-    return len(changed) == 1 and changed[0][0] == 0 and set(changed[0][1]) == {"z"}
+#: What the page can show without plotly: the base layer's colour values, and the point
+#: overlays' positions (a None latitude hides a point), sizes and hover amounts.
+BASE_IN_PLACE = frozenset({"z"})
+POINTS_IN_PLACE = frozenset({"lat", "marker.size", "customdata"})
+
+
+def in_place(changed: list[tuple[int, dict[str, Any]]], points: Collection[int]
+             ) -> dict[str, Any] | None:
+    """The MAP_VALUES payload for a change the page can show in place ({"z": base values,
+    "points": {trace index: {property: values}}}, either part absent when unchanged), or
+    None when any other trace or property changes (plotly must draw it)."""
+    values: dict[str, Any] = {}
+    for index, props in changed:
+        if index == 0 and set(props) == BASE_IN_PLACE:
+            values["z"] = props["z"]
+        elif index in points and set(props) <= POINTS_IN_PLACE:
+            values.setdefault("points", {})[str(index)] = props
+        else:
+            return None
+    return values or None
 
 
 def _drawn(key: str, ward: str | None, updates: list[tuple[int, dict[str, Any]]],

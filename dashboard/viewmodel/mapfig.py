@@ -22,6 +22,7 @@ from layers._common import FONT, geometry
 UIREVISION = "anchor-map"       # constant: plotly keeps the user's zoom and pan across updates
 HALO = ({"color": "#000000", "width": 6}, {"color": "#ffffff", "width": 2.5})
 ENGLAND = {"lat": 52.8, "lon": -1.6, "zoom": 5.2}
+FIRST_OVERLAY = 3               # trace index: after the base layer and the two halo traces
 MAP_WIDTH = 0.87                # share of the figure width for the map; the colour bar sits beside
 
 
@@ -68,7 +69,7 @@ def figure_updates(ds: Dataset, summary: Summary, state: ViewState, *, halo: boo
         loc = _ward_rows(ds, state.ward)
         updates += [(1, {"locations": loc, "z": [1] * len(loc)}),
                     (2, {"locations": loc, "z": [1] * len(loc)})]
-    index = 3
+    index = FIRST_OVERLAY
     for key in state.overlays:
         layer = OVERLAY_LAYERS[key]
         vals = layer.values(ds, summary, summary.options)
@@ -76,6 +77,13 @@ def figure_updates(ds: Dataset, summary: Summary, state: ViewState, *, halo: boo
         updates += [(index + i, vals) for i in range(n)]
         index += n
     return updates
+
+
+def point_traces(state: ViewState) -> frozenset[int]:
+    """Indices of the point overlays' traces (plain circle markers, whose filter-dependent
+    values the page can change in place: see `dashboard.callbacks.map.in_place`)."""
+    count = sum(OVERLAY_LAYERS[key].TRACES for key in state.overlays)
+    return frozenset(range(FIRST_OVERLAY, FIRST_OVERLAY + count))
 
 
 def legend_for(ds: Dataset, summary: Summary, state: ViewState) -> Legend:
@@ -181,7 +189,7 @@ def click_target(state: ViewState, click: dict | None, ward_codes: Sequence[str]
         rows = lsoa_wards if state.layer == "lsoa_decile" else ward_codes
         loc = _at(rows, point.get("location"))
         return ("ward", loc) if isinstance(loc, str) and loc else None
-    index = 3
+    index = FIRST_OVERLAY
     for key in state.overlays:
         layer = OVERLAY_LAYERS[key]
         if index <= curve < index + layer.TRACES:

@@ -1,6 +1,7 @@
-"""The map recoloured in place (assets/map_recolour.js): a filter change that moves only the base
-layer's values is drawn without plotly recalculating, and must look and read exactly as if
-plotly had drawn it: the same colours, hover figures and colour bar."""
+"""The map changed in place (assets/map_recolour.js): a filter change that moves only the base
+layer's values and the point overlays' values is drawn without plotly recalculating, and must
+look and read exactly as if plotly had drawn it: the same colours, circles, hover figures and
+colour bar."""
 from __future__ import annotations
 
 import pytest
@@ -63,6 +64,22 @@ def _recoloured(page, live, year: str) -> dict:
     tick(page, "f-years", year)
     settle(page)
     return _shown(page)
+
+
+#: The supplier circles as drawn (MapLibre's source) and as plotly's hover reads them (calcdata).
+POINTS_JS = """() => {
+  const gd = document.querySelector('#map .js-plotly-plot');
+  const t = gd._fullData[3], m = gd._fullLayout.map._subplot.map;
+  const features = m.getStyle().sources['source-' + t.uid + '-circle'].data.features;
+  return {features: features.map(f => [f.id, f.geometry.coordinates, f.properties]),
+          hover: gd.calcdata[3].map(p => [p.lonlat[0] === undefined ? null : p.lonlat,
+                                          p.lonlat[0] === undefined ? null : p.mrc, p.data]),
+          sameCalc: gd.calcdata[3] === window.__pointsMark};
+}"""
+
+MARK_POINTS_JS = """() => {
+  window.__pointsMark = document.querySelector('#map .js-plotly-plot').calcdata[3];
+}"""
 
 
 def _spend(live, filters: Filters) -> list[float]:
@@ -135,3 +152,69 @@ def test_a_change_in_which_wards_are_drawn_falls_back_to_plotly(page, live):
     shown = _shown(page)
     assert not shown["sameCalc"] and shown["hover"][0] is None
     assert "0" not in shown["colours"]
+
+
+#: The shown supplier circle farthest from any other (its hover cannot be another's), as
+#: [x, y on the page, name, amount].
+LONELY_POINT_JS = """() => {
+  const gd = document.querySelector('#map .js-plotly-plot');
+  const m = gd._fullLayout.map._subplot.map, r = m.getCanvas().getBoundingClientRect();
+  const shown = gd.calcdata[3].map((p, i) => [i, p.lonlat]).filter(q => q[1][0] !== undefined)
+    .map(q => [q[0], m.project(q[1])]).filter(q => q[1].x > 20 && q[1].y > 20 &&
+                                                   q[1].x < r.width - 20 && q[1].y < r.height - 20);
+  let best = null, far = -1;
+  shown.forEach(a => {
+    let near = Infinity;
+    shown.forEach(b => { if (a !== b) { near = Math.min(near, Math.hypot(a[1].x - b[1].x,
+                                                                         a[1].y - b[1].y)); } });
+    if (near > far) { far = near; best = a; }
+  });
+  const t = gd._fullData[3];
+  return [r.left + best[1].x, r.top + best[1].y, t.hovertext[best[0]], t.customdata[best[0]]];
+}"""
+
+
+def test_year_change_moves_the_supplier_circles_in_place_exactly_as_plotly_would(page, live):
+    goto(page, live.url + "/")
+    page.wait_for_function(SHOWS_FIGURE_JS, timeout=15000)
+    page.evaluate(MARK_POINTS_JS)
+    page.evaluate(MARK_JS)
+    before = page.evaluate(POINTS_JS)
+    tick(page, "f-years", "2023/24")
+    settle(page)
+    ours = _shown(page)
+    points = page.evaluate(POINTS_JS)
+    assert ours["sameCalc"] and ours["readsState"] and points["sameCalc"]   # all in place
+    assert points["features"] != before["features"]
+    hidden = sum(h[0] is None for h in points["hover"])
+    assert hidden > 0 and hidden == len(points["hover"]) - len(points["features"])
+    page.evaluate(PLOTLY_DRAWS_JS)
+    _shown(page)
+    theirs = page.evaluate(POINTS_JS)
+    assert not theirs["sameCalc"]
+    assert points["features"] == theirs["features"]    # circle for circle, as plotly builds them
+    assert points["hover"] == theirs["hover"]          # shown, radius and amount of every point
+    assert_clean(page)
+
+
+def test_hover_on_a_moved_supplier_circle_reads_its_new_amount(page, live):
+    goto(page, live.url + "/")
+    page.evaluate(MARK_POINTS_JS)
+    tick(page, "f-years", "2023/24")
+    settle(page)
+    _shown(page)
+    assert page.evaluate(POINTS_JS)["sameCalc"]       # moved in place
+    page.locator("#map").scroll_into_view_if_needed()
+    x, y, name, amount = page.evaluate(LONELY_POINT_JS)
+    for dx in (-2, 0):                   # MapLibre reports hover on movement over the canvas
+        page.mouse.move(x + dx, y + dx)
+        page.wait_for_timeout(150)
+    page.wait_for_function("() => document.querySelector('#map .hoverlayer') && "
+                           "document.querySelector('#map .hoverlayer').textContent.length > 0",
+                           timeout=5000)
+    label = page.evaluate("() => document.querySelector('#map .hoverlayer').textContent")
+    summary = m.summarise(live.ds, Filters(years=(2023,)))
+    row = live.ds.suppliers["display_name"].tolist().index(name)
+    assert amount == round(summary.sup_spend[row] / 100)
+    assert name in label and f"£{amount:,}" in label
+    assert_clean(page)

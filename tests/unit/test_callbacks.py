@@ -14,6 +14,7 @@ from dashboard.ids import Id
 from dashboard.metrics import Filters
 from dashboard.settings import load_settings
 from dashboard.viewmodel.state import CONTROL_KEYS, controls_from_state
+from layers import supplier_points
 from tests.unit.conftest import tiny_with_geometry
 
 
@@ -42,16 +43,21 @@ def test_first_load_builds_the_whole_figure(ctx):
     assert fig["data"][0]["geojson"] == "/geometry/wards.geojson"
 
 
-def test_filter_change_returns_a_patch_of_values_only(ctx, gds):
+def test_filter_change_sends_values_only(ctx, gds):
     _, key, *_ = map_cb.map_figure(ctx, "", None)
-    patch, key2, *_ = map_cb.map_figure(ctx, "?anchor=Council", key)
-    assert isinstance(patch, Patch) and key2["structure"] == key["structure"]
+    figure, key2, values = map_cb.map_figure(ctx, "?anchor=Trust", key)
+    assert figure is no_update and key2["structure"] == key["structure"]
+    expected = m.summarise(gds, Filters(anchors=("Trust",))).by_ward["spend"].tolist()
+    assert [round(v * 100) for v in values["z"]] == expected
+    assert set(values["points"]) == {"3", "4", "5"}   # suppliers, anchor ring, anchor dot
+    assert values["points"]["4"] == {"lat": [None]}   # the Council's site is hidden
+    touched = {name for props in values["points"].values() for name in props}
+    assert touched <= {"lat", "marker.size", "customdata"}   # values, never names or geometry
+    # the Patch plotly draws from (a selection) holds values only, never geometry or layout
+    patch, *_ = map_cb.map_figure(ctx, "?anchor=Trust&ward=W2", key2)
     ops = operations(patch)
-    expected = m.summarise(gds, Filters(anchors=("Council",))).by_ward["spend"].tolist()
-    assert [round(v * 100) for v in ops[("data", 0, "z")]] == expected
-    touched = {loc[-1] for loc in ops if loc[0] == "data"}
-    assert touched <= {"z", "lat", "size", "customdata"}  # values, never names
-    assert not any("geojson" in loc for loc in ops)
+    assert {loc[-1] for loc in ops if loc[0] == "data"} <= {"z", "lat", "size", "customdata",
+                                                            "locations"}
     assert "layout" not in {loc[0] for loc in ops}
 
 
@@ -70,17 +76,37 @@ def test_a_change_of_the_base_colours_alone_is_recoloured_in_place(ctx, gds):
     assert [round(v * 100) for v in ops[("data", 0, "z")]] == expected
 
 
-def test_recolourable_means_the_base_z_alone():
-    assert map_cb.recolourable([(0, {"z": [1]})])
-    assert not map_cb.recolourable([(0, {"z": [1]}), (3, {"marker.size": [2]})])
-    assert not map_cb.recolourable([(1, {"z": [1]})])
-    assert not map_cb.recolourable([(0, {"z": [1], "text": ["a"]})])
+def test_in_place_takes_base_colours_and_point_values_only():
+    points = {3, 4}
+    assert map_cb.in_place([(0, {"z": [1]})], points) == {"z": [1]}
+    both = map_cb.in_place([(0, {"z": [1]}), (3, {"marker.size": [2], "lat": [None]})], points)
+    assert both == {"z": [1], "points": {"3": {"marker.size": [2], "lat": [None]}}}
+    assert map_cb.in_place([(4, {"lat": [5.0]})], points) == {"points": {"4": {"lat": [5.0]}}}
+    assert map_cb.in_place([(1, {"z": [1]})], points) is None             # the halo: plotly's
+    assert map_cb.in_place([(0, {"z": [1], "text": ["a"]})], points) is None
+    assert map_cb.in_place([(0, {"z": [1]}), (3, {"hovertext": ["x"]})], points) is None
+    assert map_cb.in_place([(0, {"z": [1]}), (5, {"lat": [1.0]})], points) is None
+    assert map_cb.in_place([], points) is None
+
+
+def test_a_filter_change_with_overlays_moves_the_points_in_place(ctx, gds):
+    _, key, _ = map_cb.map_figure(ctx, "", None)
+    figure, key2, values = map_cb.map_figure(ctx, "?fy=2023", key)
+    assert figure is no_update and set(values) == {"z", "points"}
+    summary = m.summarise(gds, Filters(years=(2023,)))
+    suppliers = supplier_points.values(gds, summary, summary.options)
+    assert values["points"] == {"3": suppliers}      # the anchor sites do not move with years
+    # a selection afterwards is plotly's: the Patch carries base and point values too
+    patch, _, values3 = map_cb.map_figure(ctx, "?fy=2023&ward=W2", key2)
+    ops = operations(patch)
+    assert values3 is no_update and {loc[1] for loc in ops} == {0, 1, 2, 3, 4, 5}
+    assert ops[("data", 3, "customdata")] == suppliers["customdata"]
 
 
 def test_filter_change_leaves_the_halo_alone_when_the_selection_is_unchanged(ctx):
     _, key, *_ = map_cb.map_figure(ctx, "?ward=W2", None)
-    patch, _, *_ = map_cb.map_figure(ctx, "?ward=W2&fy=2023", key)
-    assert {loc[1] for loc in operations(patch)} & {1, 2} == set()
+    figure, _, values = map_cb.map_figure(ctx, "?ward=W2&fy=2023", key)
+    assert figure is no_update and set(values) == {"z", "points"}   # shown in place
 
 
 def test_only_traces_whose_values_changed_are_patched(ctx):
@@ -126,8 +152,10 @@ def test_selecting_a_ward_patches_the_halo(ctx):
 def test_state_change_draws_the_map_in_the_same_answer(ctx):
     fig, key, _ = state.redraw(ctx, "", None)
     assert isinstance(fig, dict)
-    patch, _, _ = state.redraw(ctx, "?fy=2023", key)
+    patch, key2, _ = state.redraw(ctx, "?ward=W2", key)
     assert isinstance(patch, Patch)
+    same, _, values = state.redraw(ctx, "?ward=W2&fy=2023", key2)
+    assert same is no_update and "z" in values
     assert state.redraw(ctx, no_update, key) == (no_update, no_update, no_update)
 
 
