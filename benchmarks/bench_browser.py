@@ -1,9 +1,9 @@
 """Parts 3 and 4 in the browser (Playwright, Debian chromium, software GL).
 
 Part 3, end to end: from ticking a financial-year box to the map showing the new values, through
-the real page: the state callback's answer, then either the in-place recolour (its
-`anchor_recoloured` event) or, when more than the base layer's values changed, plotly's redraw
-(`plotly_afterplot`); either way, plotly's hover values must be the new ones. Two references in the same
+the real page: the state callback's answer, then either the in-place change (its
+`anchor_recoloured` event: wards recoloured, point overlays moved) or, when anything else changed,
+plotly's redraw (`plotly_afterplot`); either way, plotly's hover values must be the new ones. Two references in the same
 browser session: the floor, plotly.js itself recolouring the same map in the page
 (`Plotly.restyle` of z alone, no server, the same z values), and the baseline, a naive page whose
 callback rebuilds the whole figure with its GeoJSON inline. Each change visits a new filter state
@@ -440,10 +440,9 @@ FIX_CHOROPLETH = (
     "state, hover values, colour bar); the other panels ask after it. What is left is Dash's "
     "handling of the answer and the colour bar's redraw")
 FIX_DEFAULT = (
-    "with the point overlays on, each change moves the supplier circles too, and those go "
-    "through plotly (a Patch, plotly's full redraw of every trace): recolour and resize the "
-    "circles in place the same way (feature state on the circle layer's radius and opacity, "
-    "plotly's calcdata for hover), or draw the overlay at a fixed size")
+    "as for the choropleth; the point overlays are moved in place too (their circle sources "
+    "rebuilt as plotly builds them, plotly's calcdata updated for hover). What is left is the "
+    "circles' re-tiling in MapLibre; draw fewer (layers.supplier_points.MAX_POINTS)")
 FIX_NAIVE = (
     "plotly.js's own recolour (the floor) is already most of a naive rebuild in software GL: it "
     "re-tiles every polygon on a z change; the page avoids it by recolouring in place")

@@ -6,7 +6,8 @@ The callback that draws the map (the page's state callback: control values in, U
 map out, in one round trip) is posted through the Flask test client exactly as the browser posts
 it after a filter control changes (`/_dash-update-component`, the controls as inputs, the previous
 view state and what the map draws as state) for a sequence of filter changes; after the first
-full figure every change is a `dash.Patch` of the traces whose values changed. The
+full figure every change sends only the values that changed (the base layer's `z` and the point
+overlays' values, which the page shows in place). The
 baseline is a naive callback that rebuilds the whole choropleth figure with its GeoJSON inline
 (`_page.naive_figure`). Sizes are gzip level 6 of the body (what the page's compression, or a
 reverse proxy, serves; raw sizes are in the note). Bar: the page's response
