@@ -82,6 +82,17 @@ MARK_POINTS_JS = """() => {
 }"""
 
 
+def _hover_label(page, x: float, y: float) -> str:
+    """The map's hover label with the mouse at page point (x, y)."""
+    for d in (-3, 0):                    # MapLibre reports hover on movement over the canvas
+        page.mouse.move(x + d, y + d)
+        page.wait_for_timeout(150)
+    page.wait_for_function("() => document.querySelector('#map .hoverlayer') && "
+                           "document.querySelector('#map .hoverlayer').textContent.length > 0",
+                           timeout=5000)
+    return page.evaluate("() => document.querySelector('#map .hoverlayer').textContent")
+
+
 def _spend(live, filters: Filters) -> list[float]:
     return [v / 100 for v in m.summarise(live.ds, filters).by_ward["spend"].tolist()]
 
@@ -113,13 +124,7 @@ def test_hover_reads_the_new_figures_after_an_in_place_recolour(page, live):
     assert shown["hover"][0] == pytest.approx(spend)
     page.locator("#map").scroll_into_view_if_needed()
     x, y = map_point(page, *ward_centre(live.ds, code))
-    for dx in (-3, 0):                   # MapLibre reports hover on movement over the canvas
-        page.mouse.move(x + dx, y + dx)
-        page.wait_for_timeout(150)
-    page.wait_for_function("() => document.querySelector('#map .hoverlayer') && "
-                           "document.querySelector('#map .hoverlayer').textContent.length > 0",
-                           timeout=5000)
-    label = page.evaluate("() => document.querySelector('#map .hoverlayer').textContent")
+    label = _hover_label(page, x, y)
     assert f"£{spend:,.2f}" in label
     assert_clean(page)
 
@@ -206,15 +211,32 @@ def test_hover_on_a_moved_supplier_circle_reads_its_new_amount(page, live):
     assert page.evaluate(POINTS_JS)["sameCalc"]       # moved in place
     page.locator("#map").scroll_into_view_if_needed()
     x, y, name, amount = page.evaluate(LONELY_POINT_JS)
-    for dx in (-2, 0):                   # MapLibre reports hover on movement over the canvas
-        page.mouse.move(x + dx, y + dx)
-        page.wait_for_timeout(150)
-    page.wait_for_function("() => document.querySelector('#map .hoverlayer') && "
-                           "document.querySelector('#map .hoverlayer').textContent.length > 0",
-                           timeout=5000)
-    label = page.evaluate("() => document.querySelector('#map .hoverlayer').textContent")
+    label = _hover_label(page, x, y)
     summary = m.summarise(live.ds, Filters(years=(2023,)))
     row = live.ds.suppliers["display_name"].tolist().index(name)
     assert amount == round(summary.sup_spend[row] / 100)
     assert name in label and f"£{amount:,}" in label
+    assert_clean(page)
+
+
+def test_points_that_cannot_move_in_place_are_drawn_by_plotly(page, live):
+    """If plotly's circle source is not where the page expects it (plotly internals changed),
+    the new point values are handed to plotly, and the map still shows them."""
+    goto(page, live.url + "/")
+    page.wait_for_function(SHOWS_FIGURE_JS, timeout=15000)
+    page.evaluate(MARK_POINTS_JS)
+    page.evaluate("""() => {
+      const gd = document.querySelector('#map .js-plotly-plot');
+      const m = gd._fullLayout.map._subplot.map, own = m.getSource.bind(m);
+      m.getSource = id => id.endsWith('-circle') ? undefined : own(id);   // a renamed source
+      const lat = gd.data[3].lat.map((y, i) => i === 0 ? null : y);      // hide the first
+      window.dash_clientside.anchorMap.recolour({points: {'3': {lat: lat}}});
+      delete m.getSource;             // plotly's own redraw (a moment later) finds its sources
+    }""")
+    page.wait_for_function("() => document.querySelector('#map .js-plotly-plot').calcdata[3] "
+                           "!== window.__pointsMark", timeout=15000)
+    page.wait_for_timeout(300)
+    points = page.evaluate(POINTS_JS)
+    assert points["hover"][0][0] is None                 # plotly redrew it: the first is hidden
+    assert 1 not in [f[0] for f in points["features"]]
     assert_clean(page)
