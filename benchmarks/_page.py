@@ -163,6 +163,17 @@ def response_of(body: bytes, component: str, prop: str) -> Any:
         return None
 
 
+def outputs_of(body: bytes) -> dict[str, Any]:
+    """{"id.prop": value} of every output in a callback's response body (what the browser then
+    holds, and sends back where a callback takes it as State)."""
+    try:
+        response = json.loads(body)["response"]
+    except (KeyError, ValueError, TypeError):
+        return {}
+    return {f"{component}.{prop}": value for component, props in response.items()
+            for prop, value in props.items()}
+
+
 def post(client, cb: Callback, values: dict[str, Any], changed: list[str] | None = None
          ) -> bytes:
     """POST one callback through the Flask test client; the response body as served."""

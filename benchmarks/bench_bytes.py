@@ -41,13 +41,20 @@ def measure(ds) -> dict:
         key, previous = _page.built_key(first), states[0]
         out[f"{view}_first"] = (gzip_size(first), len(first))
         sizes, totals, each = [], [], {}
+        held: dict = {}      # what the browser holds from the panels' answers (their State)
+        if view == "default":
+            for cb in cbs.values():
+                held |= _page.outputs_of(_page.post(client, cb, {f"{_page.STATE_ID}.data":
+                                                                 states[0]}))
         for q in states[1:]:
             body = _page.post(client, map_cb, *_page.map_change(app, q, previous, key))
             key, previous = _page.built_key(body) or key, q
             sizes.append((gzip_size(body), len(body)))
             if view == "default":
-                values = {f"{_page.STATE_ID}.data": q}
+                values = {**held, f"{_page.STATE_ID}.data": q}
                 bodies = {k: _page.post(client, cb, values) for k, cb in cbs.items()}
+                for b in bodies.values():
+                    held |= _page.outputs_of(b)
                 bodies[map_cb.output] = body
                 totals.append((sum(gzip_size(b) for b in bodies.values()),
                                sum(len(b) for b in bodies.values())))
@@ -64,7 +71,7 @@ def measure(ds) -> dict:
 
 
 def _short(output: str) -> str:
-    """A callback's name: its first output id ("..grid.rowData...x.y.." -> "grid"), or "map"
+    """A callback's name: its first output id ("..grid-values.data...x.y.." -> "grid-values"), or "map"
     for the callback that draws the map."""
     if f"..{_page.MAP_ID}.figure..." in output:
         return _page.MAP_ID

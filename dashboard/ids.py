@@ -52,6 +52,8 @@ class Id(StrEnum):
 
     # table
     GRID = "grid"
+    GRID_KEY = "grid-held"          # digests of the table the page holds (sent back as State)
+    GRID_VALUES = "grid-values"     # whole rows, or only the columns that changed
     TABLE_TITLE = "grid-title"
     DOWNLOAD_BTN = "download-table"
     DOWNLOAD_SUPPLIERS_BTN = "download-suppliers"

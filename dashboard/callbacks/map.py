@@ -94,12 +94,13 @@ def _drawn(key: str, ward: str | None, updates: list[tuple[int, dict[str, Any]]]
     """The MAP_KEY record: structure, selected ward, and a short digest of each trace's values."""
     values = dict(earlier or {})
     for index, props in updates:
-        values[str(index)] = _digest(props)
+        values[str(index)] = digest(props)
     return {"structure": key, "ward": ward, "values": values}
 
 
-def _digest(props: dict[str, Any]) -> str:
-    return hashlib.blake2b(json.dumps(props, sort_keys=True, default=str).encode(),
+def digest(value: Any) -> str:
+    """A short digest of a JSON-able value: what a store records of what the page holds."""
+    return hashlib.blake2b(json.dumps(value, sort_keys=True, default=str).encode(),
                            digest_size=8).hexdigest()
 
 

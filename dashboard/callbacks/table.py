@@ -4,9 +4,10 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from dash import Dash, Input, Output, State, ctx as dash_ctx, dcc, no_update
+from dash import (ClientsideFunction, Dash, Input, Output, State, ctx as dash_ctx, dcc,
+                  no_update)
 
-from dashboard.callbacks.map import AFTER_MAP
+from dashboard.callbacks.map import AFTER_MAP, digest
 from dashboard.ids import Id
 from dashboard.viewmodel.context import AppContext
 from dashboard.viewmodel.state import ViewState
@@ -31,13 +32,47 @@ def current_table(app_ctx: AppContext, state: ViewState) -> tuple[str, pd.DataFr
 
 def grid(app_ctx: AppContext, query: str | None) -> tuple[list[dict], list[dict], str]:
     """(rowData, columnDefs, title) for the grid. Cells are plain text (no HTML renderer)."""
+    columns, defs, title = grid_columns(app_ctx, query)
+    return _rows(columns), defs, title
+
+
+def grid_columns(app_ctx: AppContext, query: str | None
+                 ) -> tuple[dict[str, list], list[dict], str]:
+    """({field: the column's cells}, columnDefs, title) of the table the map shows."""
     state = app_ctx.state(query)
     title, df = current_table(app_ctx, state)
     fields = [f"c{i}" for i in range(len(df.columns))]
     defs = [column_def(f, str(col), df[col]) for f, col in zip(fields, df.columns)]
     safe = df.astype(object).where(df.notna(), None)
-    rows = [dict(zip(fields, rec)) for rec in safe.itertuples(index=False)]
-    return rows, defs, title
+    return {f: safe[col].tolist() for f, col in zip(fields, df.columns)}, defs, title
+
+
+def grid_update(app_ctx: AppContext, query: str | None, held: Any) -> tuple[Any, Any, Any, Any]:
+    """(grid values, what the page then holds, columnDefs, title); `no_update` where unchanged.
+
+    A filter change moves only some columns (spend and suppliers; a ward's name, code and
+    deprivation do not change), and for the LSOA table none: `held` (the GRID_KEY store) has a
+    digest of the table's shape and of each column the page holds, and only the columns whose
+    digest changed are sent ({"columns": {field: cells}}), which the page writes into the rows
+    it has (`assets/grid_values.js`). A new shape (another table, other headings or row count)
+    sends every row ({"rows": rowData}) with its columnDefs and title.
+    """
+    columns, defs, title = grid_columns(app_ctx, query)
+    shape = digest([title, defs, len(next(iter(columns.values()), []))])
+    now = {"shape": shape, "columns": {f: digest(cells) for f, cells in columns.items()}}
+    if not isinstance(held, dict) or held.get("shape") != shape:
+        return {"rows": _rows(columns)}, now, defs, title
+    before = held.get("columns") if isinstance(held.get("columns"), dict) else {}
+    changed = {f: cells for f, cells in columns.items() if before.get(f) != now["columns"][f]}
+    if not changed:
+        return no_update, no_update, no_update, no_update
+    return {"columns": changed}, now, no_update, no_update
+
+
+def _rows(columns: dict[str, list]) -> list[dict]:
+    """Row dicts (ag-grid's rowData) from columns of equal length."""
+    fields = list(columns)
+    return [dict(zip(fields, cells)) for cells in zip(*columns.values())]
 
 
 def column_def(field: str, header: str, values: pd.Series) -> dict[str, Any]:
@@ -73,10 +108,16 @@ def download(app_ctx: AppContext, which: str | None, query: str | None) -> dict 
 def register(app: Dash, app_ctx: AppContext) -> None:
     """Wire the grid and download callbacks."""
 
-    @app.callback(Output(Id.GRID, "rowData"), Output(Id.GRID, "columnDefs"),
-                  Output(Id.TABLE_TITLE, "children"), Input(Id.STATE, "data"), AFTER_MAP)
-    def _grid(query, _drawn):
-        return grid(app_ctx, query)
+    @app.callback(Output(Id.GRID_VALUES, "data"), Output(Id.GRID_KEY, "data"),
+                  Output(Id.GRID, "columnDefs"), Output(Id.TABLE_TITLE, "children"),
+                  Input(Id.STATE, "data"), AFTER_MAP, State(Id.GRID_KEY, "data"))
+    def _grid(query, _drawn, held):
+        return grid_update(app_ctx, query, held)
+
+    # the rows the grid shows: the ones it has, with the changed columns written in
+    app.clientside_callback(ClientsideFunction("anchorGrid", "rows"),
+                            Output(Id.GRID, "rowData"), Input(Id.GRID_VALUES, "data"),
+                            State(Id.GRID, "rowData"), prevent_initial_call=True)
 
     @app.callback(Output(Id.DOWNLOAD, "data"), Input(Id.DOWNLOAD_BTN, "n_clicks"),
                   Input(Id.DOWNLOAD_SUPPLIERS_BTN, "n_clicks"), State(Id.STATE, "data"),

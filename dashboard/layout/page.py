@@ -39,6 +39,8 @@ def page(ctx: AppContext) -> html.Div:
         dcc.Store(id=Id.MAP_KEY, storage_type="memory"),
         dcc.Store(id=Id.MAP_VALUES, storage_type="memory"),
         dcc.Store(id=Id.MAP_RECOLOURED, storage_type="memory"),
+        dcc.Store(id=Id.GRID_KEY, storage_type="memory"),
+        dcc.Store(id=Id.GRID_VALUES, storage_type="memory"),
         header(ctx),
         html.Div(className="body", children=[
             filters_panel(ctx),

@@ -89,9 +89,11 @@ def test_hst002_script_in_supplier_names_is_text_and_csp_blocks_inline_script(cl
     script_src = csp.split("script-src", 1)[1].split(";", 1)[0]
     assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
     # the hostile name travels only as a JSON string inside component props (rendered as text)
-    grid = post_callback(client, "..grid.rowData...grid.columnDefs...grid-title.children..",
+    grid = post_callback(client, "..grid-values.data...grid-held.data...grid.columnDefs"
+                         "...grid-title.children..",
                          [{"id": "view-state", "property": "data", "value": "layer=ward_spend"},
-                          AFTER_MAP], [], ["view-state.data"])
+                          AFTER_MAP], [{"id": "grid-held", "property": "data", "value": None}],
+                         ["view-state.data"])
     assert grid.status_code == 200
     layout = client.get("/_dash-layout").get_data(as_text=True)
     for body in (grid.get_data(as_text=True), layout):

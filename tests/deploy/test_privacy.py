@@ -79,7 +79,7 @@ def test_prv001_individuals_never_named_or_drawn_anywhere(world):
     bodies, drawn = [], set()
     for state in states:
         for part in ("map.figure", "map-legend.children", "cards.children", "drilldown.children",
-                     "grid.rowData", "trend.figure"):
+                     "grid-values.data", "trend.figure"):
             if part == "map.figure":   # drawn by the state callback, from the URL
                 r = call(client, deps, part, {"url.search": state}, ["url.search"])
             else:

@@ -33,13 +33,14 @@ def test_callback_answers_are_compressed_too(gds):
     app = create_app(gds, load_settings(env={}))
     client = app.server.test_client()
     deps = client.get("/_dash-dependencies").get_json()
-    grid = next(d for d in deps if d["output"].startswith("..grid.rowData"))
+    grid = next(d for d in deps if d["output"].startswith("..grid-values.data"))
     body = {"output": grid["output"],
             "outputs": [{"id": o.split(".")[0], "property": o.split(".")[1]}
                         for o in grid["output"].strip(".").split("...")],
             "inputs": [{"id": "view-state", "property": "data", "value": ""},
                        {"id": "map-recoloured", "property": "data", "value": None}],
-            "changedPropIds": ["view-state.data"], "state": []}
+            "changedPropIds": ["view-state.data"],
+            "state": [{"id": "grid-held", "property": "data", "value": None}]}
     resp = client.post("/_dash-update-component", data=json.dumps(body),
                        content_type="application/json", headers={"Accept-Encoding": "gzip"})
     assert resp.status_code == 200 and resp.headers["Content-Encoding"] == "gzip"

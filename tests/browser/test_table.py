@@ -1,0 +1,102 @@
+"""The table of the map's figures in a real browser: after a filter change it shows the new
+figures, though only the columns that moved were sent (assets/grid_values.js)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dashboard import metrics as m
+from dashboard.metrics import Filters
+from tests.browser.conftest import assert_clean
+from tests.browser.helpers import goto, settle, tick
+
+pytestmark = pytest.mark.browser
+
+#: {column heading: [cell text of each row, in the grid's row order]} of the rows the grid holds.
+TABLE_JS = """() => {
+  const heads = {};
+  document.querySelectorAll('#grid .ag-header-cell').forEach(h => {
+    heads[h.getAttribute('col-id')] = h.textContent.trim();
+  });
+  const rows = Array.from(document.querySelectorAll('#grid .ag-center-cols-container .ag-row'))
+    .sort((a, b) => Number(a.getAttribute('row-index')) - Number(b.getAttribute('row-index')));
+  const out = {};
+  Object.keys(heads).forEach(id => {
+    out[heads[id]] = rows.map(r => {
+      const c = r.querySelector('[col-id="' + id + '"]');
+      return c ? c.textContent.trim() : null;
+    });
+  });
+  return out;
+}"""
+
+
+def _table(page) -> dict[str, list[str]]:
+    return page.evaluate(TABLE_JS)
+
+
+def _grid_answers(page) -> list[dict]:
+    """The grid callback's answers seen from now on ({"rows"} or {"columns"})."""
+    seen: list[dict] = []
+
+    def on_response(resp):
+        if "_dash-update-component" not in resp.url:
+            return
+        try:
+            body = json.loads(resp.body())
+        except Exception:  # noqa: BLE001 - a 204 has no body
+            return
+        values = body.get("response", {}).get("grid-values", {}).get("data")
+        if values:
+            seen.append(values)
+
+    page.on("response", on_response)
+    return seen
+
+
+def _wait_for(page, answers: list, count: int) -> None:
+    """Let the response listener catch up (it reads bodies after the page has used them)."""
+    for _ in range(50):
+        if len(answers) >= count:
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_timeout(300)        # and nothing more arrives
+
+
+def _spend_by_code(live, filters: Filters) -> dict[str, str]:
+    s = m.summarise(live.ds, filters)
+    return {code: f"£{v / 100:,.2f}" for code, v in zip(s.by_ward["ward_code"], s.by_ward["spend"])}
+
+
+def test_a_year_change_shows_new_figures_from_the_columns_that_moved(page, live):
+    answers = _grid_answers(page)
+    goto(page, live.url + "/")
+    before = _table(page)
+    tick(page, "f-years", "2023/24")
+    settle(page)
+    after = _table(page)
+    _wait_for(page, answers, 2)
+    assert [set(a) for a in answers] == [{"rows"}, {"columns"}]   # whole first, then columns
+    assert after["Ward"] == before["Ward"] and after["Code"] == before["Code"]
+    expected = _spend_by_code(live, Filters(years=(2023,)))
+    shown = dict(zip(after["Code"], after["Spend (£)"]))
+    assert shown == {code: expected[code] for code in after["Code"]}
+    assert after["Spend (£)"] != before["Spend (£)"]
+    assert_clean(page)
+
+
+def test_another_layer_brings_a_whole_table_and_back(page, live):
+    answers = _grid_answers(page)
+    goto(page, live.url + "/?layer=lsoa_decile")
+    assert "LSOA" in _table(page)
+    tick(page, "f-years", "2023/24")            # the LSOA table does not move with the years
+    settle(page)
+    tick(page, "map-layer", "Spend by ward")
+    settle(page)
+    table = _table(page)
+    _wait_for(page, answers, 2)
+    expected = _spend_by_code(live, Filters(years=(2023,)))
+    assert dict(zip(table["Code"], table["Spend (£)"])) == {c: expected[c] for c in table["Code"]}
+    assert [set(a) for a in answers] == [{"rows"}, {"rows"}]
+    assert_clean(page)
