@@ -71,7 +71,7 @@ def measure(ds) -> dict:
 
 
 def _short(output: str) -> str:
-    """A callback's name: its first output id ("..grid-values.data...x.y.." -> "grid-values"), or "map"
+    """A callback's name: its first output id ("..grid.rowData@1f...x.y.." -> "grid"), or "map"
     for the callback that draws the map."""
     if f"..{_page.MAP_ID}.figure..." in output:
         return _page.MAP_ID

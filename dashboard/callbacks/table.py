@@ -47,26 +47,28 @@ def grid_columns(app_ctx: AppContext, query: str | None
     return {f: safe[col].tolist() for f, col in zip(fields, df.columns)}, defs, title
 
 
-def grid_update(app_ctx: AppContext, query: str | None, held: Any) -> tuple[Any, Any, Any, Any]:
-    """(grid values, what the page then holds, columnDefs, title); `no_update` where unchanged.
+def grid_update(app_ctx: AppContext, query: str | None, held: Any
+                ) -> tuple[Any, Any, Any, Any, Any]:
+    """(rowData, columnDefs, changed columns, what the page then holds, title); `no_update`
+    where unchanged.
 
     A filter change moves only some columns (spend and suppliers; a ward's name, code and
     deprivation do not change), and for the LSOA table none: `held` (the GRID_KEY store) has a
     digest of the table's shape and of each column the page holds, and only the columns whose
-    digest changed are sent ({"columns": {field: cells}}), which the page writes into the rows
-    it has (`assets/grid_values.js`). A new shape (another table, other headings or row count)
-    sends every row ({"rows": rowData}) with its columnDefs and title.
+    digest changed are sent ({field: cells}), which the page writes into the rows it has
+    (`assets/grid_values.js`). A new shape (another table, other headings or row count) sends
+    every row with its columnDefs and title, in one answer, as before.
     """
     columns, defs, title = grid_columns(app_ctx, query)
     shape = digest([title, defs, len(next(iter(columns.values()), []))])
     now = {"shape": shape, "columns": {f: digest(cells) for f, cells in columns.items()}}
     if not isinstance(held, dict) or held.get("shape") != shape:
-        return {"rows": _rows(columns)}, now, defs, title
+        return _rows(columns), defs, no_update, now, title
     before = held.get("columns") if isinstance(held.get("columns"), dict) else {}
     changed = {f: cells for f, cells in columns.items() if before.get(f) != now["columns"][f]}
     if not changed:
-        return no_update, no_update, no_update, no_update
-    return {"columns": changed}, now, no_update, no_update
+        return (no_update,) * 5
+    return no_update, no_update, changed, now, no_update
 
 
 def _rows(columns: dict[str, list]) -> list[dict]:
@@ -76,14 +78,22 @@ def _rows(columns: dict[str, list]) -> list[dict]:
 
 
 def column_def(field: str, header: str, values: pd.Series) -> dict[str, Any]:
-    """Numbers right-aligned with a formatter; text left as text (never rendered as HTML)."""
+    """Numbers right-aligned with a formatter; text left as text (never rendered as HTML).
+
+    The column's id names its kind as well as its field: ag-grid keeps a column it already has
+    (same id) with its old formatter, so a field that is text in one table and money in the next
+    (the LSOA table, then the wards') must be a new column."""
     d: dict[str, Any] = {"field": field, "headerName": header, "headerTooltip": header}
+    kind = "text"
     if header.endswith("(£)"):
-        d.update(type="rightAligned", valueFormatter={"function": MONEY})
+        kind, fmt = "money", MONEY
     elif header.endswith("(%)"):
-        d.update(type="rightAligned", valueFormatter={"function": PERCENT})
+        kind, fmt = "percent", PERCENT
     elif pd.api.types.is_numeric_dtype(values) or _mostly_numbers(values):
-        d.update(type="rightAligned", valueFormatter={"function": NUMBER})
+        kind, fmt = "number", NUMBER
+    if kind != "text":
+        d.update(type="rightAligned", valueFormatter={"function": fmt})
+    d["colId"] = f"{field}-{kind}"
     return d
 
 
@@ -108,16 +118,19 @@ def download(app_ctx: AppContext, which: str | None, query: str | None) -> dict 
 def register(app: Dash, app_ctx: AppContext) -> None:
     """Wire the grid and download callbacks."""
 
-    @app.callback(Output(Id.GRID_VALUES, "data"), Output(Id.GRID_KEY, "data"),
-                  Output(Id.GRID, "columnDefs"), Output(Id.TABLE_TITLE, "children"),
-                  Input(Id.STATE, "data"), AFTER_MAP, State(Id.GRID_KEY, "data"))
+    @app.callback(Output(Id.GRID, "rowData", allow_duplicate=True),
+                  Output(Id.GRID, "columnDefs"), Output(Id.GRID_VALUES, "data"),
+                  Output(Id.GRID_KEY, "data"), Output(Id.TABLE_TITLE, "children"),
+                  Input(Id.STATE, "data"), AFTER_MAP, State(Id.GRID_KEY, "data"),
+                  prevent_initial_call="initial_duplicate")
     def _grid(query, _drawn, held):
         return grid_update(app_ctx, query, held)
 
-    # the rows the grid shows: the ones it has, with the changed columns written in
+    # after a filter change: the rows the grid has, with the changed columns written in
     app.clientside_callback(ClientsideFunction("anchorGrid", "rows"),
-                            Output(Id.GRID, "rowData"), Input(Id.GRID_VALUES, "data"),
-                            State(Id.GRID, "rowData"), prevent_initial_call=True)
+                            Output(Id.GRID, "rowData", allow_duplicate=True),
+                            Input(Id.GRID_VALUES, "data"), State(Id.GRID, "rowData"),
+                            prevent_initial_call=True)
 
     @app.callback(Output(Id.DOWNLOAD, "data"), Input(Id.DOWNLOAD_BTN, "n_clicks"),
                   Input(Id.DOWNLOAD_SUPPLIERS_BTN, "n_clicks"), State(Id.STATE, "data"),

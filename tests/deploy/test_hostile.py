@@ -89,8 +89,9 @@ def test_hst002_script_in_supplier_names_is_text_and_csp_blocks_inline_script(cl
     script_src = csp.split("script-src", 1)[1].split(";", 1)[0]
     assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
     # the hostile name travels only as a JSON string inside component props (rendered as text)
-    grid = post_callback(client, "..grid-values.data...grid-held.data...grid.columnDefs"
-                         "...grid-title.children..",
+    deps = client.get("/_dash-dependencies").json
+    output = next(d["output"] for d in deps if "grid-held.data" in d["output"])
+    grid = post_callback(client, output,
                          [{"id": "view-state", "property": "data", "value": "layer=ward_spend"},
                           AFTER_MAP], [{"id": "grid-held", "property": "data", "value": None}],
                          ["view-state.data"])

@@ -267,41 +267,43 @@ def test_grid_rows_and_plain_text_columns(hostile_ds):
     assert rows[0]["c0"] == "<b>North</b>"
     assert not any("cellRenderer" in d or "dangerously_allow_code" in d for d in defs)
     assert rows[2]["c4"] is None  # undefined average rank is null, not NaN
-    lrows, _, ltitle = table.grid(ctx, "?layer=lsoa_decile")
+    lrows, ldefs, ltitle = table.grid(ctx, "?layer=lsoa_decile")
     assert ltitle.endswith("LSOAs") and len(lrows) == 5
+    # a field that is text in one table and money in the other is another column to ag-grid
+    assert defs[2]["colId"] == "c2-money" and ldefs[2]["colId"] == "c2-text"
 
 
 def test_grid_sends_whole_rows_first_then_only_the_columns_a_filter_moved(ctx, gds):
-    values, held, defs, title = table.grid_update(ctx, "", None)
-    rows, defs0, title0 = table.grid(ctx, "")
-    assert values == {"rows": rows} and defs == defs0 and title == title0
+    rows, defs, columns, held, title = table.grid_update(ctx, "", None)
+    assert (rows, defs, title) == table.grid(ctx, "") and columns is no_update
     spend, suppliers = [d["field"] for d in defs if d["headerName"] in ("Spend (£)", "Suppliers")]
-    values2, held2, defs2, title2 = table.grid_update(ctx, "?fy=2023", held)
-    assert set(values2) == {"columns"} and defs2 is no_update and title2 is no_update
-    assert set(values2["columns"]) <= {spend, suppliers}         # names, codes, deprivation stay
+    rows2, defs2, columns2, held2, title2 = table.grid_update(ctx, "?fy=2023", held)
+    assert rows2 is no_update and defs2 is no_update and title2 is no_update
+    assert set(columns2) <= {spend, suppliers}         # names, codes, deprivation stay
     expected = m.summarise(gds, Filters(years=(2023,))).by_ward["spend"].tolist()
-    assert [round(v * 100) for v in values2["columns"][spend]] == expected
+    assert [round(v * 100) for v in columns2[spend]] == expected
     # written into the rows the page holds, they are the rows a whole answer would send
-    merged = [{**row, **{f: cells[i] for f, cells in values2["columns"].items()}}
+    merged = [{**row, **{f: cells[i] for f, cells in columns2.items()}}
               for i, row in enumerate(rows)]
     assert merged == table.grid(ctx, "?fy=2023")[0]
     # the same state again: nothing to send
-    assert table.grid_update(ctx, "?fy=2023", held2) == (no_update,) * 4
+    assert table.grid_update(ctx, "?fy=2023", held2) == (no_update,) * 5
 
 
 def test_grid_sends_whole_rows_for_a_new_table(ctx):
-    _, held, _, _ = table.grid_update(ctx, "", None)
-    values, held2, defs, title = table.grid_update(ctx, "?layer=lsoa_decile", held)
-    assert "rows" in values and title.endswith("LSOAs") and isinstance(defs, list)
+    *_, held, _ = table.grid_update(ctx, "", None)
+    rows, defs, columns, held2, title = table.grid_update(ctx, "?layer=lsoa_decile", held)
+    assert isinstance(rows, list) and columns is no_update and title.endswith("LSOAs")
+    assert defs[0]["headerName"] == "LSOA"
     # the LSOA table does not move with the filters: a filter change sends nothing
-    assert table.grid_update(ctx, "?layer=lsoa_decile&fy=2023", held2) == (no_update,) * 4
+    assert table.grid_update(ctx, "?layer=lsoa_decile&fy=2023", held2) == (no_update,) * 5
     # a held record that is not the page's (garbage, or another shape) gets whole rows
     for junk in ("x", None, {"shape": "other"}, {"shape": held2["shape"], "columns": {}}):
-        values, *_ = table.grid_update(ctx, "?fy=2023", junk)
-        assert set(values) == {"rows"}
+        rows, defs, columns, *_ = table.grid_update(ctx, "?fy=2023", junk)
+        assert isinstance(rows, list) and isinstance(defs, list) and columns is no_update
     # the right shape with a broken column record: every column is sent
-    values, *_ = table.grid_update(ctx, "?fy=2023", {"shape": held["shape"], "columns": "x"})
-    assert set(values["columns"]) == set(held["columns"])
+    _, _, columns, *_ = table.grid_update(ctx, "?fy=2023", {"shape": held["shape"], "columns": "x"})
+    assert set(columns) == set(held["columns"])
 
 
 def test_downloads_are_neutralised_csv(hostile_ds):

@@ -33,9 +33,9 @@ def test_callback_answers_are_compressed_too(gds):
     app = create_app(gds, load_settings(env={}))
     client = app.server.test_client()
     deps = client.get("/_dash-dependencies").get_json()
-    grid = next(d for d in deps if d["output"].startswith("..grid-values.data"))
+    grid = next(d for d in deps if "grid-held.data" in d["output"])
     body = {"output": grid["output"],
-            "outputs": [{"id": o.split(".")[0], "property": o.split(".")[1]}
+            "outputs": [dict(zip(("id", "property"), o.rsplit(".", 1)))
                         for o in grid["output"].strip(".").split("...")],
             "inputs": [{"id": "view-state", "property": "data", "value": ""},
                        {"id": "map-recoloured", "property": "data", "value": None}],
