@@ -25,6 +25,9 @@ from tests.integration.test_import_oxford import REGISTER, hand_count
 pytestmark = pytest.mark.browser
 OUT = ARTIFACTS / "screenshots"
 IMPORT_TIMEOUT_MS = 180_000
+#: Reading 13 uploaded files for the mapping step: a second or two, much more on a machine busy
+#: with another test worker (5 s, the default wait, was once not enough).
+MAPPING_TIMEOUT_MS = 30_000
 
 
 @pytest.fixture(scope="module")
@@ -77,10 +80,14 @@ def test_imp001_oxford_files_through_the_page_report_matches_a_hand_count(browse
     uploaded(page, 1)
     expect(page.locator("#upload-files")).to_contain_text("oxford-register.csv")
     # 2. the mapping step: every file previewed; one quarter has no anchor column
-    expect(page.locator("#mapping-preview details.preview")).to_have_count(13)
-    expect(page.locator("#mapping-used-date")).to_contain_text("Paid Date")
-    expect(page.locator("#mapping-used-amount")).to_have_text("Amount (9 files), amount (4 files)")
-    expect(page.locator("#import-problems")).to_contain_text("has no anchor column")
+    expect(page.locator("#mapping-preview details.preview")).to_have_count(
+        13, timeout=MAPPING_TIMEOUT_MS)
+    expect(page.locator("#mapping-used-date")).to_contain_text("Paid Date",
+                                                               timeout=MAPPING_TIMEOUT_MS)
+    expect(page.locator("#mapping-used-amount")).to_have_text(
+        "Amount (9 files), amount (4 files)", timeout=MAPPING_TIMEOUT_MS)
+    expect(page.locator("#import-problems")).to_contain_text("has no anchor column",
+                                                             timeout=MAPPING_TIMEOUT_MS)
     page.fill("#import-anchor-name", "Oxford City Council")
     page.press("#import-anchor-name", "Enter")
     expect(page.locator("#mapping-used-anchor")).to_contain_text("Oxford City Council")
