@@ -30,15 +30,10 @@ def current_table(app_ctx: AppContext, state: ViewState) -> tuple[str, pd.DataFr
     return "Table of the map's figures: wards", ward_rows(summary)
 
 
-def grid(app_ctx: AppContext, query: str | None) -> tuple[list[dict], list[dict], str]:
-    """(rowData, columnDefs, title) for the grid. Cells are plain text (no HTML renderer)."""
-    columns, defs, title = grid_columns(app_ctx, query)
-    return _rows(columns), defs, title
-
-
 def grid_columns(app_ctx: AppContext, query: str | None
                  ) -> tuple[dict[str, list], list[dict], str]:
-    """({field: the column's cells}, columnDefs, title) of the table the map shows."""
+    """({field: the column's cells}, columnDefs, title) of the table the map shows. Cells are
+    plain text (no HTML renderer)."""
     state = app_ctx.state(query)
     title, df = current_table(app_ctx, state)
     fields = [f"c{i}" for i in range(len(df.columns))]
