@@ -157,10 +157,7 @@ def map_change(app, query: str, previous: str | None, built: Any
 
 def response_of(body: bytes, component: str, prop: str) -> Any:
     """One output's value in a callback's response body (None when absent)."""
-    try:
-        return json.loads(body)["response"][component][prop]
-    except (KeyError, ValueError, TypeError):
-        return None
+    return outputs_of(body).get(f"{component}.{prop}")
 
 
 def outputs_of(body: bytes) -> dict[str, Any]:

@@ -3,8 +3,8 @@
 Part 3, end to end: from ticking a financial-year box to the map showing the new values, through
 the real page: the state callback's answer, then either the in-place change (its
 `anchor_recoloured` event: wards recoloured, point overlays moved) or, when anything else changed,
-plotly's redraw (`plotly_afterplot`); either way, plotly's hover values must be the new ones. Two references in the same
-browser session: the floor, plotly.js itself recolouring the same map in the page
+plotly's redraw (`plotly_afterplot`); either way, plotly's hover values must be the new ones. Two
+references in the same browser session: the floor, plotly.js itself recolouring the same map in the page
 (`Plotly.restyle` of z alone, no server, the same z values), and the baseline, a naive page whose
 callback rebuilds the whole figure with its GeoJSON inline. Each change visits a new filter state
 (a Gray-code walk over the years), medians of the changes. Bars: at most 1.25x the floor at every
