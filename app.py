@@ -6,7 +6,7 @@ work stops the start with one line saying what to do, not a traceback.
 """
 import sys
 
-from dashboard.background import celery_of
+from dashboard.serve.background import celery_of
 from dashboard.errors import InputError
 
 
@@ -25,7 +25,7 @@ def command_line(argv: list[str] | None = None) -> dict:
 
 
 try:
-    from dashboard.app import create_app
+    from dashboard.web.app import create_app
     from dashboard.settings import load_settings
 
     settings = load_settings(**(command_line() if __name__ == "__main__" else {}))

@@ -1,9 +1,9 @@
 /* Uploads for "Import your own data": each file goes to the server as the raw body of
-   POST <prefix>upload (dashboard/uploads.py streams it to disk), with XMLHttpRequest so that its
+   POST <prefix>upload (dashboard/serve/uploads.py streams it to disk), with XMLHttpRequest so that its
    upload progress events can drive the page's progress bar. Files never go through a Dash
    callback (base64 in JSON would make them 4/3 larger and hold them in memory).
 
-   The page says where to report in data- attributes of .upload-zones (ids from dashboard/ids.py):
+   The page says where to report in data- attributes of .upload-zones (ids from dashboard/web/ids.py):
    data-store (a dcc.Store given {batch, seq} after each file, which the server's callbacks read),
    data-status, data-progress, data-limit (bytes). Each .upload-zone has data-kind (spend or
    suppliers) and data-multiple; its .upload-button opens the browser's file chooser, and files

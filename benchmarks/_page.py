@@ -1,6 +1,6 @@
 """The page under benchmark: build it on a benchmark data set, and fire filter changes at it.
 
-Everything here goes through the page's public entry points only: `dashboard.app.create_app`, its
+Everything here goes through the page's public entry points only: `dashboard.web.app.create_app`, its
 Flask server (`/_dash-update-component`, as the browser posts it) and the view-state query the
 page keeps in the URL. The naive baseline of parts 2 and 3 lives here too: a callback that rebuilds
 the whole choropleth figure, GeoJSON inline, on every filter change.
@@ -12,23 +12,23 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
-STATE_ID = "view-state"      # the page's dcc.Store holding the canonical query (dashboard.ids)
+STATE_ID = "view-state"      # the page's dcc.Store holding the canonical query (dashboard.web.ids)
 MAP_ID = "map"
-AFTER_MAP_ID = "map-recoloured"   # the panels' second input (dashboard.callbacks.map.AFTER_MAP)
+AFTER_MAP_ID = "map-recoloured"   # the panels' second input (dashboard.web.callbacks.map.AFTER_MAP)
 
 
 def page_available() -> str | None:
     """None when the page can be built, else why not (the benchmark parts 2-5 are skipped)."""
     try:
-        from dashboard.app import create_app  # noqa: F401
+        from dashboard.web.app import create_app  # noqa: F401
     except Exception as exc:  # noqa: BLE001 - any import failure means "no page yet"
         return f"the page is not available ({type(exc).__name__}: {exc})"
     return None
 
 
 def create(ds, **settings: Any):
-    """`dashboard.app.create_app(ds, settings)` with default settings (environment ignored)."""
-    from dashboard.app import create_app
+    """`dashboard.web.app.create_app(ds, settings)` with default settings (environment ignored)."""
+    from dashboard.web.app import create_app
     from dashboard.settings import load_settings
 
     return create_app(ds, load_settings(env={}, **settings))
@@ -45,8 +45,8 @@ def with_geometry(ds, wards_geojson: dict):
 def filter_states(ds, overlays: tuple[str, ...] | None = None) -> list[str]:
     """Canonical view-state queries of a sequence of filter changes (each differs from the one
     before it), for the page's default view or with the given overlays."""
-    from dashboard.metrics import Filters
-    from dashboard.viewmodel.state import ViewState, to_query
+    from dashboard.engine.metrics import Filters
+    from dashboard.view.state import ViewState, to_query
 
     years = ds.years
     anchors = tuple(ds.anchors["name"][: max(1, ds.n_anchors // 3)])
@@ -68,8 +68,8 @@ def many_states(ds, n: int = 72) -> list[str]:
     """`n` distinct filter states (view-state queries), enough to fill the page's Summary cache."""
     from itertools import combinations, product
 
-    from dashboard.metrics import Filters
-    from dashboard.viewmodel.state import ViewState, to_query
+    from dashboard.engine.metrics import Filters
+    from dashboard.view.state import ViewState, to_query
 
     years = [c for k in range(len(ds.years) + 1) for c in combinations(ds.years, k)]
     flags = [(), ("sme",), ("vcse",), ("sme", "vcse")]
@@ -143,9 +143,9 @@ def map_change(app, query: str, previous: str | None, built: Any
                ) -> tuple[dict[str, Any], list[str]]:
     """(values, changed inputs) the browser posts to the map callback when a filter control
     moves the view from `previous` to `query`; a page load (the URL) when `previous` is None."""
-    from dashboard.app import context_of
-    from dashboard.ids import CONTROLS
-    from dashboard.viewmodel.state import controls_from_state
+    from dashboard.web.app import context_of
+    from dashboard.web.ids import CONTROLS
+    from dashboard.view.state import controls_from_state
 
     base = {"url.search": previous, f"{STATE_ID}.data": previous, "map-built-key.data": built}
     if previous is None:
@@ -218,10 +218,9 @@ def naive_app(ds, geojson: dict):
     """A minimal Dash page: year check boxes and the map, fully rebuilt on every change."""
     from dash import Dash, Input, Output, dcc, html
 
-    from dashboard import metrics as m
-
+    from dashboard.engine import metrics as m
     app = Dash(__name__, serve_locally=True, compress=False, update_title=None)
-    from dashboard.parse import fy_label
+    from dashboard.engine.periods import fy_label
 
     years = [{"label": fy_label(y), "value": y} for y in ds.years]
     app.layout = html.Div([

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from benchmarks import _page
 from benchmarks._util import Row, bar_at_most, table
-from dashboard.metrics import Filters
+from dashboard.engine.metrics import Filters
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -178,14 +178,14 @@ def _settle(page, timeout: float = 300_000) -> None:
 
 
 def _year_label(y: int) -> str:
-    from dashboard.parse import fy_label
+    from dashboard.engine.periods import fy_label
 
     return fy_label(y)
 
 
 def _ward_z(ds, filters) -> list:
     """The z values the page's spend layer shows for `filters`."""
-    from dashboard import metrics as m
+    from dashboard.engine import metrics as m
     from layers import ward_spend
 
     s = m.summarise(ds, filters)
@@ -330,7 +330,7 @@ def _changes(page, ds, walk, start=None) -> dict[str, list[float]]:
     one-off cost of a user's first change. Returns lists of ms: "page" and "floor" to the new
     values shown, "page_painted" and "floor_painted" to the map's last frame once quiet, and
     when each change's map request left ("sent") and its answer was in hand ("response")."""
-    from dashboard.metrics import Filters as F
+    from dashboard.engine.metrics import Filters as F
 
     state = start or F()
     out: dict[str, list[float]] = {k: [] for k in ("page", "floor", "page_painted",

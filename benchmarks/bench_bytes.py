@@ -28,8 +28,7 @@ BAR = 1 / 50
 def measure(ds) -> dict:
     """Median gzip and raw bytes per filter change: page map callback (two views), all state
     callbacks together, and the naive full figure."""
-    from dashboard import metrics as m
-
+    from dashboard.engine import metrics as m
     app = _page.create(ds)
     client = app.server.test_client()
     cbs = _page.state_callbacks(app)

@@ -2,9 +2,9 @@
 
     python -m benchmarks.bench_geometry
 
-All 7,681 wards of the 2013 set (326 files) go through `dashboard.io.boundaries.drawing_geojson`
+All 7,681 wards of the 2013 set (326 files) go through `dashboard.ingest.io.boundaries.drawing_geojson`
 (GEOS coverage simplification in British National Grid metres, so neighbours keep identical shared
-edges, then coordinates rounded) and `dashboard.routes.serialise` (compact JSON, gzip level 6), the
+edges, then coordinates rounded) and `dashboard.serve.routes.serialise` (compact JSON, gzip level 6), the
 bytes the browser downloads once. Bar: at most 3 MB gzipped. The settings are tried from the
 mildest; the first that meets the bar is the one the browser benchmarks draw.
 """
@@ -19,14 +19,14 @@ from benchmarks._util import Row, table
 BAR_BYTES = 3_000_000
 #: (tolerance in metres, decimals), mildest first.
 GRID = ((50, 5), (50, 4), (75, 4), (100, 4))
-#: What a district's import is drawn with (dashboard.io.boundaries.drawing_settings).
+#: What a district's import is drawn with (dashboard.ingest.io.boundaries.drawing_settings).
 DISTRICT = (15, 5)
 
 
 def served_sizes(fc: dict) -> tuple[int, int]:
     """(raw, gzip) bytes of a FeatureCollection as the page serves it."""
     try:
-        from dashboard.routes import serialise
+        from dashboard.serve.routes import serialise
 
         f = serialise(fc)
         return len(f.raw), len(f.gz)
@@ -63,7 +63,7 @@ def run() -> list[Row]:
     if not geo.real:
         return [Row("4 geometry", "England", "ward geometry gzip", None, "B",
                     note="skipped: ../shared/data is absent")]
-    from dashboard.io.boundaries import drawing_settings
+    from dashboard.ingest.io.boundaries import drawing_settings
 
     importer = tuple(drawing_settings(len(geo.wards_gdf())))
     measured = {}
@@ -86,7 +86,7 @@ def run() -> list[Row]:
                     f"size ({importer[0]:g} m / {importer[1]} dp, boundaries.drawing_settings), "
                     "gzip", gz, "B", BAR_BYTES, "bar", gz / BAR_BYTES, "<= 3 MB gzip",
                     gz <= BAR_BYTES, "a larger tolerance for national sets in "
-                    "dashboard.io.boundaries.drawing_settings", f"{raw / 1e6:.1f} MB raw, "
+                    "dashboard.ingest.io.boundaries.drawing_settings", f"{raw / 1e6:.1f} MB raw, "
                     f"{nv:,} vertices"))
     return rows
 

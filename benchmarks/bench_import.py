@@ -29,9 +29,9 @@ mode, path, cache = sys.argv[1], sys.argv[2], sys.argv[3]
 import pandas as pd
 import pyarrow
 if mode.startswith("read_postcodes"):
-    from dashboard.io.postcodes import read_postcodes
+    from dashboard.ingest.io.postcodes import read_postcodes
 elif mode == "read_spend":
-    from dashboard.io.spend import read_spend
+    from dashboard.ingest.io.spend import read_spend
 base = hwm_mb()
 t = time.perf_counter()
 if mode == "read_postcodes":

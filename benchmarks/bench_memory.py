@@ -2,7 +2,7 @@
 
     python -m benchmarks.bench_memory [--tx 10000000] [--scale england]
 
-The synthetic network is saved once with `dashboard.store.save_dataset` into the cache folder, then
+The synthetic network is saved once with `dashboard.ingest.store.save_dataset` into the cache folder, then
 served the way it is deployed: `gunicorn -w 2 app:server` with ANCHOR_DATA_DIR pointing at it. Both
 workers load it (`store.load_dataset`: transactions memory-mapped, read-only) and answer a run of
 filter changes (every callback the page fires, over HTTP, two clients at once so both workers
@@ -34,7 +34,7 @@ DATASET_VERSION = "1"
 
 def saved_dataset(n_tx: int, scale: str, *, real: bool | None = None) -> Path:
     """The synthetic network of `n_tx` transactions in `scale`, saved once (with geometry)."""
-    from dashboard.store import save_dataset
+    from dashboard.ingest.store import save_dataset
 
     kind = "" if real is not False else "-synthetic-geo"
     folder = cache_dir() / f"dataset-v{DATASET_VERSION}-{scale}{kind}-{n_tx}"
@@ -182,8 +182,8 @@ def _wait_ready(url: str, proc, timeout: float = 600) -> None:
 # --------------------------------------------------------------------------- engine only
 _ENGINE_PROBE = HWM_SNIPPET + r'''
 import json, sys, time
-from dashboard.store import load_dataset
-from dashboard import metrics as m
+from dashboard.ingest.store import load_dataset
+from dashboard.engine import metrics as m
 ds = load_dataset(sys.argv[1])
 for f in (m.Filters(), m.Filters(years=(ds.years[-1],)), m.Filters(influenceable_only=True),
           m.Filters(supplier_flags=("sme",))):
@@ -221,7 +221,7 @@ def run(n_tx: int, scale: str, *, real: bool | None = None, n_states: int = 72) 
                     "(0.5 = one shared copy)", file_pss, "B", file_rss,
                     "RSS summed (a copy each)", ratio, f"<= {SHARE_BAR}x (shared)",
                     None if ratio is None else ratio <= SHARE_BAR,
-                    "save one record batch and load zero-copy (dashboard/store.py)",
+                    "save one record batch and load zero-copy (dashboard/ingest/store.py)",
                     f"file {size / 1e6:,.0f} MB; resident per worker "
                     + ", ".join(f"{w['file']['rss'] / 1e6:,.0f} MB" for w in workers)))
     total_pss = sum(w["pss"] for w in workers)

@@ -78,10 +78,10 @@ class Geography:
         return self._geo["gdf"]
 
     def drawing(self, tolerance_m: float, precision: int) -> dict:
-        """The drawing GeoJSON of the wards (dashboard.io.boundaries.drawing_geojson), cached."""
+        """The drawing GeoJSON of the wards (dashboard.ingest.io.boundaries.drawing_geojson), cached."""
         key = ("drawing", tolerance_m, precision)
         if key not in self._geo and not self.real:
-            from dashboard.io.boundaries import drawing_geojson
+            from dashboard.ingest.io.boundaries import drawing_geojson
 
             self._geo[key] = drawing_geojson(self.wards_gdf(), tolerance_m=0, precision=precision)
         if key not in self._geo:
@@ -89,7 +89,7 @@ class Geography:
             if path.exists():
                 self._geo[key] = json.loads(gzip.decompress(path.read_bytes()))
             else:
-                from dashboard.io.boundaries import drawing_geojson
+                from dashboard.ingest.io.boundaries import drawing_geojson
 
                 gj = drawing_geojson(self.wards_gdf()[["code", "name", "geometry"]],
                                      tolerance_m=tolerance_m, precision=precision)
@@ -145,7 +145,7 @@ def _england_wards():
     if path.exists():
         gdf = gpd.read_parquet(path)
     else:
-        from dashboard.io.boundaries import read_boundaries
+        from dashboard.ingest.io.boundaries import read_boundaries
 
         parts = []
         for f in sorted((shared_data() / "ons" / "wards_2013_by_lad").glob("*.geojson.gz")):
@@ -174,9 +174,9 @@ def _england_lsoas() -> pd.DataFrame:
 
 
 def _build_lsoas() -> pd.DataFrame:
-    from dashboard.geo import points_in_areas
-    from dashboard.io.boundaries import read_boundaries
-    from dashboard.io.deprivation import read_imd, read_population
+    from dashboard.ingest.geo import points_in_areas
+    from dashboard.ingest.io.boundaries import read_boundaries
+    from dashboard.ingest.io.deprivation import read_imd, read_population
 
     shared = shared_data()
     imd = read_imd(next((shared / "iod2019").glob("File_1_*")))
@@ -198,7 +198,7 @@ def _real_postcodes() -> pd.DataFrame:
     """Live postcodes of the NSPL extracts with a point in an English LSOA of the index."""
     if "postcodes" not in _MEMO:
         def build() -> pd.DataFrame:
-            from dashboard.io.postcodes import read_postcodes
+            from dashboard.ingest.io.postcodes import read_postcodes
 
             files = sorted((shared_data() / "nspl").glob("NSPL_*.csv.gz"))
             d = read_postcodes(files)

@@ -7,7 +7,7 @@ and, for a district or a region, a share of suppliers elsewhere in England (loca
 loaded ward), as real networks have. Spend is skewed: each supplier gets a Pareto weight, so a few
 suppliers take most of it; half of each anchor's transactions go to suppliers in its home district.
 Transactions are built directly as numpy arrays (no 10-million-row DataFrame); `dataset_frame`
-turns the same arrays into the frame `dashboard.model.build_dataset` takes, which a smoke test uses
+turns the same arrays into the frame `dashboard.engine.model.build_dataset` takes, which a smoke test uses
 to check that the fast path builds exactly the same Dataset.
 
 `synthetic_dataset(n_tx)` is the older, geography-free generator (kept for quick experiments).
@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dashboard.model import Dataset, Transactions, _frozen, _fy_of_days, build_dataset
+from dashboard.engine.model import Dataset, Transactions, _frozen, _fy_of_days, build_dataset
 
 CATEGORIES = ["Construction", "Care", "Catering", "Cleaning", "Energy", "IT", "Professional",
               "Transport", "Waste", "Agency", "Medical", "Training"]

@@ -171,7 +171,7 @@ def hwm_mb():
 
 import pandas as pd
 import pyarrow
-from dashboard.io.postcodes import read_postcodes
+from dashboard.ingest.io.postcodes import read_postcodes
 base = hwm_mb()
 t = time.perf_counter()
 if mode == "read_postcodes":

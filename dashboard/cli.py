@@ -12,7 +12,8 @@ from datetime import date
 from pathlib import Path
 
 from dashboard.errors import InputError
-from dashboard.parse import FIELDS, fy_label
+from dashboard.engine.periods import fy_label
+from dashboard.ingest.parse import FIELDS
 
 EXIT_USAGE = 2
 
@@ -84,7 +85,7 @@ def _metrics_parser(p: argparse.ArgumentParser) -> None:
 
 def _sources(args: argparse.Namespace):
     """The pipeline's Sources from the options of `_source_arguments`."""
-    from dashboard.pipeline import Sources
+    from dashboard.ingest.pipeline import Sources
 
     return Sources(spend=args.spend, postcodes=args.postcodes, imd=args.imd, wards=args.wards,
                    lsoa_lookup=args.lsoa_lookup, lsoas=args.lsoas, population=args.population,
@@ -124,9 +125,9 @@ def _period(value: str | None) -> tuple[date, date] | None:
 
 
 def _run_metrics(args: argparse.Namespace) -> int:
-    from dashboard import metrics as m
-    from dashboard.pipeline import build_from_files
-    from dashboard.report import metrics_json, metrics_text
+    from dashboard.engine import metrics as m
+    from dashboard.ingest.pipeline import build_from_files
+    from dashboard.output.figures import metrics_json, metrics_text
 
     src = _sources(args)
     filters = m.Filters(anchors=tuple(args.anchor), date_from=_iso(args.date_from, "--from"),
@@ -150,7 +151,7 @@ def _run_metrics(args: argparse.Namespace) -> int:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from dashboard.demo import build_demo
+    from dashboard.ingest.demo import build_demo
 
     folder = build_demo(shared=args.shared, out=args.out, seed=args.seed)
     print(f"demo data set written to {folder}")
@@ -163,7 +164,7 @@ EXPORTS = ("transactions", "wards", "suppliers", "rejected", "unlocated", "map")
 
 def _import_parsers(sub) -> None:
     """`import`, `datasets`, `export` and `report`: named data sets saved under --root."""
-    from dashboard.importer import DEFAULT_ROOT
+    from dashboard.ingest.importer import DEFAULT_ROOT
 
     imp = sub.add_parser("import", help="import a network's files into a saved data set")
     imp.add_argument("name", metavar="NAME", help="data set name: letters, digits, - and _")
@@ -212,8 +213,8 @@ def _filter_arguments(p: argparse.ArgumentParser) -> None:
 
 def _filters_of(args: argparse.Namespace, ds):
     """Filters and Options from `_filter_arguments`, checked against the data set."""
-    from dashboard import metrics as m
-    from dashboard.parse import parse_fy
+    from dashboard.engine import metrics as m
+    from dashboard.engine.periods import parse_fy
 
     unknown = sorted(set(args.anchor) - set(ds.anchors["name"]))
     if unknown:
@@ -233,7 +234,7 @@ def _filters_of(args: argparse.Namespace, ds):
 
 
 def _run_import(args: argparse.Namespace) -> int:
-    from dashboard.importer import import_dataset, read_anchor_table, read_manifest
+    from dashboard.ingest.importer import import_dataset, read_anchor_table, read_manifest
 
     if not args.add and not args.spend:
         raise InputError("give the spend files (--spend FILE ...), or --add to add to NAME")
@@ -299,7 +300,7 @@ def import_report_text(name: str, folder: Path, manifest: dict) -> str:
 
 
 def _run_datasets(args: argparse.Namespace) -> int:
-    from dashboard.importer import list_datasets
+    from dashboard.ingest.importer import list_datasets
 
     found = list_datasets(args.root)
     if args.format == "json":
@@ -317,9 +318,9 @@ def _run_datasets(args: argparse.Namespace) -> int:
 
 
 def _run_export(args: argparse.Namespace) -> int:
-    from dashboard import exports as e
-    from dashboard import metrics as m
-    from dashboard.importer import open_dataset, unlocated_register
+    from dashboard.output import exports as e
+    from dashboard.engine import metrics as m
+    from dashboard.ingest.importer import open_dataset, unlocated_register
 
     ds = open_dataset(args.name, args.root)
     filters, options = _filters_of(args, ds)
@@ -349,9 +350,9 @@ def _run_export(args: argparse.Namespace) -> int:
 
 
 def _export_frame(what: str, ds, filters, options, unlocated_register):
-    from dashboard import exports as e
-    from dashboard import metrics as m
-    from dashboard.store import read_rejected
+    from dashboard.output import exports as e
+    from dashboard.engine import metrics as m
+    from dashboard.ingest.store import read_rejected
 
     if what == "transactions":
         return e.transactions_table(ds, filters)
@@ -366,9 +367,9 @@ def _export_frame(what: str, ds, filters, options, unlocated_register):
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    from dashboard.exports import export_filename
-    from dashboard.importer import open_dataset
-    from dashboard.printable import report_html, report_map_svg
+    from dashboard.output.exports import export_filename
+    from dashboard.ingest.importer import open_dataset
+    from dashboard.output.printable import report_html, report_map_svg
 
     ds = open_dataset(args.name, args.root)
     filters, options = _filters_of(args, ds)

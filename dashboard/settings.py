@@ -156,7 +156,7 @@ SETTINGS: tuple[Setting, ...] = (
             "(a reverse proxy that signs users in sets auth_header)."),
     Setting("auth_file", "ANCHOR_AUTH_FILE", "", str,
             "Password file for auth=basic: one user:hash line each, made with `python -m "
-            "dashboard.auth add USER --file FILE` (hashed, never plain text)."),
+            "dashboard.serve.auth add USER --file FILE` (hashed, never plain text)."),
     Setting("auth_header", "ANCHOR_AUTH_HEADER", "X-Forwarded-User", _header_name,
             "For auth=proxy: the request header in which the reverse proxy puts the signed-in "
             "user."),

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from dashboard import metrics as m
-from dashboard.metrics import Options, Summary
-from dashboard.model import Dataset
-from dashboard.viewmodel.fmt import plot_text
+from dashboard.engine import metrics as m
+from dashboard.engine.metrics import Options, Summary
+from dashboard.engine.model import Dataset
+from dashboard.fmt import plot_text
 from layers._common import (DARK_LOW, LayerOutput, Legend, choropleth, drawn_rows,
                             feature_names)
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from dashboard.metrics import Options, Summary
-from dashboard.model import YES, Dataset
-from dashboard.viewmodel.fmt import plot_text
+from dashboard.engine.metrics import Options, Summary
+from dashboard.engine.model import YES, Dataset
+from dashboard.fmt import plot_text
 from layers._common import LayerOutput
 
 KEY = "suppliers"

@@ -6,10 +6,10 @@ Two layers share this module because they share the ward figures (`ward_deprivat
 """
 from __future__ import annotations
 
-from dashboard import metrics as m
-from dashboard.metrics import Options, Summary
-from dashboard.model import Dataset
-from dashboard.viewmodel.fmt import plot_text
+from dashboard.engine import metrics as m
+from dashboard.engine.metrics import Options, Summary
+from dashboard.engine.model import Dataset
+from dashboard.fmt import plot_text
 from layers._common import DARK_HIGH, DARK_LOW, LayerOutput, Legend, choropleth, none_if_nan
 
 GEOMETRY = "wards"

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from dashboard.metrics import Options, Summary
-from dashboard.model import Dataset
-from dashboard.viewmodel.fmt import plot_text
+from dashboard.engine.metrics import Options, Summary
+from dashboard.engine.model import Dataset
+from dashboard.fmt import plot_text
 from layers._common import DARK_HIGH, LayerOutput, Legend, choropleth
 
 KEY = "ward_spend"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dashboard.model import Dataset, build_dataset
+from dashboard.engine.model import Dataset, build_dataset
 from tests.tiny import _square
 
 WARD_NAMES = ["Northgate", "Riverside", "Hillview", "Eastmoor", "Harbour", "Millfield",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.model import Dataset, build_dataset
+from dashboard.engine.model import Dataset, build_dataset
 
 Y, N, U = 1, 0, -1
 

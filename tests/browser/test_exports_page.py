@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from dashboard.exports import browser_path
+from dashboard.output.exports import browser_path
 from tests.browser.conftest import ARTIFACTS, assert_clean
 from tests.browser.helpers import goto, settle, tick
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import metrics as m
-from dashboard.metrics import Filters
+from dashboard.engine import metrics as m
+from dashboard.engine.metrics import Filters
 from tests.browser.conftest import assert_clean
 from tests.browser.helpers import goto, map_point, settle, tick, ward_centre
 

@@ -39,11 +39,11 @@ def test_shot001_synthetic(browser, live, mode, width, height):
 
 @pytest.fixture(scope="module")
 def demo_url():
-    from dashboard.app import create_app
+    from dashboard.web.app import create_app
     from dashboard.settings import ROOT, load_settings
 
     try:
-        from dashboard.store import load_dataset
+        from dashboard.ingest.store import load_dataset
 
         ds = load_dataset(ROOT / "data" / "demo")
     except Exception as exc:  # noqa: BLE001 - any failure means "no demo to show"

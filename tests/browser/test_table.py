@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from dashboard import metrics as m
-from dashboard.metrics import Filters
+from dashboard.engine import metrics as m
+from dashboard.engine.metrics import Filters
 from tests.browser.conftest import assert_clean
 from tests.browser.helpers import goto, settle, tick
 

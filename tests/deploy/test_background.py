@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from dashboard.app import create_app
-from dashboard.background import celery_of, make_manager
+from dashboard.web.app import create_app
+from dashboard.serve.background import celery_of, make_manager
 from dashboard.settings import load_settings
 from tests.deploy.conftest import DashHTTP, celery_worker, gunicorn, redis_server
 from tests.synthetic import synthetic_dataset

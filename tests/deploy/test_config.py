@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.security import content_security_policy, frame_options, tile_origin
+from dashboard.serve.security import content_security_policy, frame_options, tile_origin
 from dashboard.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import importer as im
+from dashboard.ingest import importer as im
 from dashboard.errors import InputError
-from dashboard.health import load_checked
+from dashboard.serve.health import load_checked
 from tests.deploy.conftest import DEMO, ROOT, DashHTTP, get, gunicorn, wait_until
 from tests.unit.test_importer import SPEND, write_sources
 
@@ -180,8 +180,7 @@ def test_flt006_full_disk_simulated_where_mounting_is_not_possible(tmp_path, mon
     """The same promise without a mount: every write of the save raises ENOSPC."""
     import errno
 
-    from dashboard import store
-
+    from dashboard.ingest import store
     root = tmp_path / "networks"
     files = write_sources(tmp_path / "in")
     im.import_dataset("council", files, root=root)

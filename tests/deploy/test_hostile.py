@@ -14,11 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard.app import create_app
+from dashboard.web.app import create_app
 from dashboard.errors import InputError
-from dashboard.filenames import safe_filename
-from dashboard.io.spend import read_spend
-from dashboard.io.suppliers import read_suppliers
+from dashboard.ingest.filenames import safe_filename
+from dashboard.ingest.io.spend import read_spend
+from dashboard.ingest.io.suppliers import read_suppliers
 from dashboard.settings import load_settings
 from tests.synthetic import HOSTILE, synthetic_dataset
 
@@ -177,8 +177,8 @@ NAMES = st.one_of(st.text(max_size=400), st.sampled_from([
 @FUZZ
 @given(name=NAMES)
 def test_hst006_upload_names_never_leave_the_job_folder(tmp_path_factory, name):
-    from dashboard import jobs
-    from dashboard.pipeline import Sources
+    from dashboard.ingest import jobs
+    from dashboard.ingest.pipeline import Sources
 
     folder = tmp_path_factory.mktemp("job")
     out = jobs._sources_json(Sources(spend=[(name, b"a,b\n1,2\n")], postcodes=[], imd=None),

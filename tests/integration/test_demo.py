@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dashboard import metrics as m
-from dashboard import store
-from dashboard.demo import DEFAULT_OUT, build_demo
-from dashboard.model import YES
+from dashboard.engine import metrics as m
+from dashboard.ingest import store
+from dashboard.ingest.demo import DEFAULT_OUT, build_demo
+from dashboard.engine.model import YES
 
 
 @pytest.fixture(scope="module")

@@ -25,9 +25,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import importer as im
-from dashboard import metrics as m
-from dashboard.io.suppliers import read_suppliers
+from dashboard.ingest import importer as im
+from dashboard.engine import metrics as m
+from dashboard.ingest.io.suppliers import read_suppliers
 from tests.conftest import ROOT
 
 REGISTER = {  # supplier (as published, trailing spaces aside) -> (postcode, IMD decile)

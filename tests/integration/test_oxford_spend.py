@@ -32,7 +32,7 @@ from decimal import Decimal
 import pytest
 
 from dashboard.errors import InputError
-from dashboard.io.spend import read_spend
+from dashboard.ingest.io.spend import read_spend
 
 pytestmark = pytest.mark.shared
 

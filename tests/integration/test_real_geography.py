@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.geo import (
+from dashboard.ingest.geo import (
     assign_lsoas_to_wards,
     bridge_lsoas,
     points_in_areas,
@@ -20,9 +20,9 @@ from dashboard.geo import (
     read_ward_lookup,
     ward_deprivation,
 )
-from dashboard.io.boundaries import drawing_geojson, read_boundaries
-from dashboard.io.deprivation import read_imd, read_population
-from dashboard.io.postcodes import read_postcodes
+from dashboard.ingest.io.boundaries import drawing_geojson, read_boundaries
+from dashboard.ingest.io.deprivation import read_imd, read_population
+from dashboard.ingest.io.postcodes import read_postcodes
 
 pytestmark = pytest.mark.shared
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard.model import Dataset, build_dataset
+from dashboard.engine.model import Dataset, build_dataset
 from tests import tiny
 
 

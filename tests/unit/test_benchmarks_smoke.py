@@ -42,7 +42,7 @@ def _sane(rows: list[Row]) -> None:
 
 
 def test_array_built_network_is_what_build_dataset_makes():
-    from dashboard.model import build_dataset
+    from dashboard.engine.model import build_dataset
 
     geo = geography("district", real=False)
     arrays, sup, anchors, lsoas, wards = synth.network_parts(5_000, geo, seed=3)
@@ -57,8 +57,7 @@ def test_array_built_network_is_what_build_dataset_makes():
 
 
 def test_spend_is_skewed_to_a_few_suppliers(ds):
-    from dashboard import metrics as m
-
+    from dashboard.engine import metrics as m
     spend = np.sort(m.summarise(ds).sup_spend)[::-1]
     assert spend[: len(spend) // 10].sum() > 0.5 * spend.sum()
 
@@ -113,7 +112,7 @@ def test_import_benchmark(monkeypatch):
 
 def test_saved_dataset_is_memory_mapped_not_copied():
     from benchmarks.bench_memory import saved_dataset
-    from dashboard.store import load_dataset
+    from dashboard.ingest.store import load_dataset
 
     back = load_dataset(saved_dataset(N, "district", real=False))
     maps = Path("/proc/self/maps")

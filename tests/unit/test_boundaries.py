@@ -12,7 +12,7 @@ import shapely
 from shapely.geometry import Polygon, box
 
 from dashboard.errors import InputError
-from dashboard.io.boundaries import drawing_geojson, read_boundaries
+from dashboard.ingest.io.boundaries import drawing_geojson, read_boundaries
 
 # Two wards side by side in British National Grid metres (near Sunderland), 1 km squares.
 X0, Y0 = 439_000, 557_000
@@ -178,7 +178,7 @@ def test_drawing_for_map_coarsens_only_large_sets():
     import geopandas as gpd
     from shapely.geometry import box
 
-    from dashboard.io.boundaries import drawing_for_map
+    from dashboard.ingest.io.boundaries import drawing_for_map
 
     def grid(n):
         return gpd.GeoDataFrame({"code": [f"W{i}" for i in range(n)],

@@ -7,13 +7,13 @@ import json
 import pytest
 from dash import Patch, no_update
 
-from dashboard import metrics as m
-from dashboard.app import context_of, create_app
-from dashboard.callbacks import cards, drilldown, map as map_cb, state, table, trend
-from dashboard.ids import Id
-from dashboard.metrics import Filters
+from dashboard.engine import metrics as m
+from dashboard.web.app import context_of, create_app
+from dashboard.web.callbacks import cards, drilldown, map as map_cb, state, table, trend
+from dashboard.web.ids import Id
+from dashboard.engine.metrics import Filters
 from dashboard.settings import load_settings
-from dashboard.viewmodel.state import CONTROL_KEYS, controls_from_state
+from dashboard.view.state import CONTROL_KEYS, controls_from_state
 from layers import supplier_points
 from tests.unit.conftest import tiny_with_geometry
 

@@ -11,17 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import importer as im
-from dashboard import jobs
-from dashboard.app import context_of, create_app
-from dashboard.callbacks import data as cb
+from dashboard.ingest import importer as im
+from dashboard.ingest import jobs
+from dashboard.web.app import context_of, create_app
+from dashboard.web.callbacks import data as cb
 from dashboard.errors import InputError
-from dashboard.ids import MAPPING_FIELDS
-from dashboard.networks import MAX_APPS, Networks, networks_of
+from dashboard.web.ids import MAPPING_FIELDS
+from dashboard.serve.networks import MAX_APPS, Networks, networks_of
 from dashboard.settings import Settings, load_settings
-from dashboard.store import save_dataset
-from dashboard.uploads import UploadStore, jobs_folder, uploads_folder
-from dashboard.viewmodel import data as vm
+from dashboard.ingest.store import save_dataset
+from dashboard.serve.uploads import UploadStore, jobs_folder, uploads_folder
+from dashboard.view import data as vm
 from tests.synthetic import synthetic_dataset
 from tests.unit.test_importer import IMD, NSPL, REGISTER, SPEND, SPEND_2, write_sources
 

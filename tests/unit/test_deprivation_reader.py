@@ -6,7 +6,7 @@ import gzip
 import pytest
 
 from dashboard.errors import InputError
-from dashboard.io.deprivation import read_imd, read_population
+from dashboard.ingest.io.deprivation import read_imd, read_population
 
 FILE1_2019 = (
     "LSOA code (2011),LSOA name (2011),Local Authority District code (2019),"

@@ -9,11 +9,11 @@ import json
 import openpyxl
 import pytest
 
-from dashboard import exports as ex
-from dashboard import metrics as m
-from dashboard.app import context_of, create_app
-from dashboard.callbacks import exports as cb
-from dashboard.metrics import Filters
+from dashboard.output import exports as ex
+from dashboard.engine import metrics as m
+from dashboard.web.app import context_of, create_app
+from dashboard.web.callbacks import exports as cb
+from dashboard.engine.metrics import Filters
 from dashboard.settings import load_settings
 from tests.unit.conftest import tiny_with_geometry
 
@@ -90,7 +90,7 @@ def test_rejected_and_unlocated_and_unknown(client):
 
 
 def test_report_is_one_html_page_with_the_views_filters(client, app, monkeypatch):
-    monkeypatch.setattr("dashboard.printable.report_map_svg", lambda *a: None)
+    monkeypatch.setattr("dashboard.output.printable.report_map_svg", lambda *a: None)
     year = context_of(app).choices.years[-1]
     resp = client.get(f"/report.html?fy={year}")
     assert resp.status_code == 200 and resp.mimetype == "text/html"

@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from dashboard import exports as e
-from dashboard import metrics as m
+from dashboard.output import exports as e
+from dashboard.engine import metrics as m
 from dashboard.errors import InputError
-from dashboard.model import build_dataset
-from dashboard.store import save_dataset, load_dataset
+from dashboard.engine.model import build_dataset
+from dashboard.ingest.store import save_dataset, load_dataset
 from tests import tiny
 from tests.conftest import ROOT
 

@@ -10,7 +10,7 @@ import pytest
 from shapely.geometry import box
 
 from dashboard.errors import InputError
-from dashboard.geo import (
+from dashboard.ingest.geo import (
     assign_lsoas_to_wards,
     bridge_lsoas,
     points_in_areas,

@@ -15,12 +15,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import importer as im
-from dashboard import metrics as m
+from dashboard.ingest import importer as im
+from dashboard.engine import metrics as m
 from dashboard.errors import InputError
-from dashboard.io.suppliers import read_suppliers
-from dashboard.pipeline import Sources, build_from_files
-from dashboard.store import load_dataset, save_dataset
+from dashboard.ingest.io.suppliers import read_suppliers
+from dashboard.ingest.pipeline import Sources, build_from_files
+from dashboard.ingest.store import load_dataset, save_dataset
 from tests.conftest import ROOT
 
 NSPL = ROOT / "tests" / "fixtures" / "geo" / "nspl_sample.csv"
@@ -379,7 +379,7 @@ def test_supplier_ids_from_the_pipeline_details_equal_those_of_a_second_read(fil
                                                                             monkeypatch):
     im.import_dataset("tiny", files, root=root)
     reread = im.read_manifest(root / "tiny")["meta"]["unlocated"]
-    from dashboard.io.spend import read_spend
+    from dashboard.ingest.io.spend import read_spend
 
     def with_ids(src, **kwargs):
         built = build_from_files(src, **kwargs)
@@ -448,8 +448,8 @@ def test_command_line_errors_say_what_to_do(files, root, capsys, argv, message):
 KILL_AT = '''
 import os, sys
 from pathlib import Path
-from dashboard import importer as im
-from dashboard.pipeline import Sources
+from dashboard.ingest import importer as im
+from dashboard.ingest.pipeline import Sources
 real = getattr(os, sys.argv[1])
 def die(*args, **kwargs):
     staged = Path(args[0]).parent.name == ".tiny.import"

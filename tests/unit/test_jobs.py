@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import importer as im
-from dashboard import jobs
-from dashboard import metrics as m
+from dashboard.ingest import importer as im
+from dashboard.ingest import jobs
+from dashboard.engine import metrics as m
 from dashboard.errors import InputError
-from dashboard.pipeline import Sources
+from dashboard.ingest.pipeline import Sources
 from tests.unit.test_importer import SPEND, write_sources
 
 TIMEOUT_S = 120

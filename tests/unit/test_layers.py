@@ -8,10 +8,10 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from dashboard import metrics as m
-from dashboard.metrics import Filters, Options
-from dashboard.viewmodel import mapfig
-from dashboard.viewmodel.state import LAYERS, OVERLAYS, ViewState
+from dashboard.engine import metrics as m
+from dashboard.engine.metrics import Filters, Options
+from dashboard.view import mapfig
+from dashboard.view.state import LAYERS, OVERLAYS, ViewState
 from tests.unit.conftest import tiny_with_geometry
 from layers import BASE_LAYERS, OVERLAY_LAYERS, anchor_sites, supplier_points
 from layers._common import LayerOutput, Legend

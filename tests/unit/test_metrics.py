@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import metrics as m
-from dashboard.model import build_dataset
+from dashboard.engine import metrics as m
+from dashboard.engine.model import build_dataset
 from tests import tiny
 
 P = 100  # pence per pound

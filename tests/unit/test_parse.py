@@ -1,4 +1,4 @@
-"""The cell parsers of dashboard/parse.py against the spec's formats (shared/spec/metrics.md)."""
+"""The cell parsers of dashboard/ingest/parse.py against the spec's formats (shared/spec/metrics.md)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -8,9 +8,9 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from dashboard.parse import (FIELDS, SYNONYMS, NoDateError, financial_year, fy_label, match_field,
-                             normalise_postcode, normalise_supplier_name, parse_date, parse_fy,
-                             parse_money)
+from dashboard.engine.periods import financial_year, fy_label, parse_fy
+from dashboard.ingest.parse import (FIELDS, SYNONYMS, NoDateError, match_field, normalise_postcode,
+                                    normalise_supplier_name, parse_date, parse_money)
 
 # --- money ---------------------------------------------------------------------------------------
 

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dashboard.errors import InputError
-from dashboard.io import postcodes as mod
-from dashboard.io.postcodes import normalise_postcodes, read_postcodes
+from dashboard.ingest.io import postcodes as mod
+from dashboard.ingest.io.postcodes import normalise_postcodes, read_postcodes
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "geo" / "nspl_sample.csv"
 
@@ -192,8 +192,8 @@ _postcode_text = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_postcode_text, min_size=1, max_size=20))
 def test_vectorised_normaliser_agrees_with_the_scalar_one(texts):
-    """Same answers as dashboard.parse.normalise_postcode (ASCII text, any Unicode space)."""
-    parse = pytest.importorskip("dashboard.parse")
+    """Same answers as dashboard.ingest.parse.normalise_postcode (ASCII text, any Unicode space)."""
+    parse = pytest.importorskip("dashboard.ingest.parse")
     expected = [parse.normalise_postcode(t) for t in texts]
     got = [None if pd.isna(v) else v for v in normalise_postcodes(texts)]
     assert got == expected
@@ -202,8 +202,8 @@ def test_vectorised_normaliser_agrees_with_the_scalar_one(texts):
 def test_docstring_examples_of_the_geography_modules():
     import doctest
 
-    from dashboard import geo
-    from dashboard.io import boundaries, deprivation
+    from dashboard.ingest import geo
+    from dashboard.ingest.io import boundaries, deprivation
 
     for module in (mod, deprivation, boundaries, geo):
         result = doctest.testmod(module)

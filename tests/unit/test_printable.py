@@ -10,10 +10,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from dashboard import metrics as m
-from dashboard import printable as p
-from dashboard.exports import browser_path
-from dashboard.model import build_dataset
+from dashboard.engine import metrics as m
+from dashboard.output import printable as p
+from dashboard.output.exports import browser_path
+from dashboard.engine.model import build_dataset
 from tests import tiny
 from tests.conftest import ROOT
 from tests.unit.test_exports import squares
@@ -115,7 +115,7 @@ def test_the_demo_report_prints_on_one_a4_page(tmp_path):
     chromium = browser_path()
     if not chromium:
         pytest.skip("printing needs Chromium: apt-get install chromium")
-    from dashboard.store import load_dataset
+    from dashboard.ingest.store import load_dataset
 
     ds = load_dataset(ROOT / "data" / "demo")
     filters, options = m.Filters(), m.Options()

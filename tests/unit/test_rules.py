@@ -1,4 +1,4 @@
-"""The influenceable-spend rule and anchor types (dashboard/rules.py)."""
+"""The influenceable-spend rule and anchor types (dashboard/ingest/rules.py)."""
 from __future__ import annotations
 
 import doctest
@@ -6,9 +6,7 @@ import doctest
 import pandas as pd
 import pytest
 
-from dashboard import rules
-
-
+from dashboard.ingest import rules
 @pytest.mark.parametrize("category, service, supplier, expected", [
     ("Construction", "Estates", "Alpha Builders Ltd", True),
     ("VAT Pro Forma Invoices", "General Fund", "Atkins Limited", False),

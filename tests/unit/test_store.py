@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dashboard import metrics as m
-from dashboard import store
+from dashboard.engine import metrics as m
+from dashboard.ingest import store
 from dashboard.errors import InputError
 from tests import tiny
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from dashboard.errors import InputError
-from dashboard.io.suppliers import is_personal, parse_flag, read_suppliers, supplier_key
+from dashboard.ingest.io.suppliers import is_personal, parse_flag, read_suppliers, supplier_key
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 OUT_COLUMNS = ["supplier_id", "name", "postcode", "sme", "vcse", "individual", "type"]

@@ -13,10 +13,10 @@ import pytest
 from flask import Flask
 
 from dashboard.errors import InputError
-from dashboard.io import spend as sp
-from dashboard.io._tabular import read_table
+from dashboard.ingest.io import spend as sp
+from dashboard.ingest.io._tabular import read_table
 from dashboard.settings import load_settings
-from dashboard.uploads import (HEADER, MAX_FILES, UploadError, UploadStore, configured_references,
+from dashboard.serve.uploads import (HEADER, MAX_FILES, UploadError, UploadStore, configured_references,
                                head_bytes, imports_enabled, preview_spend,
                                reference_files, register_upload_route)
 from tests.conftest import ROOT
@@ -119,7 +119,7 @@ def test_remove_and_cleanup(store):
 
 
 def test_at_most_max_files_in_one_batch(store, monkeypatch):
-    monkeypatch.setattr("dashboard.uploads.MAX_FILES", 2)
+    monkeypatch.setattr("dashboard.serve.uploads.MAX_FILES", 2)
     batch = store.new_batch()
     save(store, batch, "a.csv", b"1\n")
     save(store, batch, "b.csv", b"2\n")
@@ -191,7 +191,7 @@ def test_imports_enabled_needs_the_setting_and_a_writable_folder(tmp_path, monke
     assert not imports_enabled(load_settings(env={}, imports=False,
                                              networks_dir=str(tmp_path)))
     seen = []
-    monkeypatch.setattr("dashboard.uploads.os.access",
+    monkeypatch.setattr("dashboard.serve.uploads.os.access",
                         lambda path, mode: seen.append(Path(path)) or False)
     assert not imports_enabled(on)             # a read-only mount (as the Docker example's)
     assert seen == [tmp_path]

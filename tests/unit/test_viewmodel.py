@@ -9,17 +9,17 @@ from functools import lru_cache
 
 import pytest
 
-from dashboard import metrics as m
-from dashboard.metrics import Filters, Options
-from dashboard.viewmodel import fmt
-from dashboard.viewmodel.cards import comparison, headline_cards
-from dashboard.viewmodel.charts import end_labels, ranked_figure, trend_figure
-from dashboard.viewmodel.drill import drill, trend_series
-from dashboard.viewmodel.state import (CONTROL_KEYS, Choices, ViewState, controls_from_state,
+from dashboard.engine import metrics as m
+from dashboard.engine.metrics import Filters, Options
+from dashboard import fmt
+from dashboard.view.cards import comparison, headline_cards
+from dashboard.view.charts import end_labels, ranked_figure, trend_figure
+from dashboard.view.drill import drill, trend_series
+from dashboard.view.state import (CONTROL_KEYS, Choices, ViewState, controls_from_state,
                                        parse_query, state_from_controls, to_query)
-from dashboard.viewmodel.tables import (lsoa_rows, neutralise, supplier_rows, to_csv,
+from dashboard.view.tables import (lsoa_rows, neutralise, supplier_rows, to_csv,
                                         ward_rows)
-from dashboard.viewmodel.text import filter_strip, map_sentence
+from dashboard.view.text import filter_strip, map_sentence
 from tests import tiny
 
 P = 100

@@ -1,0 +1,270 @@
+"""Background imports: start one from a web request, follow its progress from any worker.
+
+A job is a folder under the jobs folder (default ``data/networks/.jobs``)::
+
+    JOB_ID/spec.json      what to import (data set name, root, sources as file paths)
+    JOB_ID/status.json    {state, progress 0..1, message, result | error, updated}, replaced
+                          atomically on every change
+    JOB_ID/pid            the worker process id
+    JOB_ID/uploads/       uploaded files given as (name, bytes), written out for the worker
+    JOB_ID/log.txt        the worker's output (tracebacks of unexpected errors)
+
+The import runs in a separate process (``python -m dashboard.ingest.jobs JOB_FOLDER``), started in its
+own session so it never blocks a web worker and survives the request that started it. Nothing is
+held in memory: any gunicorn worker can answer ``job_status`` from the files. When the process has
+ended without writing a final state (killed, out of memory), ``job_status`` reports the job
+failed; the import's atomic switch means the previous data set is then still the one in use.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+
+from dashboard.errors import InputError
+from dashboard.ingest.filenames import safe_filename
+from dashboard.ingest.importer import DEFAULT_ROOT, import_dataset, validate_name
+from dashboard.ingest.pipeline import Sources
+
+DEFAULT_JOBS = DEFAULT_ROOT / ".jobs"   # hidden beside the data sets: not listed, not in git
+PROJECT = Path(__file__).resolve().parents[2]
+STATES = ("queued", "running", "done", "failed")
+_JOB_ID = re.compile(r"[0-9a-f]{16}")
+_PATH_FIELDS = ("imd", "wards", "lsoa_lookup", "lsoas", "population", "ward_lookup",
+                "suppliers", "postcode_cache")
+START_GRACE_S = 30
+
+
+# --------------------------------------------------------------------------- starting
+def start_import(name: str, sources: Sources, *, root: str | os.PathLike = DEFAULT_ROOT,
+                 jobs_dir: str | os.PathLike = DEFAULT_JOBS, add_to: bool = False,
+                 title: str | None = None, env: dict[str, str] | None = None) -> str:
+    """Start importing `sources` into data set `name` in a background process; returns the job id.
+
+    Spend files and the supplier register may be paths or uploaded ``(name, bytes)`` pairs (written
+    into the job folder first); reference files must be paths. `env` adds environment variables
+    for the worker (tests use it for the importer's pause hook).
+    """
+    validate_name(name)
+    job_id = secrets.token_hex(8)
+    folder = Path(jobs_dir).resolve() / job_id
+    folder.mkdir(parents=True)
+    spec = {"name": name, "root": str(Path(root).resolve()), "add_to": add_to, "title": title,
+            "sources": _sources_json(sources, folder)}
+    (folder / "spec.json").write_text(json.dumps(spec, indent=1))
+    _write_status(folder, state="queued", progress=0.0, message="waiting to start", name=name,
+                  created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    _spawn(folder, env)
+    return job_id
+
+
+def _spawn(folder: Path, env: dict[str, str] | None) -> subprocess.Popen:
+    full_env = {**os.environ, **(env or {})}
+    full_env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(PROJECT), full_env.get("PYTHONPATH", "")) if p)
+    with open(folder / "log.txt", "ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "dashboard.ingest.jobs", str(folder)],
+                                cwd=PROJECT, env=full_env, stdin=subprocess.DEVNULL,
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    (folder / "pid").write_text(str(proc.pid))
+    threading.Thread(target=proc.wait, daemon=True).start()   # reap it: no zombie left behind
+    return proc
+
+
+def _sources_json(src: Sources, folder: Path) -> dict:
+    """Sources as JSON: absolute paths; uploaded (name, bytes) written under uploads/."""
+    def path(value, i: int) -> str:
+        if isinstance(value, tuple):
+            target = folder / "uploads" / str(i) / safe_filename(value[0])
+            target.parent.mkdir(parents=True)
+            target.write_bytes(bytes(value[1]))
+            return str(target)
+        return str(Path(value).resolve())
+
+    out = {"spend": [path(v, i) for i, v in enumerate(src.spend or [])],
+           "postcodes": [path(v, 1000 + i) for i, v in enumerate(src.postcodes or [])]}
+    for i, fld in enumerate(_PATH_FIELDS):
+        value = getattr(src, fld)
+        out[fld] = path(value, 2000 + i) if value else None
+    out["columns"] = src.columns
+    out["anchor_name"] = src.anchor_name
+    out["period"] = [d.isoformat() for d in src.period] if src.period else None
+    out["anchors"] = None if src.anchors is None else [
+        {k: list(v) if isinstance(v, tuple) else v for k, v in r.items()}
+        for r in src.anchors.to_dict("records")]
+    return out
+
+
+def _sources_of(spec: dict) -> Sources:
+    from dashboard.ingest.importer import _anchor_frame, _period
+
+    s = spec["sources"]
+    return Sources(spend=s["spend"], postcodes=s["postcodes"],
+                   **{f: s.get(f) for f in _PATH_FIELDS}, columns=s.get("columns"),
+                   anchor_name=s.get("anchor_name"), period=_period(s.get("period")),
+                   anchors=_anchor_frame(s.get("anchors")))
+
+
+# --------------------------------------------------------------------------- status
+def job_status(job_id: str, jobs_dir: str | os.PathLike = DEFAULT_JOBS) -> dict:
+    """{state, progress, message, result | error, name, updated} of a job, from its files.
+
+    A job whose process has gone without finishing is reported "failed".
+    """
+    folder = _job_folder(job_id, jobs_dir)
+    status = _read_status(folder)
+    if status["state"] in ("queued", "running") and not _alive(folder, status):
+        status = {**status, "state": "failed",
+                  "error": "the import stopped before it finished (its process ended): the "
+                           "data set is unchanged; start the import again"}
+    return status
+
+
+def _job_folder(job_id: str, jobs_dir: str | os.PathLike) -> Path:
+    if not isinstance(job_id, str) or not _JOB_ID.fullmatch(job_id):
+        raise InputError(f"{job_id!r} is not a job id")
+    folder = Path(jobs_dir) / job_id
+    if not (folder / "status.json").exists():
+        raise InputError(f"no import job {job_id}: it may have been cleaned up; start it again")
+    return folder
+
+
+def _read_status(folder: Path) -> dict:
+    for _ in range(5):   # a reader never sees a partial file (os.replace), but be patient
+        try:
+            return json.loads((folder / "status.json").read_text())
+        except (OSError, ValueError):
+            time.sleep(0.02)
+    raise InputError(f"the status of job {folder.name} cannot be read")
+
+
+def _write_status(folder: Path, **fields) -> None:
+    """Merge `fields` into status.json, atomically (write a temporary file, then rename)."""
+    path = folder / "status.json"
+    status = json.loads(path.read_text()) if path.exists() else {}
+    status.update(fields, updated=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    tmp = folder / f".status.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(status, default=str))
+    os.replace(tmp, path)
+
+
+def _alive(folder: Path, status: dict) -> bool:
+    """Whether the job's process is still running (a zombie or a reused pid does not count).
+
+    Just after the start the pid may not be recorded yet, or the forked process may not yet run
+    the worker (its command line is still the parent's): a queued job gets START_GRACE_S.
+    """
+    created = datetime.fromisoformat(status.get("created") or status.get("updated")
+                                     or "1970-01-01T00:00:00+00:00")
+    young = status.get("state") == "queued" and (
+        datetime.now(timezone.utc) - created).total_seconds() < START_GRACE_S
+    try:
+        pid = int((folder / "pid").read_text())
+    except (OSError, ValueError):
+        return young
+    proc = Path(f"/proc/{pid}")
+    if not proc.is_dir():
+        return _signal_alive(pid) if not Path("/proc/self").is_dir() else False
+    try:
+        state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
+    except (OSError, IndexError):
+        return False
+    if state in ("Z", "X"):
+        return False
+    return folder.name in cmdline or young
+
+
+def _signal_alive(pid: int) -> bool:
+    """Liveness where there is no /proc (macOS): signal 0."""
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def cancel_job(job_id: str, jobs_dir: str | os.PathLike = DEFAULT_JOBS) -> dict:
+    """Stop a running job (its whole process group); the data set stays as it was."""
+    folder = _job_folder(job_id, jobs_dir)
+    status = job_status(job_id, jobs_dir)
+    if status["state"] in ("queued", "running"):
+        pid = int((folder / "pid").read_text())
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        _write_status(folder, state="failed", error="cancelled: the data set is unchanged")
+    return job_status(job_id, jobs_dir)
+
+
+def cleanup_jobs(jobs_dir: str | os.PathLike = DEFAULT_JOBS, *, older_than_s: float = 7 * 86400
+                 ) -> int:
+    """Remove finished jobs (and their uploads) older than `older_than_s`; returns how many."""
+    removed = 0
+    root = Path(jobs_dir)
+    if not root.is_dir():
+        return 0
+    now = time.time()
+    for folder in root.iterdir():
+        if not _JOB_ID.fullmatch(folder.name) or not (folder / "status.json").exists():
+            continue
+        if now - (folder / "status.json").stat().st_mtime < older_than_s:
+            continue
+        if job_status(folder.name, root)["state"] in ("done", "failed"):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+# --------------------------------------------------------------------------- the worker
+def run_job(folder: str | os.PathLike) -> int:
+    """The worker's body: run the import described by spec.json, reporting into status.json."""
+    folder = Path(folder)
+    spec = json.loads((folder / "spec.json").read_text())
+    _write_status(folder, state="running", progress=0.0, message="starting", pid=os.getpid())
+
+    def progress(fraction: float, message: str) -> None:
+        _write_status(folder, state="running", progress=round(float(fraction), 3),
+                      message=message)
+
+    try:
+        path = import_dataset(spec["name"], _sources_of(spec), root=spec["root"],
+                              progress=progress, add_to=spec["add_to"], title=spec.get("title"))
+    except InputError as exc:
+        _write_status(folder, state="failed", error=str(exc), message="failed")
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the page shows it; the log keeps the traceback
+        traceback.print_exc()
+        _write_status(folder, state="failed", message="failed",
+                      error=f"the import failed unexpectedly ({type(exc).__name__}: {exc})")
+        return 1
+    _write_status(folder, state="done", progress=1.0, message="done",
+                  result=_result(spec["name"], path))
+    return 0
+
+
+def _result(name: str, path: Path) -> dict:
+    from dashboard.ingest.importer import read_manifest
+
+    meta = read_manifest(path).get("meta", {})
+    report = meta.get("import", {})
+    return {"name": name, "folder": str(path), "title": meta.get("title"),
+            "counts": meta.get("counts"), "rows_read": report.get("rows_read"),
+            "rows_rejected": meta.get("rows_rejected"),
+            "duplicates_refused": report.get("duplicates_refused", []),
+            "suppliers": report.get("suppliers")}
+
+
+if __name__ == "__main__":
+    sys.exit(run_job(sys.argv[1]))

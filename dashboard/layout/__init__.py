@@ -1,4 +1,0 @@
-"""Page parts: filters, cards, map panel, drill-down, table, trend; `page` assembles them."""
-from dashboard.layout.page import INDEX_STRING, page, title_of
-
-__all__ = ["INDEX_STRING", "page", "title_of"]

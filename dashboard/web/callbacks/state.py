@@ -1,0 +1,131 @@
+"""Filters and URL state: the controls, the map click and the URL query stay in step.
+
+One circular callback owns the URL query and every control: a page load or back/forward (URL
+changes) sets the controls; a control change, map click, presentation toggle or reset writes the
+URL. It also writes the canonical query to the `STATE` store, the only input of every other
+callback, and draws the map (a full figure or a Patch) in the same answer.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from dash import Dash, Input, Output, State, ctx as dash_ctx, no_update
+
+from dashboard.web.callbacks.map import map_figure
+from dashboard.web.ids import CONTROLS, Id
+from dashboard.view.context import AppContext
+from dashboard.view.mapfig import click_target
+from dashboard.view.state import (CONTROL_KEYS, ViewState, controls_from_state,
+                                       date_problem, state_from_controls, to_query, with_ward)
+
+CONTROL_IDS = {str(v) for v in CONTROLS.values()}
+
+
+def sync(app_ctx: AppContext, trigger: str | None, search: str | None, values: dict[str, Any],
+         click: dict | None, current: str | None) -> tuple[Any, Any, list[Any]]:
+    """(URL search, STATE data, control values) for one trigger; `no_update` where unchanged.
+
+    `current` is the STATE store's canonical query (None before the first run).
+    """
+    base = app_ctx.state(current if current is not None else search)
+    set_controls = False
+    if trigger is None or trigger == Id.URL:
+        state, set_controls = app_ctx.state(search), True
+    elif trigger == Id.MAP:
+        state = _clicked(app_ctx, base, click)
+        set_controls = True
+    elif trigger == Id.PRESENT_TOGGLE:
+        state = replace(base, present=not base.present)
+    elif trigger == Id.RESET:
+        d = app_ctx.defaults
+        state = replace(base, filters=d.filters, options=d.options)
+        set_controls = True
+    else:
+        state = state_from_controls(values, app_ctx.choices, base, app_ctx.defaults)
+    query = to_query(state, app_ctx.defaults)
+    url_out = query if query != (search or "") else no_update
+    state_out = query if query != current else no_update
+    controls = controls_from_state(state)
+    control_out = [controls[k] if set_controls else no_update for k in CONTROL_KEYS]
+    return url_out, state_out, control_out
+
+
+def redraw(app_ctx: AppContext, state_out: Any, built: Any) -> tuple[Any, Any, Any]:
+    """(map figure or Patch, MAP_KEY record, values to recolour in place) for a new view state;
+    `no_update` where unchanged.
+
+    The map is drawn here rather than by a callback of the STATE store: that would wait for this
+    callback's answer before even asking the server, and a filter change would take two round
+    trips to reach the map. The other panels follow the store as before, after the map.
+    """
+    if state_out is no_update:
+        return no_update, no_update, no_update
+    return map_figure(app_ctx, state_out, built)
+
+
+def _clicked(app_ctx: AppContext, base: ViewState, click: dict | None) -> ViewState:
+    target = click_target(base, click, app_ctx.ward_codes, app_ctx.lsoa_wards,
+                          app_ctx.point_wards)
+    if target is None:
+        return base
+    kind, value = target
+    if kind == "anchor":
+        return replace(base, detail_anchor=value if value in app_ctx.choices.anchors else None)
+    if value == base.ward:  # clicking the selected ward again clears the selection
+        return replace(base, ward=None)
+    return with_ward(base, value, app_ctx.choices)
+
+
+def date_feedback(date_from: Any, date_to: Any) -> tuple[str, str, str]:
+    """(message, From field class, To field class): an unreadable date or a reversed range is
+    said in words and the box concerned outlined (not colour alone: the message names the box).
+    The class goes on the field around the box: Dash 4's Input draws its box from its own."""
+    problem = date_problem(date_from, date_to)
+    if problem is None:
+        return "", "date-field", "date-field"
+    unreadable = [_unreadable(v) for v in (date_from, date_to)]
+    marked = unreadable if any(unreadable) else [True, True]
+    return problem, *("date-field date-problem" if m else "date-field" for m in marked)
+
+
+def _unreadable(text: Any) -> bool:
+    return date_problem(text, None) is not None
+
+
+def presentation(app_ctx: AppContext, query: str | None) -> tuple[str, str, str]:
+    """(root class, toggle label, aria-pressed) for the current state."""
+    on = app_ctx.state(query).present
+    return ("app present" if on else "app desk",
+            "Exit presentation mode" if on else "Presentation mode", "true" if on else "false")
+
+
+def register(app: Dash, app_ctx: AppContext) -> None:
+    """Wire the state callbacks."""
+    control_outputs = [Output(CONTROLS[k], "value") for k in CONTROL_KEYS]
+    control_inputs = [Input(CONTROLS[k], "value") for k in CONTROL_KEYS]
+
+    @app.callback(
+        Output(Id.URL, "search"), Output(Id.STATE, "data"), *control_outputs,
+        Output(Id.MAP, "figure"), Output(Id.MAP_KEY, "data"), Output(Id.MAP_VALUES, "data"),
+        Input(Id.URL, "search"), *control_inputs, Input(Id.MAP, "clickData"),
+        Input(Id.PRESENT_TOGGLE, "n_clicks"), Input(Id.RESET, "n_clicks"),
+        State(Id.STATE, "data"), State(Id.MAP_KEY, "data"),
+    )
+    def _sync(search, *args):
+        values = dict(zip(CONTROL_KEYS, args[:len(CONTROL_KEYS)]))
+        click, _present, _reset, current, built = args[len(CONTROL_KEYS):]
+        url_out, state_out, controls = sync(app_ctx, dash_ctx.triggered_id, search, values,
+                                            click, current)
+        return url_out, state_out, *controls, *redraw(app_ctx, state_out, built)
+
+    @app.callback(Output(Id.DATE_ERROR, "children"), Output(f"{Id.DATE_FROM}-field", "className"),
+                  Output(f"{Id.DATE_TO}-field", "className"), Input(Id.DATE_FROM, "value"),
+                  Input(Id.DATE_TO, "value"))
+    def _dates(date_from, date_to):
+        return date_feedback(date_from, date_to)
+
+    @app.callback(Output(Id.ROOT, "className"), Output(Id.PRESENT_TOGGLE, "children"),
+                  Output(Id.PRESENT_TOGGLE, "aria-pressed"), Input(Id.STATE, "data"))
+    def _present(query):
+        return presentation(app_ctx, query)

@@ -1,0 +1,115 @@
+"""The main panels: headline cards, map, drill-down, table and trend (filled in by callbacks)."""
+from __future__ import annotations
+
+import dash_ag_grid as dag
+from dash import dcc, html
+
+from dashboard.web.ids import Id
+from dashboard.web.layout.common import checklist, dropdown, labelled, radios
+from dashboard.view.charts import TREND_HEIGHT
+from dashboard.view.context import AppContext
+from layers import BASE_LAYERS, OVERLAY_LAYERS
+
+# No "Share chart" (uploads to Plotly Cloud) or "Edit in Chart Studio": data stays on the server.
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "showSendToCloud": False,
+                "showEditInChartStudio": False, "plotlyServerURL": "",
+                "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage", "sendChartToCloud",
+                                           "sendDataToCloud", "editInChartStudio"]}
+BLANK = {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False},
+                                "paper_bgcolor": "#fff", "plot_bgcolor": "#fff"}}
+
+
+def cards_section() -> html.Section:
+    """Headline figures: a list of cards and the sentence saying what the changes compare."""
+    return html.Section(className="panel cards-panel", **{"aria-labelledby": "cards-h"}, children=[
+        html.H2("Headline figures", id="cards-h", className="visually-hidden"),
+        html.Ul(id=Id.CARDS, className="cards"),
+        html.P(id=Id.COMPARE_NOTE, className="compare-note"),
+    ])
+
+
+def map_section(ctx: AppContext) -> html.Section:
+    """Layer choice, overlays, ward picker, the map with its legend, and a ranked chart of values."""
+    d = ctx.defaults
+    ward_opts = sorted(({"label": n, "value": c} for c, n in
+                        zip(ctx.choices.wards, ctx.choices.ward_names)),
+                       key=lambda o: o["label"])
+    return html.Section(className="panel map-panel", **{"aria-labelledby": "map-h"}, children=[
+        html.H2("Map of spend and deprivation", id="map-h"),
+        html.Div(className="map-controls", children=[
+            html.Fieldset(className="field", children=[
+                html.Legend("Map layer"),
+                radios(Id.LAYER, [{"label": m.LABEL, "value": k} for k, m in BASE_LAYERS.items()],
+                       d.layer)]),
+            html.Fieldset(className="field", children=[
+                html.Legend("Show on the map"),
+                checklist(Id.OVERLAYS, [{"label": m.LABEL, "value": k}
+                                        for k, m in OVERLAY_LAYERS.items()], list(d.overlays))]),
+            labelled("Ward (or click the map)", Id.WARD,
+                     dropdown(Id.WARD, ward_opts, None, multi=False, placeholder="No ward selected")),
+        ]),
+        html.Figure(className="map-figure", children=[
+            html.Div(className="map-row", children=[
+                html.Div(className="map-frame", children=dcc.Graph(
+                    id=Id.MAP, figure=BLANK, config={**GRAPH_CONFIG, "scrollZoom": True},
+                    className="map-graph", style={"height": "100%"}, clear_on_unhover=True)),
+                html.Aside(id=Id.LEGEND, className="legend", **{"aria-label": "Map legend"}),
+            ]),
+            html.Figcaption(id=Id.MAP_SUMMARY, className="map-summary"),
+        ]),
+        html.Div(className="ranked", children=[
+            html.H3("Values shown on the map", id="ranked-h"),
+            dcc.Graph(id=Id.RANKED, figure=BLANK, config={**GRAPH_CONFIG, "displayModeBar": False},
+                      className="ranked-graph", style={"height": "200px"}),
+        ]),
+    ])
+
+
+def drill_section(ctx: AppContext) -> html.Section:
+    """Details for the selected ward and/or an anchor: top suppliers, categories, trend."""
+    return html.Section(className="panel drill-panel", **{"aria-labelledby": "drill-h"}, children=[
+        html.H2("Details", id="drill-h"),
+        html.P("Choose a ward on the map or in the Ward list, and/or an anchor here.",
+               className="hint"),
+        labelled("Anchor", Id.DETAIL_ANCHOR,
+                 dropdown(Id.DETAIL_ANCHOR, [{"label": a, "value": a} for a in ctx.choices.anchors],
+                          None, multi=False, placeholder="No anchor selected")),
+        html.Div(id=Id.DRILL, className="drill", **{"aria-live": "polite"}),
+    ])
+
+
+def table_section() -> html.Section:
+    """The map's figures as a sortable table (its text alternative), with CSV downloads."""
+    return html.Section(className="panel table-panel", **{"aria-labelledby": Id.TABLE_TITLE},
+                        children=[
+        html.H2("Table of the map's figures", id=Id.TABLE_TITLE),
+        html.Div(className="button-row", children=[
+            html.Button("Download this table (CSV)", id=Id.DOWNLOAD_BTN, type="button",
+                        className="button"),
+            html.Button("Download suppliers (CSV)", id=Id.DOWNLOAD_SUPPLIERS_BTN, type="button",
+                        className="button"),
+        ]),
+        dag.AgGrid(id=Id.GRID, rowData=[], columnDefs=[], className="grid",
+                   defaultColDef={"sortable": True, "resizable": True, "filter": True,
+                                  "minWidth": 110, "wrapHeaderText": True,
+                                  "autoHeaderHeight": True},
+                   columnSize="responsiveSizeToFit",
+                   dashGridOptions={"ensureDomOrder": True, "enableCellTextSelection": True,
+                                    "suppressColumnVirtualisation": True, "animateRows": False,
+                                    "domLayout": "autoHeight", "pagination": True,
+                                    "paginationPageSize": 30,
+                                    "paginationPageSizeSelector": [30, 100, 500]},
+                   style={"width": "100%"}),
+        dcc.Download(id=Id.DOWNLOAD),
+    ])
+
+
+def trend_section() -> html.Section:
+    """Share to the most deprived areas by financial year and anchor."""
+    return html.Section(className="panel trend-panel", **{"aria-labelledby": "trend-h"}, children=[
+        html.H2("Share of located spend to the most deprived areas, by year", id="trend-h"),
+        html.P("Every financial year is shown (the period filter is ignored here); the other "
+               "filters apply. Each line is labelled at its last point.", className="hint"),
+        dcc.Graph(id=Id.TREND, figure=BLANK, config={**GRAPH_CONFIG, "displayModeBar": False},
+                  className="trend-graph", style={"height": f"{TREND_HEIGHT}px"}),
+    ])
