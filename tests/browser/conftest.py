@@ -90,6 +90,10 @@ class Watch:
     responses: list[tuple[str, int]] = field(default_factory=list)
 
 
+#: What assets/map_recolour.js logs when it cannot move the map in place.
+FALLBACK = "map in place:"
+
+
 def open_page(browser, width: int = 1366, height: int = 768):
     """A fresh page (own context: no shared cache or storage) that records errors and requests."""
     context = browser.new_context(viewport={"width": width, "height": height}, locale="en-GB",
@@ -100,6 +104,10 @@ def open_page(browser, width: int = 1366, height: int = 768):
     def on_console(msg):
         if msg.type == "error":
             watch.errors.append(msg.text)
+        elif msg.type == "warning" and msg.text.startswith(FALLBACK):
+            # the in-place map path (assets/map_recolour.js) met plotly internals it did not
+            # expect (a dash/plotly.js upgrade?) and handed the change to plotly: a failure
+            watch.errors.append(f"in-place map update fell back to plotly: {msg.text}")
 
     def route(r):
         url = r.request.url
