@@ -189,7 +189,7 @@ _postcode_text = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)   # examples: tests/conftest.py
 @given(st.lists(_postcode_text, min_size=1, max_size=20))
 def test_vectorised_normaliser_agrees_with_the_scalar_one(texts):
     """Same answers as dashboard.ingest.parse.normalise_postcode (ASCII text, any Unicode space)."""

@@ -558,7 +558,7 @@ MONEYISH = st.one_of(
 )
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])   # examples: tests/conftest.py
 @given(st.lists(MONEYISH, min_size=1, max_size=40))
 def test_vectorised_money_equals_parse_money(cells):
     pence, reasons = money_column(pd.Series(cells, dtype="str"))
@@ -580,7 +580,7 @@ DATEISH = st.one_of(
 )
 
 
-@settings(max_examples=100)
+@settings(max_examples=max(10, settings().max_examples // 2))   # each writes and reads a file
 @given(st.lists(DATEISH, min_size=1, max_size=20))
 def test_read_spend_dates_equal_parse_date(tmp_path_factory, cells):
     rows = [f"C,{c},1,A,S" for c in cells] + ["C,01/01/2020,1,A,S"]
