@@ -18,6 +18,10 @@ import numpy as np
 import pandas as pd
 
 from dashboard.errors import InputError
+from dashboard.ingest.io.boundaries import drawing_for_map
+from dashboard.ingest.io.postcodes import read_postcodes
+from dashboard.ingest.pipeline import Sources, build_from_files
+from dashboard.ingest.store import save_dataset
 
 DISTRICT = "E08000024"
 PLACE = "Sunderland"
@@ -71,9 +75,6 @@ def shared_default() -> Path:
 
 def build_demo(shared: Path | None = None, out: Path | None = None, seed: int = 2026) -> Path:
     """Generate the demo network, import it through the pipeline, and save it under `out`."""
-    from dashboard.ingest.io.boundaries import drawing_for_map
-    from dashboard.ingest.pipeline import Sources, build_from_files
-    from dashboard.ingest.store import save_dataset
 
     shared = Path(shared or shared_default())
     if not (shared / "nspl").is_dir():
@@ -145,7 +146,6 @@ def generate_network(rng: np.random.Generator, nspl: list[Path], folder: Path
 
 def _postcode_pools(nspl: list[Path]) -> dict[str, np.ndarray]:
     """Live postcodes in the district ("local") and elsewhere ("away")."""
-    from dashboard.ingest.io.postcodes import read_postcodes
 
     d = read_postcodes(nspl)
     live = d[~d["terminated"] & d["lat"].notna()]

@@ -13,9 +13,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dashboard.errors import InputError
 from dashboard.engine.model import NO, UNKNOWN, YES, Dataset, build_dataset
-from dashboard.ingest.parse import normalise_supplier_name
+from dashboard.errors import InputError
+from dashboard.ingest.geo import (
+    assign_lsoas_to_wards,
+    bridge_lsoas,
+    points_in_areas,
+    read_lsoa_lookup,
+    read_ward_lookup,
+)
+from dashboard.ingest.io.boundaries import read_boundaries
+from dashboard.ingest.io.deprivation import read_imd, read_population
+from dashboard.ingest.io.postcodes import read_postcodes
+from dashboard.ingest.io.spend import read_spend
+from dashboard.ingest.io.suppliers import is_personal, read_suppliers
+from dashboard.ingest.parse import normalise_postcode, normalise_supplier_name
 from dashboard.ingest.rules import anchor_type, influenceable
 
 PathLike = str | Path
@@ -56,7 +68,6 @@ class Built:
 
 def build_from_files(src: Sources, *, name: str = "data set") -> Built:
     """Read every file of `src` and build the Dataset the engine and the page use."""
-    from dashboard.ingest.io.spend import read_spend
 
     spend = read_spend(src.spend, columns=src.columns, anchor_name=src.anchor_name,
                        period=src.period)
@@ -67,7 +78,6 @@ def build_from_files(src: Sources, *, name: str = "data set") -> Built:
     lsoas_geo = _read_bounds(src.lsoas, "lsoa")
     report: dict = {"files": spend.files, "rows_rejected": int(len(spend.rejected))}
 
-    from dashboard.ingest.io.postcodes import read_postcodes
 
     directory = read_postcodes(src.postcodes, cache_dir=src.postcode_cache)
     resolved = resolve_suppliers(tx, register)
@@ -101,7 +111,6 @@ def build_from_files(src: Sources, *, name: str = "data set") -> Built:
 def _read_register(path: PathLike | None) -> pd.DataFrame | None:
     if path is None:
         return None
-    from dashboard.ingest.io.suppliers import read_suppliers
 
     return read_suppliers(path)
 
@@ -112,7 +121,6 @@ def resolve_suppliers(tx: pd.DataFrame, register: pd.DataFrame | None) -> pd.Dat
     The row's own postcode wins; otherwise the register's, matched by supplier id, else by
     normalised name. Flags come from the register (unknown without one).
     """
-    from dashboard.ingest.io.suppliers import is_personal
 
     out = pd.DataFrame({
         "name": tx["supplier"].fillna("").astype(str).to_numpy(object),
@@ -222,7 +230,6 @@ def _bridge_if_needed(found: pd.DataFrame, vintage: str | None, imd: pd.DataFram
             f"the postcode directory gives {vintage} LSOAs but the deprivation file is on {target} "
             f"LSOAs: give the LSOA {vintage} to {target} lookup (--lsoa-lookup) and the {target} "
             "LSOA boundaries (--lsoas) so that suppliers can be matched to the index")
-    from dashboard.ingest.geo import bridge_lsoas, read_lsoa_lookup
 
     lookup = read_lsoa_lookup(src.lsoa_lookup)
     bridged, counts = bridge_lsoas(found, lookup, lsoas_geo)
@@ -233,7 +240,6 @@ def _bridge_if_needed(found: pd.DataFrame, vintage: str | None, imd: pd.DataFram
 def _wards_of(suppliers: pd.DataFrame, wards_geo) -> np.ndarray:
     if wards_geo is None:
         return np.full(len(suppliers), None, object)
-    from dashboard.ingest.geo import points_in_areas
 
     return points_in_areas(suppliers["lat"].to_numpy(float), suppliers["lon"].to_numpy(float),
                            wards_geo)
@@ -254,7 +260,6 @@ def _supplier_report(suppliers: pd.DataFrame) -> dict:
 
 # --------------------------------------------------------------------------- geography
 def _read_deprivation(src: Sources) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    from dashboard.ingest.io.deprivation import read_imd, read_population
 
     imd = read_imd(src.imd)
     population = read_population(src.population) if src.population else None
@@ -264,7 +269,6 @@ def _read_deprivation(src: Sources) -> tuple[pd.DataFrame, pd.DataFrame | None]:
 def _read_bounds(path: PathLike | None, kind: str):
     if path is None:
         return None
-    from dashboard.ingest.io.boundaries import read_boundaries
 
     return read_boundaries(path, kind)
 
@@ -278,9 +282,7 @@ def _lsoa_table(imd: pd.DataFrame, population: pd.DataFrame | None, lsoas_geo, w
                          else np.zeros(len(out), np.int64))
     out["ward"] = None
     if wards_geo is not None and (lsoas_geo is not None or ward_lookup is not None):
-        from dashboard.ingest.geo import assign_lsoas_to_wards
 
-        from dashboard.ingest.geo import read_ward_lookup
 
         lookup = read_ward_lookup(ward_lookup) if ward_lookup else None
         assignment = assign_lsoas_to_wards(lsoas_geo, wards_geo, lookup)
@@ -319,7 +321,6 @@ def _anchor_table(tx: pd.DataFrame, given: pd.DataFrame | None, suppliers: pd.Da
 def _with_sites(table: pd.DataFrame, given: pd.DataFrame | None, directory: pd.DataFrame
                 ) -> pd.DataFrame:
     """Add each anchor's main site (postcode and its point) where the anchor table gives one."""
-    from dashboard.ingest.parse import normalise_postcode
 
     sites = {}
     if given is not None and "site_postcode" in given:
