@@ -164,7 +164,7 @@ EXPORTS = ("transactions", "wards", "suppliers", "rejected", "unlocated", "map")
 
 def _import_parsers(sub) -> None:
     """`import`, `datasets`, `export` and `report`: named data sets saved under --root."""
-    from dashboard.ingest.importer import DEFAULT_ROOT
+    from dashboard.ingest.catalog import DEFAULT_ROOT
 
     imp = sub.add_parser("import", help="import a network's files into a saved data set")
     imp.add_argument("name", metavar="NAME", help="data set name: letters, digits, - and _")
@@ -234,7 +234,9 @@ def _filters_of(args: argparse.Namespace, ds):
 
 
 def _run_import(args: argparse.Namespace) -> int:
-    from dashboard.ingest.importer import import_dataset, read_anchor_table, read_manifest
+    from dashboard.ingest.anchors import read_anchor_table
+    from dashboard.ingest.catalog import read_manifest
+    from dashboard.ingest.importer import import_dataset
 
     if not args.add and not args.spend:
         raise InputError("give the spend files (--spend FILE ...), or --add to add to NAME")
@@ -300,7 +302,7 @@ def import_report_text(name: str, folder: Path, manifest: dict) -> str:
 
 
 def _run_datasets(args: argparse.Namespace) -> int:
-    from dashboard.ingest.importer import list_datasets
+    from dashboard.ingest.catalog import list_datasets
 
     found = list_datasets(args.root)
     if args.format == "json":
@@ -320,7 +322,8 @@ def _run_datasets(args: argparse.Namespace) -> int:
 def _run_export(args: argparse.Namespace) -> int:
     from dashboard.output import exports as e
     from dashboard.engine import metrics as m
-    from dashboard.ingest.importer import open_dataset, unlocated_register
+    from dashboard.ingest.catalog import open_dataset
+    from dashboard.ingest.unlocated import unlocated_register
 
     ds = open_dataset(args.name, args.root)
     filters, options = _filters_of(args, ds)
@@ -368,7 +371,7 @@ def _export_frame(what: str, ds, filters, options, unlocated_register):
 
 def _run_report(args: argparse.Namespace) -> int:
     from dashboard.output.exports import export_filename
-    from dashboard.ingest.importer import open_dataset
+    from dashboard.ingest.catalog import open_dataset
     from dashboard.output.printable import report_html, report_map_svg
 
     ds = open_dataset(args.name, args.root)

@@ -5,7 +5,9 @@ A job is a folder under the jobs folder (default ``data/networks/.jobs``)::
     JOB_ID/spec.json      what to import (data set name, root, sources as file paths)
     JOB_ID/status.json    {state, progress 0..1, message, result | error, updated}, replaced
                           atomically on every change
-    JOB_ID/pid            the worker process id
+    JOB_ID/pid            the worker process id (status.json also records it, with its host)
+    JOB_ID/heartbeat      touched by the worker every HEARTBEAT_S seconds while it runs
+    JOB_ID/cancel         asks a worker on another machine to stop (see cancel_job)
     JOB_ID/uploads/       uploaded files given as (name, bytes), written out for the worker
     JOB_ID/log.txt        the worker's output (tracebacks of unexpected errors)
 
@@ -14,6 +16,10 @@ own session so it never blocks a web worker and survives the request that starte
 held in memory: any gunicorn worker can answer ``job_status`` from the files. When the process has
 ended without writing a final state (killed, out of memory), ``job_status`` reports the job
 failed; the import's atomic switch means the previous data set is then still the one in use.
+
+Whether the process has ended: on the machine that runs it, from its pid (at once); on any other
+machine sharing the jobs folder, from its heartbeat file, judged stopped when not touched for
+HEARTBEAT_STALE_S seconds (the machines' clocks must agree to well within that).
 """
 from __future__ import annotations
 
@@ -23,6 +29,7 @@ import re
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -33,8 +40,11 @@ from pathlib import Path
 
 from dashboard.errors import InputError
 from dashboard.ingest.filenames import safe_filename
-from dashboard.ingest.importer import DEFAULT_ROOT, import_dataset, validate_name
+from dashboard.ingest.anchors import anchor_frame, anchor_records
+from dashboard.ingest.catalog import DEFAULT_ROOT, read_manifest, validate_name
+from dashboard.ingest.importer import import_dataset
 from dashboard.ingest.pipeline import Sources
+from dashboard.ingest.provenance import period_of
 
 DEFAULT_JOBS = DEFAULT_ROOT / ".jobs"   # hidden beside the data sets: not listed, not in git
 PROJECT = Path(__file__).resolve().parents[2]
@@ -43,6 +53,9 @@ _JOB_ID = re.compile(r"[0-9a-f]{16}")
 _PATH_FIELDS = ("imd", "wards", "lsoa_lookup", "lsoas", "population", "ward_lookup",
                 "suppliers", "postcode_cache")
 START_GRACE_S = 30
+HEARTBEAT_S = 2.0           # the worker touches JOB_ID/heartbeat this often
+HEARTBEAT_STALE_S = 30.0    # seen from another machine, a job not heard of for this long stopped
+HOST = socket.gethostname()
 
 
 # --------------------------------------------------------------------------- starting
@@ -63,7 +76,7 @@ def start_import(name: str, sources: Sources, *, root: str | os.PathLike = DEFAU
             "sources": _sources_json(sources, folder)}
     (folder / "spec.json").write_text(json.dumps(spec, indent=1))
     _write_status(folder, state="queued", progress=0.0, message="waiting to start", name=name,
-                  created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                  created=datetime.now(timezone.utc).isoformat(timespec="seconds"), host=HOST)
     _spawn(folder, env)
     return job_id
 
@@ -99,20 +112,16 @@ def _sources_json(src: Sources, folder: Path) -> dict:
     out["columns"] = src.columns
     out["anchor_name"] = src.anchor_name
     out["period"] = [d.isoformat() for d in src.period] if src.period else None
-    out["anchors"] = None if src.anchors is None else [
-        {k: list(v) if isinstance(v, tuple) else v for k, v in r.items()}
-        for r in src.anchors.to_dict("records")]
+    out["anchors"] = None if src.anchors is None else anchor_records(src.anchors)
     return out
 
 
 def _sources_of(spec: dict) -> Sources:
-    from dashboard.ingest.importer import _anchor_frame, _period
-
     s = spec["sources"]
     return Sources(spend=s["spend"], postcodes=s["postcodes"],
                    **{f: s.get(f) for f in _PATH_FIELDS}, columns=s.get("columns"),
-                   anchor_name=s.get("anchor_name"), period=_period(s.get("period")),
-                   anchors=_anchor_frame(s.get("anchors")))
+                   anchor_name=s.get("anchor_name"), period=period_of(s.get("period")),
+                   anchors=anchor_frame(s.get("anchors")))
 
 
 # --------------------------------------------------------------------------- status
@@ -153,7 +162,7 @@ def _write_status(folder: Path, **fields) -> None:
     path = folder / "status.json"
     status = json.loads(path.read_text()) if path.exists() else {}
     status.update(fields, updated=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    tmp = folder / f".status.{os.getpid()}.tmp"
+    tmp = folder / f".status.{HOST}.{os.getpid()}.tmp"   # machines share the folder
     tmp.write_text(json.dumps(status, default=str))
     os.replace(tmp, path)
 
@@ -163,11 +172,14 @@ def _alive(folder: Path, status: dict) -> bool:
 
     Just after the start the pid may not be recorded yet, or the forked process may not yet run
     the worker (its command line is still the parent's): a queued job gets START_GRACE_S.
+    A job started on another machine (``host`` in its status) is judged by its heartbeat.
     """
     created = datetime.fromisoformat(status.get("created") or status.get("updated")
                                      or "1970-01-01T00:00:00+00:00")
     young = status.get("state") == "queued" and (
         datetime.now(timezone.utc) - created).total_seconds() < START_GRACE_S
+    if not _is_local(status):
+        return _heartbeat_fresh(folder) or young
     try:
         pid = int((folder / "pid").read_text())
     except (OSError, ValueError):
@@ -185,6 +197,37 @@ def _alive(folder: Path, status: dict) -> bool:
     return folder.name in cmdline or young
 
 
+def _is_local(status: dict) -> bool:
+    """Whether the job runs on this machine (a status without a host is from before hosts were
+    recorded: local, as then)."""
+    return status.get("host") in (None, HOST)
+
+
+def _heartbeat_fresh(folder: Path) -> bool:
+    """Whether the worker touched its heartbeat file less than HEARTBEAT_STALE_S seconds ago."""
+    try:
+        age = time.time() - (folder / "heartbeat").stat().st_mtime
+    except OSError:
+        return False
+    return age < HEARTBEAT_STALE_S
+
+
+def _beat(folder: Path, stop: threading.Event) -> None:
+    """The worker's heartbeat: touch the file every HEARTBEAT_S seconds until `stop`. A cancel
+    request left by another machine (JOB_ID/cancel) ends the worker (SIGTERM, as cancel_job does
+    on this machine)."""
+    beat = folder / "heartbeat"
+    while True:
+        try:
+            beat.touch()
+        except OSError:
+            pass                      # a full or flaky share: the next beat may get through
+        if (folder / "cancel").exists():
+            os.kill(os.getpid(), signal.SIGTERM)
+        if stop.wait(HEARTBEAT_S):
+            return
+
+
 def _signal_alive(pid: int) -> bool:
     """Liveness where there is no /proc (macOS): signal 0."""
     try:
@@ -199,11 +242,14 @@ def cancel_job(job_id: str, jobs_dir: str | os.PathLike = DEFAULT_JOBS) -> dict:
     folder = _job_folder(job_id, jobs_dir)
     status = job_status(job_id, jobs_dir)
     if status["state"] in ("queued", "running"):
-        pid = int((folder / "pid").read_text())
-        try:
-            os.killpg(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
+        if _is_local(status):
+            pid = int((folder / "pid").read_text())
+            try:
+                os.killpg(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        else:                         # its pid means nothing here: the worker stops itself
+            (folder / "cancel").touch()
         _write_status(folder, state="failed", error="cancelled: the data set is unchanged")
     return job_status(job_id, jobs_dir)
 
@@ -229,10 +275,22 @@ def cleanup_jobs(jobs_dir: str | os.PathLike = DEFAULT_JOBS, *, older_than_s: fl
 
 # --------------------------------------------------------------------------- the worker
 def run_job(folder: str | os.PathLike) -> int:
-    """The worker's body: run the import described by spec.json, reporting into status.json."""
+    """The worker's body: run the import described by spec.json, reporting into status.json,
+    touching the heartbeat file until the final state is written."""
     folder = Path(folder)
     spec = json.loads((folder / "spec.json").read_text())
-    _write_status(folder, state="running", progress=0.0, message="starting", pid=os.getpid())
+    (folder / "heartbeat").touch()    # before "running": another machine judges by it
+    stop = threading.Event()
+    threading.Thread(target=_beat, args=(folder, stop), daemon=True).start()
+    try:
+        return _run(folder, spec)
+    finally:
+        stop.set()
+
+
+def _run(folder: Path, spec: dict) -> int:
+    _write_status(folder, state="running", progress=0.0, message="starting", pid=os.getpid(),
+                  host=HOST)
 
     def progress(fraction: float, message: str) -> None:
         _write_status(folder, state="running", progress=round(float(fraction), 3),
@@ -255,8 +313,6 @@ def run_job(folder: str | os.PathLike) -> int:
 
 
 def _result(name: str, path: Path) -> dict:
-    from dashboard.ingest.importer import read_manifest
-
     meta = read_manifest(path).get("meta", {})
     report = meta.get("import", {})
     return {"name": name, "folder": str(path), "title": meta.get("title"),

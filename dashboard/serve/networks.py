@@ -18,7 +18,7 @@ to a finished app.
 - anything else goes to the served app, or to a fresh app of the same data set when the served
   data set is a saved one (``--network NAME``) that has been re-imported since the start.
 
-A version is ``importer.dataset_version`` (one readlink per request): a re-import switches the
+A version is ``catalog.dataset_version`` (one readlink per request): a re-import switches the
 link, the next request builds the new version's app, and requests already running finish on the
 old one. At most ``MAX_APPS`` data set apps are kept (least recently used dropped).
 """
@@ -61,7 +61,7 @@ class Networks:
 
     def __init__(self, root_app: Dash, settings: Settings, served: Any,
                  factory: Callable[[Any, Settings], Dash] | None = None):
-        from dashboard.ingest.importer import validate_name
+        from dashboard.ingest.catalog import validate_name
 
         self.root_app = root_app
         self.settings = settings
@@ -86,7 +86,7 @@ class Networks:
 
     def entries(self) -> list[Entry]:
         """The served data set first, then every saved data set by name."""
-        from dashboard.ingest.importer import list_datasets
+        from dashboard.ingest.catalog import list_datasets
 
         out = []
         saved = {d["name"]: d for d in list_datasets(self.root)}
@@ -104,7 +104,7 @@ class Networks:
         return self.version(name) is not None
 
     def version(self, name: str) -> str | None:
-        from dashboard.ingest.importer import dataset_version
+        from dashboard.ingest.catalog import dataset_version
 
         try:
             return dataset_version(name, self.root)
@@ -141,7 +141,7 @@ class Networks:
             return app
 
     def _build(self, name: str, prefix: str) -> Dash:
-        from dashboard.ingest.importer import open_dataset
+        from dashboard.ingest.catalog import open_dataset
 
         ds = open_dataset(name, self.root)
         settings = replace(self.settings, url_prefix=prefix, proxy_strips_prefix=True,
@@ -185,7 +185,7 @@ class Networks:
 
     @staticmethod
     def _valid(name: str) -> bool:
-        from dashboard.ingest.importer import NAME_PATTERN
+        from dashboard.ingest.catalog import NAME_PATTERN
 
         return bool(NAME_PATTERN.fullmatch(name))
 

@@ -35,7 +35,7 @@ VINTAGE_LABELS = {"index": "Deprivation index", "imd_file": "Deprivation file",
                   "imd_lsoa_vintage": "LSOA vintage of the index",
                   "postcodes_lsoa_vintage": "LSOA vintage of the postcode directory",
                   "wards": "Ward boundaries vintage", "lsoas": "LSOA boundaries vintage"}
-NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")   # as importer.NAME_PATTERN (a test checks)
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")   # as catalog.NAME_PATTERN (a test checks)
 
 # The readers' messages name command line options; the page has boxes and a mapping step instead.
 _PAGE_WORDS = (

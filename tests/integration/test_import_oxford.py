@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard.ingest import importer as im
+from dashboard.ingest import catalog
 from dashboard.engine import metrics as m
 from dashboard.ingest.io.suppliers import read_suppliers
 from tests.conftest import ROOT
@@ -124,7 +124,7 @@ def test_report_summarises_rejections_and_suppliers(oxford):
 def test_manifest_records_every_file_with_its_checksum(oxford):
     import hashlib
 
-    meta = im.read_manifest(oxford["root"] / "oxford")["meta"]
+    meta = catalog.read_manifest(oxford["root"] / "oxford")["meta"]
     spend = {f["name"]: f for f in meta["sources"]["spend"]}
     for path in oxford["spend"]:
         entry = spend[path.name]
@@ -141,7 +141,7 @@ def test_saved_figures_match_hand_sums(oxford):
     for c in oxford["counts"].values():
         for name, p in c["pence"].items():
             pence[name] = pence.get(name, 0) + p
-    ds = im.open_dataset("oxford", oxford["root"])
+    ds = catalog.open_dataset("oxford", oxford["root"])
     h = m.summarise(ds).headline
     assert h["total_spend"] == sum(pence.values())
     assert h["transactions"] == sum(c["accepted"] for c in oxford["counts"].values())
@@ -190,18 +190,18 @@ def test_unlocated_register_is_a_register_the_reader_accepts(oxford):
     assert not names & set(REGISTER)                      # the located ten are not in it
     assert not [n for n in names if "REDACTED" in n or re.match(r"(MR|MRS|MS|MISS|DR)\b", n)]
     assert back.attrs["duplicates"] == 0 and back["postcode"].isna().all()
-    assert len(back) == im.read_manifest(oxford["root"] / "oxford")["meta"]["import"][
+    assert len(back) == catalog.read_manifest(oxford["root"] / "oxford")["meta"]["import"][
         "unlocated_listed"]
 
 
 def test_adding_a_file_already_imported_is_refused(oxford):
-    before = im.dataset_version("oxford", oxford["root"])
+    before = catalog.dataset_version("oxford", oxford["root"])
     done = cli("import", "oxford", "--root", str(oxford["root"]), "--add",
                "--spend", str(oxford["spend"][0]))
     assert done.returncode == 2
     assert "nothing new to add to data set 'oxford'" in done.stderr
     assert "expenditure-over-500-apr-jun-2014.csv is already in it" in done.stderr
-    assert im.dataset_version("oxford", oxford["root"]) == before
+    assert catalog.dataset_version("oxford", oxford["root"]) == before
 
 
 def test_report_command_writes_a_self_contained_page(oxford):

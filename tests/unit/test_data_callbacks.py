@@ -1,26 +1,25 @@
 """The data panel without a browser: its pure views, its callbacks as plain functions, the data set
-registry (one app per data set at <prefix>d/NAME/, rebuilt after a re-import), `--network`, and a
-whole import started and followed the way the page does it."""
+registry (one app per data set at <prefix>d/NAME/, rebuilt after a re-import) and `--network`. A
+whole import started and followed the way the page does it runs a worker process: it is in
+tests/integration/test_import_job_page.py."""
 from __future__ import annotations
 
 import io
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
 
+from dashboard.ingest import catalog
 from dashboard.ingest import importer as im
-from dashboard.ingest import jobs
-from dashboard.web.app import context_of, create_app
+from dashboard.web.app import create_app
 from dashboard.web.callbacks import data as cb
-from dashboard.errors import InputError
 from dashboard.web.ids import MAPPING_FIELDS
 from dashboard.serve.networks import MAX_APPS, Networks, networks_of
 from dashboard.settings import Settings, load_settings
 from dashboard.ingest.store import save_dataset
-from dashboard.serve.uploads import UploadStore, jobs_folder, uploads_folder
+from dashboard.serve.uploads import UploadStore
 from dashboard.view import data as vm
 from tests.synthetic import synthetic_dataset
 from tests.unit.test_importer import IMD, NSPL, REGISTER, SPEND, SPEND_2, write_sources
@@ -32,8 +31,7 @@ def synth():
     return synthetic_dataset(n_suppliers=60, n_tx=600)
 
 
-@pytest.fixture()
-def places(tmp_path) -> dict:
+def imported_places(tmp_path: Path) -> dict:
     """A networks folder with the tiny data set imported as "tiny", and a reference folder."""
     root = tmp_path / "networks"
     im.import_dataset("tiny", write_sources(tmp_path / "in"), root=root, title="Tiny network")
@@ -42,6 +40,11 @@ def places(tmp_path) -> dict:
     (ref / "NSPL_tiny.csv").write_bytes(NSPL.read_bytes())
     (ref / "File_1_tiny.csv").write_text(IMD, encoding="utf-8-sig")
     return {"root": root, "ref": ref, "tmp": tmp_path}
+
+
+@pytest.fixture()
+def places(tmp_path) -> dict:
+    return imported_places(tmp_path)
 
 
 def settings_for(places: dict, **over) -> Settings:
@@ -91,7 +94,7 @@ def test_check_name(name, existing, add, problem, note):
 
 
 def test_name_pattern_is_the_importers():
-    assert vm.NAME_PATTERN.pattern == im.NAME_PATTERN.pattern
+    assert vm.NAME_PATTERN.pattern == catalog.NAME_PATTERN.pattern
 
 
 @pytest.mark.parametrize("start, end, ok, problem", [
@@ -125,7 +128,7 @@ def test_job_view(status, finished, percent, words):
 
 
 def test_import_report_and_sources_of_a_real_import(places):
-    meta = im.read_manifest(places["root"] / "tiny")["meta"]
+    meta = catalog.read_manifest(places["root"] / "tiny")["meta"]
     r = vm.import_report(meta)
     assert (r.rows_read, r.rows_accepted, r.rows_rejected) == (9, 7, 2)
     assert r.files == [{"name": "spend.csv", "read": 9, "accepted": 7, "rejected": 2, "note": ""}]
@@ -184,58 +187,6 @@ def test_files_mapping_and_check_steps(tmp_path):
     assert not cb.import_check(check, "tiny", ["add"], ["tiny"], False)[2]   # adding: no need
     _, _, _, check = cb.mapping_step(store, files, none, "Test Council", "01/04/2023", "")
     assert check["period_problem"] and cb.import_check(check, "x", [], [], True)[2]
-
-
-def wait_done(job: dict, jobs_dir: Path, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = jobs.job_status(job["job"], jobs_dir)
-        if status["state"] in ("done", "failed"):
-            return status
-        time.sleep(0.1)
-    pytest.fail(f"import job did not finish: {status}")
-
-
-def test_an_import_started_and_followed_as_the_page_does(app, places):
-    ctx = context_of(app)
-    settings = ctx.settings
-    store = UploadStore(uploads_folder(settings))
-    batch = store.new_batch()
-    upload(store, batch, "q1.csv", SPEND)
-    upload(store, batch, "q1-again.csv", SPEND.replace("T9\n", "T9\n\n"))   # same rows, new file
-    upload(store, batch, "register.csv", REGISTER, kind="suppliers")
-    files = cb.batch_files(store, {"batch": batch})
-    none = [None] * len(MAPPING_FIELDS)
-    with pytest.raises(InputError, match="cannot be a data set name"):
-        cb.start_import(ctx, store, files, none, None, None, None, "../x", None, [], ["tiny"])
-    with pytest.raises(InputError, match="both ends"):
-        cb.start_import(ctx, store, files, none, None, "01/04/2023", None, "n", None, [], [])
-    job = cb.start_import(ctx, store, files, none, None, None, None, "fresh", "Fresh one", [],
-                          ["tiny"])
-    assert job["name"] == "fresh"
-    networks = networks_of(app)
-    disabled, value, hidden, words, report, refresh = cb.follow_job(networks, job,
-                                                                    jobs_folder(settings))
-    status = wait_done(job, jobs_folder(settings))
-    assert status["state"] == "done", status
-    disabled, value, hidden, words, report, refresh = cb.follow_job(networks, job,
-                                                                    jobs_folder(settings))
-    assert disabled and value == "100" and "ready" in words and refresh == job["job"]
-    text = json.dumps(report, default=lambda c: c.to_plotly_json())
-    assert "18 rows read, 14 imported, 4 rejected" in text
-    assert "/d/fresh/export/rejected.csv" in text and "/d/fresh/export/unlocated.csv" in text
-    meta = im.read_manifest(places["root"] / "fresh")["meta"]
-    refs = meta["sources"]["reference"]
-    assert Path(refs["imd"]["path"]) == places["ref"] / "File_1_tiny.csv"   # from the settings
-    assert meta["title"] == "Fresh one"
-    # adding the same file again is refused by content, and the report says so
-    other = store.new_batch()
-    upload(store, other, "q1.csv", SPEND)
-    again = cb.start_import(ctx, store, cb.batch_files(store, {"batch": other}), none, None, None,
-                            None, "tiny", None, ["add"], ["tiny", "fresh"])
-    status = wait_done(again, jobs_folder(settings))
-    assert status["state"] == "failed" and "nothing new to add" in status["error"]
-    assert "already in it" in cb.follow_job(networks, again, jobs_folder(settings))[3]
 
 
 def test_follow_job_without_a_job_or_with_a_lost_one(app):

@@ -15,12 +15,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard.ingest import importer as im
 from dashboard.engine import metrics as m
 from dashboard.errors import InputError
+from dashboard.ingest import importer as im
+from dashboard.ingest import versions
+from dashboard.ingest.anchors import read_anchor_table
+from dashboard.ingest.catalog import (dataset_version, list_datasets, open_dataset, read_manifest,
+                                      validate_name)
+from dashboard.ingest.hashing import file_sha256
 from dashboard.ingest.io.suppliers import read_suppliers
 from dashboard.ingest.pipeline import Sources, build_from_files
-from dashboard.ingest.store import load_dataset, save_dataset
+from dashboard.ingest.provenance import rejected_reasons
+from dashboard.ingest.store import save_dataset
+from dashboard.ingest.unlocated import looks_like_person, unlocated_register
+from dashboard.output.register import register_csv_bytes
 from tests.conftest import ROOT
 
 NSPL = ROOT / "tests" / "fixtures" / "geo" / "nspl_sample.csv"
@@ -81,20 +89,20 @@ def root(tmp_path) -> Path:
 
 
 def headline(root: Path, name: str) -> dict:
-    return m.summarise(im.open_dataset(name, root)).headline
+    return m.summarise(open_dataset(name, root)).headline
 
 
 # --------------------------------------------------------------------------- names
 @pytest.mark.parametrize("name", ["oxford", "Oxford-2024", "net_1", "a" * 64])
 def test_good_names_are_accepted(name):
-    assert im.validate_name(name) == name
+    assert validate_name(name) == name
 
 
 @pytest.mark.parametrize("name", ["../x", "..", "a/b", "a\\b", ".hidden", "", "a b", "a" * 65,
                                   "café", "x\n", None])
 def test_bad_names_are_input_errors(name, files, root):
     with pytest.raises(InputError, match="letters, digits"):
-        im.validate_name(name)
+        validate_name(name)
     if isinstance(name, str):
         with pytest.raises(InputError):
             im.import_dataset(name, files, root=root)
@@ -105,7 +113,7 @@ def test_bad_names_are_input_errors(name, files, root):
 def test_import_records_sources_report_vintages_and_unlocated(files, root):
     path = im.import_dataset("tiny", files, root=root, title="Tiny network")
     assert path == root / "tiny" and path.is_symlink()
-    meta = im.read_manifest(path)["meta"]
+    meta = read_manifest(path)["meta"]
     [spend] = meta["sources"]["spend"]
     raw = SPEND.encode()
     assert spend["sha256"] == hashlib.sha256(raw).hexdigest() and spend["size"] == len(raw)
@@ -135,7 +143,7 @@ def test_saved_figures_equal_the_pipeline_figures(files, root):
 
 def test_raw_spend_files_are_kept_gzip_compressed(files, root):
     path = im.import_dataset("tiny", files, root=root)
-    kept = path / im.read_manifest(path)["meta"]["sources"]["spend"][0]["kept"]
+    kept = path / read_manifest(path)["meta"]["sources"]["spend"][0]["kept"]
     assert gzip.decompress(kept.read_bytes()) == SPEND.encode()
     assert gzip.decompress((path / "sources" / "suppliers.gz").read_bytes()) == REGISTER.encode()
 
@@ -143,27 +151,27 @@ def test_raw_spend_files_are_kept_gzip_compressed(files, root):
 def test_list_datasets_ignores_hidden_and_unsaved_folders(files, root):
     im.import_dataset("tiny", files, root=root, title="Tiny network")
     (root / "junk").mkdir()
-    found = im.list_datasets(root)
+    found = list_datasets(root)
     assert [(d["name"], d["title"], d["transactions"]) for d in found] == [
         ("tiny", "Tiny network", 7)]
     assert found[0]["saved"] and found[0]["years"] == [2023]
-    assert im.list_datasets(root / "absent") == []
+    assert list_datasets(root / "absent") == []
 
 
 def test_open_dataset_points_at_the_version_folder(files, root):
     im.import_dataset("tiny", files, root=root)
-    ds = im.open_dataset("tiny", root)
+    ds = open_dataset("tiny", root)
     assert Path(ds.meta["folder"]) == (root / "tiny").resolve()
     assert Path(ds.meta["folder"]).name.startswith(".tiny.v")
     with pytest.raises(InputError, match="no data set named"):
-        im.open_dataset("other", root)
+        open_dataset("other", root)
 
 
 def test_version_id_changes_with_each_import_and_old_versions_are_pruned(files, root):
     versions = []
     for _ in range(4):
         im.import_dataset("tiny", files, root=root)
-        versions.append(im.dataset_version("tiny", root))
+        versions.append(dataset_version("tiny", root))
     assert len(set(versions)) == 4
     left = sorted(p.name for p in root.glob(".tiny.v*"))
     assert left == sorted(versions[-2:])      # the current one and the one before it
@@ -179,11 +187,11 @@ def test_anchor_table_gives_types_home_areas_and_sites(files, root, tmp_path):
     table = tmp_path / "anchors.csv"
     table.write_text("Name,Type,Home Area,Site Postcode\nTest Council,council,"
                      "E08000024; E06000020,sr1 1ab\n")
-    anchors = im.read_anchor_table(table)
+    anchors = read_anchor_table(table)
     assert anchors.loc[0, "home_area"] == ("E08000024", "E06000020")
     files.anchors = anchors
     im.import_dataset("tiny", files, root=root)
-    ds = im.open_dataset("tiny", root)
+    ds = open_dataset("tiny", root)
     assert tuple(ds.anchors.loc[0, "home_area"]) == ("E08000024", "E06000020")
     assert ds.anchors.loc[0, "site_postcode"] == "SR1 1AB"
 
@@ -192,7 +200,7 @@ def test_anchor_table_without_a_name_column_is_refused(tmp_path):
     bad = tmp_path / "a.csv"
     bad.write_text("Anchor,Type\nX,council\n")
     with pytest.raises(InputError, match="'name' column"):
-        im.read_anchor_table(bad)
+        read_anchor_table(bad)
 
 
 # --------------------------------------------------------------------------- atomicity
@@ -210,9 +218,9 @@ def test_a_failed_import_leaves_the_previous_dataset_exactly_as_it_was(files, ro
     def boom(*args, **kwargs):
         raise OSError(f"disk full during {stage}")
 
-    target = {"build": "build_from_files", "save": "_with_meta", "keep": "_keep",
-              "switch": "_fsync_dir"}[stage]
-    monkeypatch.setattr(im, target, boom)
+    module, target = {"build": (im, "build_from_files"), "save": (im, "with_meta"),
+                      "keep": (versions, "keep_copy"), "switch": (versions, "fsync_dir")}[stage]
+    monkeypatch.setattr(module, target, boom)
     files.spend = [files.spend[0], files.spend[0].with_name("spend2.csv")]
     with pytest.raises(OSError, match="disk full"):
         im.import_dataset("tiny", files, root=root)
@@ -227,7 +235,7 @@ def test_a_failed_import_leaves_the_previous_dataset_exactly_as_it_was(files, ro
 
 def test_an_import_already_running_is_refused(files, root):
     root.mkdir(parents=True)
-    with im._lock(root, "tiny"):
+    with versions.lock(root, "tiny"):
         with pytest.raises(InputError, match="already running"):
             im.import_dataset("tiny", files, root=root)
 
@@ -243,7 +251,7 @@ def test_adding_files_reuses_kept_spend_reference_files_and_register(files, root
     im.import_dataset("tiny", files, root=root)
     more = Sources(spend=[files.spend[0].with_name("spend2.csv")], postcodes=[], imd=None)
     im.import_dataset("tiny", more, root=root, add_to=True)
-    meta = im.read_manifest(root / "tiny")["meta"]
+    meta = read_manifest(root / "tiny")["meta"]
     assert [f["name"] for f in meta["sources"]["spend"]] == ["spend.csv", "spend2.csv"]
     h = headline(root, "tiny")
     assert h["transactions"] == 9
@@ -274,7 +282,7 @@ def test_duplicates_among_new_files_are_refused_and_the_rest_imported(files, roo
     upload = ("upload-copy.csv", SPEND.encode())
     im.import_dataset("tiny", Sources(spend=[upload, spend2, ("again.csv", SPEND_2.encode())],
                                       postcodes=[], imd=None), root=root, add_to=True)
-    refused = im.read_manifest(root / "tiny")["meta"]["import"]["duplicates_refused"]
+    refused = read_manifest(root / "tiny")["meta"]["import"]["duplicates_refused"]
     assert [(r["name"], r["same_as"]) for r in refused] == [
         ("upload-copy.csv", "spend.csv"), ("again.csv", "spend2.csv")]
     assert "already in data set 'tiny'" in refused[0]["message"]
@@ -296,12 +304,12 @@ def test_a_fresh_import_needs_the_reference_files(files, root):
 # --------------------------------------------------------------------------- unlocated register
 def test_unlocated_register_round_trips_through_the_register_reader(files, root):
     path = im.import_dataset("tiny", files, root=root)
-    frame = im.unlocated_register(path)
+    frame = unlocated_register(path)
     assert list(frame.columns[:6]) == ["Supplier Name", "Supplier ID", "Postcode", "SME", "VCSE",
                                        "Individual"]
     assert list(frame["Supplier ID"]) == ["S3", "S7"]
     assert (frame["Postcode"] == "").all()
-    data = im.register_csv_bytes(frame)
+    data = register_csv_bytes(frame)
     assert b"'=cmd" in data                       # neutralised for spreadsheets
     back = read_suppliers(("register.csv", data))
     assert sorted(back["supplier_id"]) == ["S3", "S7"]
@@ -312,23 +320,23 @@ def test_individuals_are_never_in_the_unlocated_register(files, root):
     register = REGISTER.replace("Mrs Jane Smith,SR2 7XY,,,yes", "Mrs Jane Smith,,,,")
     src = write_sources(root.parent / "in2", register=register)
     path = im.import_dataset("tiny", src, root=root)
-    text = im.register_csv_bytes(im.unlocated_register(path)).decode("utf-8-sig")
+    text = register_csv_bytes(unlocated_register(path)).decode("utf-8-sig")
     assert "Jane Smith" not in text and "Redacted" not in text
     built = build_from_files(src)
-    assert "Jane Smith" not in im.unlocated_register(built)["Supplier Name"].to_list()
-    assert im.looks_like_person("MR Y ALI") and im.looks_like_person("Dr. A Jones")
-    assert not im.looks_like_person("MRSA Screening Ltd")
+    assert "Jane Smith" not in unlocated_register(built)["Supplier Name"].to_list()
+    assert looks_like_person("MR Y ALI") and looks_like_person("Dr. A Jones")
+    assert not looks_like_person("MRSA Screening Ltd")
 
 
 def _filled(path: Path, tmp_path: Path, flags: bool = False) -> Path:
     """The unlocated register of `path` with postcodes (and flags) filled in, as a user would."""
-    frame = im.unlocated_register(path)
+    frame = unlocated_register(path)
     frame.loc[frame["Supplier Name"] == "Gamma Ltd", "Postcode"] = "sr2 7xy"
     frame.loc[frame["Supplier ID"] == "S3", "Postcode"] = "SR1 1AB"
     if flags:
         frame[["SME", "VCSE", "Individual"]] = ["yes", "no", "no"]
     register = tmp_path / "filled.csv"
-    register.write_bytes(im.register_csv_bytes(frame))
+    register.write_bytes(register_csv_bytes(frame))
     return register
 
 
@@ -342,7 +350,7 @@ def test_a_filled_in_register_locates_the_suppliers_on_reimport(files, root, tmp
         "sme": "SME", "vcse": "VCSE", "individual": "Individual"}).to_csv(register, index=False)
     files.suppliers = register
     im.import_dataset("tiny", files, root=root)
-    meta = im.read_manifest(root / "tiny")["meta"]
+    meta = read_manifest(root / "tiny")["meta"]
     assert meta["unlocated"] == []
     h = headline(root, "tiny")
     assert h["located_spend"] == h["total_spend"] - 6000   # all but the redacted payee
@@ -352,7 +360,7 @@ def test_rejected_reasons_group_rows_whatever_the_cell_held():
     rejected = pd.DataFrame({"source_file": ["a.csv", "a.csv", "b.csv"], "line": [2, 5, 3],
                              "reason": ["no date (the cell holds '00:00:00')",
                                         "no date (the cell holds '24:00')", "bad amount 'x'"]})
-    assert im.rejected_reasons(rejected) == [
+    assert rejected_reasons(rejected) == [
         {"reason": "no date (the cell holds '…')", "rows": 2, "example": "a.csv line 2"},
         {"reason": "bad amount '…'", "rows": 1, "example": "b.csv line 3"}]
 
@@ -363,22 +371,22 @@ def test_file_checksum_is_of_the_content_for_paths_uploads_and_gzip(tmp_path):
     packed = tmp_path / "a.csv.gz"
     packed.write_bytes(gzip.compress(b"x,y\n1,2\n"))
     digest = hashlib.sha256(b"x,y\n1,2\n").hexdigest()
-    assert im.file_sha256(plain) == (digest, 8)
-    assert im.file_sha256(packed)[0] == digest
-    assert im.file_sha256(("u.csv", io.BytesIO(b"x,y\n1,2\n").getvalue()))[0] == digest
+    assert file_sha256(plain) == (digest, 8)
+    assert file_sha256(packed)[0] == digest
+    assert file_sha256(("u.csv", io.BytesIO(b"x,y\n1,2\n").getvalue()))[0] == digest
 
 
 def test_a_register_whose_flags_are_all_blank_imports(files, root, tmp_path):
     path = im.import_dataset("tiny", files, root=root)
     files.suppliers = _filled(path, tmp_path)      # SME, VCSE, Individual all blank
     im.import_dataset("tiny", files, root=root)
-    assert im.read_manifest(root / "tiny")["meta"]["import"]["suppliers"]["located"] == 2
+    assert read_manifest(root / "tiny")["meta"]["import"]["suppliers"]["located"] == 2
 
 
 def test_supplier_ids_from_the_pipeline_details_equal_those_of_a_second_read(files, root,
                                                                             monkeypatch):
     im.import_dataset("tiny", files, root=root)
-    reread = im.read_manifest(root / "tiny")["meta"]["unlocated"]
+    reread = read_manifest(root / "tiny")["meta"]["unlocated"]
     from dashboard.ingest.io.spend import read_spend
 
     def with_ids(src, **kwargs):
@@ -389,7 +397,7 @@ def test_supplier_ids_from_the_pipeline_details_equal_those_of_a_second_read(fil
 
     monkeypatch.setattr(im, "build_from_files", with_ids)
     im.import_dataset("tiny", files, root=root)
-    assert im.read_manifest(root / "tiny")["meta"]["unlocated"] == reread
+    assert read_manifest(root / "tiny")["meta"]["unlocated"] == reread
     assert [u["supplier_id"] for u in reread] == ["S3", "S7"]
 
 
@@ -443,45 +451,3 @@ def test_command_line_errors_say_what_to_do(files, root, capsys, argv, message):
     im.import_dataset("tiny", files, root=root)
     assert main([*argv, "--root", str(root)]) == 2
     assert message in capsys.readouterr().err
-
-
-KILL_AT = '''
-import os, sys
-from pathlib import Path
-from dashboard.ingest import importer as im
-from dashboard.ingest.pipeline import Sources
-real = getattr(os, sys.argv[1])
-def die(*args, **kwargs):
-    staged = Path(args[0]).parent.name == ".tiny.import"
-    if sys.argv[1] == "rename" and not (staged and Path(args[1]).parent.name != ".tiny.import"):
-        return real(*args, **kwargs)            # die only moving the version out of staging
-    os._exit(9)                         # like kill -9: no clean-up, no finally
-setattr(os, sys.argv[1], die)
-src = Sources(spend=[Path(sys.argv[3]), Path(sys.argv[3]).with_name("spend2.csv")],
-              postcodes=[Path(sys.argv[4])], imd=Path(sys.argv[5]), suppliers=Path(sys.argv[6]))
-im.import_dataset("tiny", src, root=Path(sys.argv[2]))
-'''
-
-
-@pytest.mark.parametrize("call", ["rename", "replace"])
-def test_a_process_killed_inside_the_switch_leaves_a_loadable_dataset(files, root, call):
-    """Death right before the version is moved beside the link, or right before the link is
-    replaced: the data set still loads with its previous figures (store.save_dataset's own
-    two-rename swap has a moment with no folder at all; the link has none)."""
-    import subprocess
-    import sys
-
-    im.import_dataset("tiny", files, root=root)
-    before = _link_and_figures(root)
-    done = subprocess.run([sys.executable, "-c", KILL_AT, call, str(root), str(files.spend[0]),
-                           str(NSPL), str(files.imd), str(files.suppliers)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 9, done.stderr
-    if call == "rename":     # died with the complete new version still in staging
-        assert list((root / ".tiny.import").glob("v*/manifest.json"))
-    else:                    # died with the new version beside the link, not yet pointed to
-        assert len(list(root.glob(".tiny.v*"))) == 2 and list(root.glob(".tiny.link-*"))
-    assert _link_and_figures(root) == before
-    im.import_dataset("tiny", files, root=root)     # and the next import tidies up
-    assert not (root / ".tiny.import").exists() and not list(root.glob(".tiny.link-*"))
-    assert len([p for p in root.glob(".tiny.v*")]) == 2

@@ -178,7 +178,7 @@ def follow_job(networks: Networks, job: dict | None, jobs_dir: Path
     if not vm.NAME_PATTERN.fullmatch(name):
         return True, "100", False, view.message, [], job["job"]
     try:
-        from dashboard.ingest.importer import read_manifest
+        from dashboard.ingest.catalog import read_manifest
 
         meta = read_manifest(Path(networks.root) / name).get("meta", {})
         rv = vm.import_report(meta)

@@ -50,7 +50,8 @@ def export_file(app_ctx: AppContext, file: str, query: str | None) -> tuple[byte
         data = ex.map_image(fig, ext, title=title, lines=lines,
                             attribution=ds.meta.get("attribution") or ex.DEFAULT_ATTRIBUTION)
     elif what == "unlocated":
-        from dashboard.ingest.importer import register_csv_bytes, unlocated_register
+        from dashboard.ingest.unlocated import unlocated_register
+        from dashboard.output.register import register_csv_bytes
 
         data = register_csv_bytes(unlocated_register(ds))
     else:

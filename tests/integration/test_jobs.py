@@ -1,5 +1,6 @@
 """Background imports: a job runs in its own process, reports progress through files any worker can
-read, and a job killed half-way leaves the previous data set loadable with the same figures."""
+read, and a job killed half-way leaves the previous data set loadable with the same figures.
+(Each test starts a worker process; what needs none is in tests/unit/test_job_status.py.)"""
 from __future__ import annotations
 
 import json
@@ -10,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from dashboard.engine import metrics as m
 from dashboard.ingest import importer as im
 from dashboard.ingest import jobs
-from dashboard.engine import metrics as m
-from dashboard.errors import InputError
+from dashboard.ingest.catalog import open_dataset, read_manifest
 from dashboard.ingest.pipeline import Sources
+from dashboard.ingest.versions import PAUSE_ENV
 from tests.unit.test_importer import SPEND, write_sources
 
 TIMEOUT_S = 120
@@ -52,7 +54,8 @@ def test_a_job_imports_the_tiny_data_and_reports_done(places):
     assert status["result"]["rows_rejected"] == 2 and status["result"]["title"] == "Tiny"
     assert seen == sorted(seen)                       # progress only moves forward
     assert int((jobs_dir / job_id / "pid").read_text()) != os.getpid()   # another process
-    assert m.summarise(im.open_dataset("tiny", root)).headline["transactions"] == 7
+    assert status["host"] == jobs.HOST and (jobs_dir / job_id / "heartbeat").is_file()
+    assert m.summarise(open_dataset("tiny", root)).headline["transactions"] == 7
 
 
 def test_uploaded_bytes_are_written_for_the_worker(places):
@@ -60,7 +63,7 @@ def test_uploaded_bytes_are_written_for_the_worker(places):
     src.spend = [("upload.csv", SPEND.encode())]
     job_id = jobs.start_import("tiny", src, root=root, jobs_dir=jobs_dir)
     assert wait_for(job_id, jobs_dir, finished)["state"] == "done"
-    meta = im.read_manifest(root / "tiny")["meta"]
+    meta = read_manifest(root / "tiny")["meta"]
     assert [f["name"] for f in meta["sources"]["spend"]] == ["upload.csv"]
 
 
@@ -73,41 +76,30 @@ def test_an_import_error_is_reported_as_failed_with_the_message(places):
     assert not (root / "tiny").exists()
 
 
-@pytest.mark.parametrize("job_id", ["../../etc", "0123", "", "ZZZZZZZZZZZZZZZZ"])
-def test_job_ids_are_checked(job_id, tmp_path):
-    with pytest.raises(InputError, match="not a job id"):
-        jobs.job_status(job_id, tmp_path)
-
-
-def test_an_unknown_job_says_so(tmp_path):
-    with pytest.raises(InputError, match="no import job"):
-        jobs.job_status("0123456789abcdef", tmp_path)
-
-
 def test_a_job_killed_half_way_leaves_the_previous_dataset_as_it_was(places):
     src, root, jobs_dir = places
     im.import_dataset("tiny", src, root=root)
-    before = (os.readlink(root / "tiny"), m.summarise(im.open_dataset("tiny", root)).headline)
+    before = (os.readlink(root / "tiny"), m.summarise(open_dataset("tiny", root)).headline)
     src.spend = [src.spend[0], src.spend[0].with_name("spend2.csv")]
     job_id = jobs.start_import("tiny", src, root=root, jobs_dir=jobs_dir,
-                               env={im.PAUSE_ENV: "60"})
+                               env={PAUSE_ENV: "60"})
     wait_for(job_id, jobs_dir, lambda s: "pausing" in s.get("message", "") or finished(s))
     staged = list((root / ".tiny.import").rglob("transactions.arrow"))
     assert staged, "the new version should be fully written before the switch"
     os.kill(int((jobs_dir / job_id / "pid").read_text()), signal.SIGKILL)
     status = wait_for(job_id, jobs_dir, finished, timeout=30)
     assert status["state"] == "failed" and "stopped before it finished" in status["error"]
-    after = (os.readlink(root / "tiny"), m.summarise(im.open_dataset("tiny", root)).headline)
+    after = (os.readlink(root / "tiny"), m.summarise(open_dataset("tiny", root)).headline)
     assert after == before
     im.import_dataset("tiny", src, root=root)         # the lock died with the process
     assert not (root / ".tiny.import").exists()
-    assert m.summarise(im.open_dataset("tiny", root)).headline["transactions"] == 9
+    assert m.summarise(open_dataset("tiny", root)).headline["transactions"] == 9
 
 
 def test_a_cancelled_job_changes_nothing(places):
     src, root, jobs_dir = places
     job_id = jobs.start_import("tiny", src, root=root, jobs_dir=jobs_dir,
-                               env={im.PAUSE_ENV: "60"})
+                               env={PAUSE_ENV: "60"})
     wait_for(job_id, jobs_dir, lambda s: "pausing" in s.get("message", "") or finished(s))
     status = jobs.cancel_job(job_id, jobs_dir)
     assert status["state"] == "failed" and "cancelled" in status["error"]
