@@ -343,6 +343,8 @@ def _run_export(args: argparse.Namespace) -> int:
         data = e.map_image(fig, fmt, title=f"Spend by ward: {ds.meta.get('title', ds.name)}",
                            lines=lines, attribution=ds.meta.get("attribution",
                                                                 e.DEFAULT_ATTRIBUTION))
+    elif args.what == "wards":                  # the same file as the page's ward downloads
+        data = e.ward_table_file(ds, m.summarise(ds, filters, options), fmt)
     else:
         frame = _export_frame(args.what, ds, filters, options, unlocated_register)
         data = e.to_xlsx_bytes(frame, lines) if fmt == "xlsx" else e.to_csv_bytes(frame, lines)
@@ -363,10 +365,7 @@ def _export_frame(what: str, ds, filters, options, unlocated_register):
         return read_rejected(ds.meta["folder"])
     if what == "unlocated":
         return unlocated_register(ds)
-    summary = m.summarise(ds, filters, options)
-    if what == "wards":
-        return e.ward_table_export(ds, summary, options)
-    return e.supplier_table_export(summary)
+    return e.supplier_table_export(m.summarise(ds, filters, options))
 
 
 def _run_report(args: argparse.Namespace) -> int:

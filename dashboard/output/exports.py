@@ -1,18 +1,16 @@
 """Get results out: tables as CSV or XLSX with the filters written above them, and map images.
 
 Every export states what it shows: the filters (and "most deprived X%" with its reference) are
-written as lines above the table, so a file forwarded by e-mail still says what it is. Cells are
-made safe for spreadsheets: a text cell beginning with ``=``, ``+``, ``-``, ``@``, a tab or a
-carriage return is prefixed with a single quote, so that Excel or LibreOffice shows it as text
-instead of running it as a formula ("CSV injection"); numbers stay numbers. Individuals are never
-named: their rows say ``metrics.WITHHELD`` and carry no postcode.
+written as lines above the table, so a file forwarded by e-mail still says what it is. Files are
+written by `dashboard.output.cells` (the one CSV/XLSX writer, whose cells are made safe for
+spreadsheets: formula-like text gets a leading quote; numbers stay numbers). Individuals are never
+named: their rows say ``metrics.WITHHELD`` and carry no postcode. Map images draw the page's own
+map figure (`dashboard.view.mapfig`).
 
 No Dash import: the page, the command line and the printable report all call these functions.
 """
 from __future__ import annotations
 
-import csv
-import io
 import os
 import re
 from datetime import date, datetime
@@ -22,13 +20,20 @@ import numpy as np
 import pandas as pd
 
 from dashboard.engine import metrics as m
-from dashboard.errors import InputError
 from dashboard.engine.model import CAPREV_LABELS, YES, Dataset
 from dashboard.engine.periods import fy_label
+from dashboard.errors import InputError
+from dashboard.fmt import plot_text
+from dashboard.output.cells import (FORMULA_START, XLSX_MAX_ROWS, safe_cell, safe_frame,
+                                    to_csv_bytes, to_xlsx_bytes)
+from dashboard.view.mapfig import FIRST_OVERLAY, MapConfig, build_figure, fit_bounds, initial_view
+from dashboard.view.state import ViewState
+from layers import ward_spend
+from layers._common import served_geometry
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-#: Characters XML 1.0 (and so XLSX) cannot hold; dropped from text cells of XLSX exports.
-_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+__all__ = ["FORMULA_START", "XLSX_MAX_ROWS", "safe_cell", "safe_frame", "to_csv_bytes",
+           "to_xlsx_bytes"]  # the one CSV/XLSX writer and neutraliser (output.cells), re-exported
+
 DEFAULT_ATTRIBUTION = (
     "Contains OS data © Crown copyright and database right; Contains National Statistics data © "
     "Crown copyright and database right; Indices of Deprivation: Ministry of Housing, Communities "
@@ -38,124 +43,6 @@ CHROMIUM_HINT = ("map images need Chromium installed: apt-get install chromium "
                  "(or set BROWSER_PATH to a Chrome or Chromium executable)")
 CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 INDIVIDUALS_ROW = "Individuals (names withheld)"
-XLSX_MAX_ROWS = 1_048_576
-
-
-# --------------------------------------------------------------------------- safe cells
-def neutralise(value: object) -> object:
-    """A cell value safe to open in a spreadsheet: formula-like text gets a leading quote.
-
-    Only text is changed; numbers (negative ones included), dates and missing values pass
-    through, so that sums still work in the spreadsheet.
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` with every text cell neutralised (numeric columns untouched)."""
-    out = frame.copy()
-    for col in out.columns:
-        values = out[col]
-        if (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
-                or pd.api.types.is_datetime64_any_dtype(values)):
-            continue
-        if pd.api.types.is_string_dtype(values) and values.dtype != object:
-            risky = values.str.startswith(FORMULA_START).fillna(False).to_numpy(bool)
-            if risky.any():
-                values = values.astype(object)
-                values[risky] = "'" + values[risky].astype(str)
-            out[col] = values
-        else:
-            out[col] = values.astype(object).map(neutralise)
-    return out
-
-
-# --------------------------------------------------------------------------- files
-def to_csv_bytes(frame: pd.DataFrame, filters_text: list[str]) -> bytes:
-    """CSV (UTF-8 with BOM, for Excel) with the filters as ``# `` lines, a blank line, the table
-    (no lines and no blank line when `filters_text` is empty).
-
-    Read it back with ``pd.read_csv(buf, skiprows=len(filters_text) + 1, encoding="utf-8-sig")``.
-    """
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    for line in filters_text:
-        writer.writerow([f"# {line}"])
-    if filters_text:
-        writer.writerow([])
-    _safe_frame(frame).to_csv(buf, index=False, lineterminator="\r\n", date_format="%Y-%m-%d")
-    return buf.getvalue().encode("utf-8-sig")
-
-
-def to_xlsx_bytes(frame: pd.DataFrame, filters_text: list[str], *, sheet: str = "Data") -> bytes:
-    """XLSX: the filters in the first rows of column A, a blank row, then the table.
-
-    Numbers stay numbers (money columns, named "... £", get a £ number format), dates are dates,
-    text is neutralised and stripped of characters XLSX cannot hold.
-    """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    room = XLSX_MAX_ROWS - len(filters_text) - 2
-    if len(frame) > room:
-        raise InputError(f"{len(frame):,} rows are more than a spreadsheet holds ({room:,} "
-                         "here): export CSV instead, or narrow the filters")
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_sheet_title(sheet))
-    for line in filters_text:
-        ws.append([_xlsx_text(line)])
-    if filters_text:
-        ws.append([])
-    bold = Font(bold=True)
-    header = []
-    for col in frame.columns:
-        cell = WriteOnlyCell(ws, value=_xlsx_text(str(col)))
-        cell.font = bold
-        header.append(cell)
-    ws.append(header)
-    formats = [_number_format(str(c), frame[c]) for c in frame.columns]
-    for row in _safe_frame(frame).itertuples(index=False, name=None):
-        ws.append([_xlsx_cell(ws, v, f) for v, f in zip(row, formats)])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def _sheet_title(name: str) -> str:
-    return re.sub(r"[\[\]:*?/\\]", " ", name)[:31] or "Data"
-
-
-def _xlsx_text(value: str) -> str:
-    return _XML_ILLEGAL.sub("", value)
-
-
-def _number_format(name: str, column: pd.Series) -> str | None:
-    if name.endswith("£"):
-        return "£#,##0.00;-£#,##0.00"
-    if pd.api.types.is_datetime64_any_dtype(column):
-        return "yyyy-mm-dd"
-    return None
-
-
-def _xlsx_cell(ws, value: object, number_format: str | None):
-    from openpyxl.cell import WriteOnlyCell
-
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return None
-    if isinstance(value, (pd.Timestamp, datetime)):
-        value = value.date() if isinstance(value, pd.Timestamp) else value
-    elif isinstance(value, np.generic):
-        value = value.item()
-    elif isinstance(value, str):
-        value = _xlsx_text(value)
-    if number_format is None:
-        return value
-    cell = WriteOnlyCell(ws, value=value)
-    cell.number_format = number_format
-    return cell
 
 
 # --------------------------------------------------------------------------- what the filters say
@@ -275,6 +162,19 @@ def ward_table_export(ds: Dataset, summary: m.Summary, options: m.Options) -> pd
     return out.sort_values("Spend £", ascending=False, kind="stable").reset_index(drop=True)
 
 
+def ward_table_file(ds: Dataset, summary: m.Summary, ext: str = "csv", *,
+                    now: datetime | None = None) -> bytes:
+    """The ward table as a file (CSV or XLSX): the filter lines, then `ward_table_export`.
+
+    The one ward table download: the export panel's and the table panel's button give this file.
+    """
+    lines = filters_text(ds, summary.filters, summary.options, now=now)
+    frame = ward_table_export(ds, summary, summary.options)
+    if ext == "xlsx":
+        return to_xlsx_bytes(frame, lines, sheet="Wards")
+    return to_csv_bytes(frame, lines)
+
+
 def supplier_table_export(summary: m.Summary) -> pd.DataFrame:
     """Suppliers by filtered spend; all individuals folded into one unnamed row with no place."""
     t = m.supplier_table(summary)
@@ -370,19 +270,14 @@ def annotated(fig, *, title: str = "", lines: list[str] | tuple = (),
     footer = [*lines, *drawn, *_wrap(attribution, 150)]
     bottom = 30 + 15 * len(footer)
     out.update_layout(
-        title={"text": _plain(title), "x": 0.01, "xanchor": "left", "font": {"size": 20}},
+        title={"text": plot_text(title), "x": 0.01, "xanchor": "left", "font": {"size": 20}},
         margin={"t": 60, "l": 10, "r": 10, "b": bottom},
         paper_bgcolor="white",
     )
-    out.add_annotation(text="<br>".join(_plain(x) for x in footer), xref="paper", yref="paper",
+    out.add_annotation(text="<br>".join(plot_text(x) for x in footer), xref="paper", yref="paper",
                        x=0, y=0, yshift=-bottom + 8, xanchor="left", yanchor="bottom",
                        align="left", showarrow=False, font={"size": 11, "color": "#222"})
     return out
-
-
-def _plain(text: str) -> str:
-    """Text for a plotly label: its HTML-like markup characters escaped."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -398,64 +293,26 @@ def _wrap(text: str, width: int) -> list[str]:
 
 def ward_map_figure(ds: Dataset, summary: m.Summary, *, width_px: int = 900,
                     height_px: int = 540):
-    """A plain choropleth of spend per ward (pounds) on the data set's drawing geometry.
+    """The page's map of spend by ward as a plotly figure, for images (export, command line,
+    printable report): `dashboard.view.mapfig.build_figure` with the spend-by-ward layer and no
+    overlays, selection or tiles, on the data set's own geometry, fitted by the page's
+    `initial_view` to a map of about `width_px` x `height_px`. The image sets its own size,
+    margins and title on top (`map_image`, `annotated`).
 
-    For the command line and the printable report; the page draws its own layered map.
     Returns None when the data set has no ward geometry.
     """
     import plotly.graph_objects as go
 
-    geometry = ds.meta.get("geometry", {}).get("wards")
-    if not geometry or not len(ds.wards):
+    if not (ds.meta.get("geometry") or {}).get("wards") or not len(ds.wards):
         return None
-    wards = summary.by_ward
-    key = _feature_key(geometry)
-    fig = go.Figure(go.Choroplethmap(
-        geojson=geometry, featureidkey=f"properties.{key}",
-        locations=wards["ward_code"].to_numpy(object), z=wards["spend"].to_numpy() / 100.0,
-        text=wards["ward_name"].to_numpy(object), colorscale="Cividis", reversescale=True,
-        marker={"line": {"width": 0.6, "color": "#333"}},
-        colorbar={"title": {"text": "Spend £"}, "tickprefix": "£", "tickformat": ",.0f"},
-        hovertemplate="%{text}<br>£%{z:,.0f}<extra></extra>"))
-    fig.update_layout(map={"style": "white-bg", **fit_view(geometry, width_px, height_px)})
-    return fig
-
-
-def _feature_key(geojson: dict) -> str:
-    """The property holding ward codes: "code" (our drawing files), else a WDnnCD column."""
-    props = (geojson.get("features") or [{}])[0].get("properties", {})
-    if "code" in props:
-        return "code"
-    return next((k for k in props if re.fullmatch(r"WD\d\dCD", k)), "code")
-
-
-def fit_view(geojson: dict, width_px: int = 900, height_px: int = 650) -> dict:
-    """Map centre and zoom that fit every feature of `geojson` into about width x height pixels."""
-    xs, ys = [], []
-
-    def walk(coords):
-        if coords and isinstance(coords[0], (int, float)):
-            xs.append(coords[0])
-            ys.append(coords[1])
-        else:
-            for c in coords:
-                walk(c)
-
-    for f in geojson.get("features", []):
-        walk((f.get("geometry") or {}).get("coordinates", []))
-    if not xs:
-        return {"center": {"lon": -1.5, "lat": 53.0}, "zoom": 5}
-    lon0, lon1, lat0, lat1 = min(xs), max(xs), min(ys), max(ys)
-    y0, y1 = _mercator_y(lat0), _mercator_y(lat1)
-    zoom_x = np.log2(width_px * 360 / (512 * max(lon1 - lon0, 1e-6)))
-    zoom_y = np.log2(height_px * 2 * np.pi / (512 * max(y1 - y0, 1e-9)))
-    centre_lat = float(np.degrees(np.arctan(np.sinh((y0 + y1) / 2))))
-    return {"center": {"lon": (lon0 + lon1) / 2, "lat": centre_lat},
-            "zoom": float(min(zoom_x, zoom_y, 16) - 0.15)}
-
-
-def _mercator_y(lat: float) -> float:
-    return float(np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)))
+    cfg = MapConfig(geojson_urls=served_geometry(ds),
+                    view=initial_view(ds, width_px, height_px), bounds=fit_bounds(ds))
+    state = ViewState(filters=summary.filters, options=summary.options, layer=ward_spend.KEY,
+                      overlays=())
+    fig, _legend = build_figure(ds, summary, state, cfg)
+    # no selection to outline: leave out the (empty) halo traces and their copies of the geometry
+    fig["data"] = fig["data"][:1] + fig["data"][FIRST_OVERLAY:]
+    return go.Figure(fig)
 
 
 def export_filename(what: str, ext: str, *, when: date | None = None) -> str:

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from dashboard import fmt
 from dashboard.engine import metrics as m
+
 MONEY = ("total_spend", "located_spend", "unlocated_spend", "deprived_spend", "local_spend",
          "sme_spend", "sme_unknown_spend", "vcse_spend", "vcse_unknown_spend")
 SHARES = ("coverage", "share_most_deprived", "local_share", "sme_share", "sme_unknown_share",
@@ -46,7 +48,7 @@ def metrics_json(built, filters: m.Filters, options: m.Options, *,
 def metrics_text(result: dict) -> str:
     """A readable table of the JSON result (pounds with separators, shares as percentages)."""
     lines = [f"Most deprived {result['most_deprived']}% ({result['reference']} reference); "
-             f"local area: {', '.join(result['local_area']) or '—'}", ""]
+             f"local area: {', '.join(result['local_area']) or fmt.DASH}", ""]
     for key in ("total_spend", "located_spend", "unlocated_spend", "coverage", "deprived_spend",
                 "share_most_deprived", "local_spend", "local_share", "sme_share", "vcse_share",
                 "suppliers", "transactions", "rejected_rows"):
@@ -60,13 +62,14 @@ def metrics_text(result: dict) -> str:
 
 
 def _show(key: str, value) -> str:
+    """A figure of the JSON result as text (`dashboard.fmt`: money from the pounds, in pence)."""
     if value is None:
-        return "—"
+        return fmt.DASH
     if key in SHARES:
-        return f"{100 * value:.1f}%"
+        return fmt.share(value)
     if key in MONEY:
-        return f"£{value:,.2f}"
-    return f"{value:,}"
+        return fmt.money(value * 100)
+    return fmt.count(value)
 
 
 def _table(frame: pd.DataFrame, kinds: dict[str, str]) -> list[str]:

@@ -19,11 +19,13 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from dashboard import fmt
 from dashboard.engine import metrics as m
-from dashboard.output.exports import (DEFAULT_ATTRIBUTION, deprivation_text, filters_text,
-                               individual_rows)
 from dashboard.engine.model import YES, Dataset
 from dashboard.engine.periods import fy_label
+from dashboard.errors import InputError
+from dashboard.output.exports import (DEFAULT_ATTRIBUTION, deprivation_text, filters_text,
+                                      individual_rows, map_image, ward_map_figure)
 
 TOP_N = 10
 CSS = """
@@ -57,14 +59,6 @@ def esc(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def money(pence: int | float | None) -> str:
-    return "—" if pence is None else f"£{pence / 100:,.0f}"
-
-
-def share(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.1f}%"
-
-
 def report_html(ds: Dataset, filters: m.Filters, options: m.Options,
                 map_svg: str | None = None, *, now: datetime | None = None) -> str:
     """The whole report as one HTML document (see the module docstring for what it holds)."""
@@ -89,9 +83,6 @@ def report_html(ds: Dataset, filters: m.Filters, options: m.Options,
 def report_map_svg(ds: Dataset, filters: m.Filters, options: m.Options) -> str | None:
     """A compact SVG of spend by ward for the report, or None when it cannot be drawn
     (no ward geometry, or no browser for kaleido: the report then says so in words)."""
-    from dashboard.errors import InputError
-    from dashboard.output.exports import map_image, ward_map_figure
-
     fig = ward_map_figure(ds, m.summarise(ds, filters, options), width_px=560, height_px=380)
     if fig is None:
         return None
@@ -127,17 +118,21 @@ def _cards(ds: Dataset, s: m.Summary, filters: m.Filters, options: m.Options) ->
     change = _change(ds, filters, options)
     x = f"most deprived {options.most_deprived}% ({options.reference} reference)"
     cards = [
-        ("Total spend", money(h["total_spend"]), f"{h['transactions']:,} payments"),
-        (f"Share to the {x}", share(h["share_most_deprived"]),
-         f"{money(h['deprived_spend'])} of located spend. {change}"),
-        ("Local share", share(h["local_share"]),
-         "local area: " + (", ".join(m.local_area(ds, options)) or "—")),
-        ("Located (coverage)", share(h["coverage"]),
-         f"{money(h['unlocated_spend'])} could not be placed"),
-        ("Suppliers", f"{h['suppliers']:,}", "paid under these filters"),
-        ("SME share", share(h["sme_share"]), f"{share(h['sme_unknown_share'])} unknown"),
-        ("VCSE share", share(h["vcse_share"]), f"{share(h['vcse_unknown_share'])} unknown"),
-        ("Local spend", money(h["local_spend"]), "with suppliers in the local area"),
+        ("Total spend", fmt.money(h["total_spend"], places=0),
+         f"{fmt.count(h['transactions'])} payments"),
+        (f"Share to the {x}", fmt.share(h["share_most_deprived"]),
+         f"{fmt.money(h['deprived_spend'], places=0)} of located spend. {change}"),
+        ("Local share", fmt.share(h["local_share"]),
+         "local area: " + (", ".join(m.local_area(ds, options)) or fmt.DASH)),
+        ("Located (coverage)", fmt.share(h["coverage"]),
+         f"{fmt.money(h['unlocated_spend'], places=0)} could not be placed"),
+        ("Suppliers", fmt.count(h["suppliers"]), "paid under these filters"),
+        ("SME share", fmt.share(h["sme_share"]),
+         f"{fmt.share(h['sme_unknown_share'])} unknown"),
+        ("VCSE share", fmt.share(h["vcse_share"]),
+         f"{fmt.share(h['vcse_unknown_share'])} unknown"),
+        ("Local spend", fmt.money(h["local_spend"], places=0),
+         "with suppliers in the local area"),
     ]
     body = "".join(f"<div class='card'><div class='l'>{esc(label)}</div>"
                    f"<div class='v'>{esc(value)}</div><div class='s'>{esc(sub)}</div></div>"
@@ -155,10 +150,9 @@ def _change(ds: Dataset, filters: m.Filters, options: m.Options) -> str:
     then_share = m.summarise(ds, previous, options).headline["share_most_deprived"]
     what = _period_name(previous)
     if now_share is None or then_share is None:
-        return f"Change from {what}: —"
-    points = 100 * (now_share - then_share)
+        return f"Change from {what}: {fmt.DASH}"
     since = "" if current == filters else f" ({_period_name(current)})"
-    return f"Change from {what}{since}: {points:+.1f} points"
+    return f"Change from {what}{since}: {fmt.points(now_share - then_share, 'points')}"
 
 
 def _period_name(f: m.Filters) -> str:
@@ -197,10 +191,10 @@ def _trend(s: m.Summary) -> str:
         return "<section><h2>By financial year</h2><p>No payments.</p></section>"
     frame = pd.DataFrame({
         "Year": t["year"].to_numpy(object),
-        "Spend": [money(v) for v in t["total_spend"]],
-        "Most deprived": [share(v) for v in t["share_most_deprived"]],
-        "Local": [share(v) for v in t["local_share"]],
-        "Payments": [f"{v:,}" for v in t["transactions"]],
+        "Spend": [fmt.money(v, places=0) for v in t["total_spend"]],
+        "Most deprived": [fmt.share(v) for v in t["share_most_deprived"]],
+        "Local": [fmt.share(v) for v in t["local_share"]],
+        "Payments": [fmt.count(v) for v in t["transactions"]],
     })
     return ("<section><h2>By financial year</h2>"
             + _table(frame, {"Spend", "Most deprived", "Local", "Payments"}) + "</section>")
@@ -218,8 +212,8 @@ def _top(s: m.Summary, deprived: bool) -> str:
         return f"<section><h2>{esc(title)}</h2><p>None under these filters.</p></section>"
     frame = pd.DataFrame({
         "Supplier": t["supplier"].to_numpy(object),
-        "Ward": t["ward"].fillna("—").to_numpy(object),
-        "Spend": [money(v) for v in t["spend"]],
+        "Ward": t["ward"].fillna(fmt.DASH).to_numpy(object),
+        "Spend": [fmt.money(v, places=0) for v in t["spend"]],
     })
     return f"<section><h2>{esc(title)}</h2>{_table(frame, {'Spend'})}</section>"
 
@@ -234,8 +228,8 @@ def _individuals_note(s: m.Summary) -> str:
     total = int(s.sup_spend[individual].sum())
     if not total:
         return ""
-    return (f"<p class='note'>Payments to individuals ({esc(money(total))}) count in every "
-            "figure; their names are withheld and they are not listed.</p>")
+    return (f"<p class='note'>Payments to individuals ({esc(fmt.money(total, places=0))}) "
+            "count in every figure; their names are withheld and they are not listed.</p>")
 
 
 # --------------------------------------------------------------------------- coverage, sources
@@ -246,10 +240,11 @@ def _coverage(ds: Dataset, s: m.Summary) -> str:
     report = ds.meta.get("import", {}) or {}
     rejected = report.get("rows_rejected", ds.meta.get("rows_rejected"))
     rows = [
-        ("Spend placed on the map", f"{share(h['coverage'])} ({money(h['located_spend'])})"),
-        ("Spend not placed", money(h["unlocated_spend"])),
-        ("Suppliers located", f"{located:,} of {int(present.sum()):,}"),
-        ("Rows rejected at import", "—" if rejected is None else f"{int(rejected):,}"),
+        ("Spend placed on the map",
+         f"{fmt.share(h['coverage'])} ({fmt.money(h['located_spend'], places=0)})"),
+        ("Spend not placed", fmt.money(h["unlocated_spend"], places=0)),
+        ("Suppliers located", f"{fmt.count(located)} of {fmt.count(int(present.sum()))}"),
+        ("Rows rejected at import", fmt.count(rejected)),
     ]
     body = "".join(f"<tr><th>{esc(k)}</th><td class=n>{esc(v)}</td></tr>" for k, v in rows)
     return ("<section><h2>Data coverage</h2><table><tbody>" + body + "</tbody></table>"

@@ -45,7 +45,7 @@ def ranked_figure(summary: Summary, state: ViewState) -> tuple[str, dict[str, An
         t = decile_spend(summary)
         labels = ["1 (most deprived)"] + [str(d) for d in range(2, 10)] + ["10 (least)"]
         values = (t["spend"].to_numpy(np.int64) / 100).tolist()
-        text = [fmt.money(int(v * 100), compact=True) for v in values]
+        text = [fmt.money(p, compact=True) for p in t["spend"].to_numpy(np.int64).tolist()]
         return ("Located spend by national deprivation decile of the supplier's area",
                 _bars(labels, values, text, state.present))
     layer = BASE_LAYERS[state.layer]
@@ -67,10 +67,10 @@ def ranked_figure(summary: Summary, state: ViewState) -> tuple[str, dict[str, An
 
 def _value_text(layer: str, v: float) -> str:
     if layer == "ward_spend":
-        return fmt.money(int(round(v * 100)), compact=True)
+        return fmt.money(v * 100, compact=True)
     if layer == "ward_rank":
         return f"{v:,.0f}"
-    return f"{v:.1f}%"
+    return fmt.percent(v)
 
 
 def _bars(labels: list[str], values: list[float], text: list[str], present: bool = False
@@ -95,7 +95,7 @@ def trend_figure(series: list[Series], x: int, present: bool = False) -> dict[st
         y = [None if v is None else round(v * 100, 2) for v in s.shares]
         last = max((k for k, v in enumerate(y) if v is not None), default=None)
         if last is not None:
-            ends.append((y[last], s.years[last], f"{fmt.plot_text(s.name)} {y[last]:.1f}%",
+            ends.append((y[last], s.years[last], f"{fmt.plot_text(s.name)} {fmt.percent(y[last])}",
                          colour))
         traces.append({
             "type": "scatter", "mode": "lines+markers", "name": s.name, "x": list(s.years),

@@ -1,12 +1,6 @@
-"""Tables shown beside the map (its text alternative) and their CSV downloads.
-
-CSV cells that a spreadsheet would read as a formula (starting =, +, -, @, tab or carriage return)
-are neutralised with a leading single quote: supplier names come from published files and may be
-hostile (OWASP "CSV injection").
-"""
+"""Tables shown beside the map (its text alternative). Their CSV downloads are written by
+`dashboard.output.cells`, which neutralises formula-like cells."""
 from __future__ import annotations
-
-import io
 
 import numpy as np
 import pandas as pd
@@ -14,31 +8,6 @@ import pandas as pd
 from dashboard.engine import metrics as m
 from dashboard.engine.metrics import Options, Summary
 from dashboard.engine.model import Dataset
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> object:
-    """A cell a spreadsheet will show as text: prefix "'" when it starts like a formula.
-
-    >>> neutralise("=HYPERLINK(1)"), neutralise("-5"), neutralise(-5), neutralise("Acme")
-    ("'=HYPERLINK(1)", "'-5", -5, 'Acme')
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def to_csv(df: pd.DataFrame) -> str:
-    """CSV text of a table with every text cell neutralised (numbers stay numbers)."""
-    safe = df.copy()
-    for col in safe.columns:
-        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
-            safe[col] = safe[col].map(neutralise)
-    safe.columns = [neutralise(str(c)) for c in safe.columns]
-    buf = io.StringIO()
-    safe.to_csv(buf, index=False)
-    return buf.getvalue()
 
 
 def ward_rows(s: Summary) -> pd.DataFrame:

@@ -1,6 +1,7 @@
 """Callbacks as plain functions (no browser), the geometry route and the app factory."""
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 
@@ -315,11 +316,29 @@ def test_grid_sends_whole_rows_for_a_new_table(ctx):
 def test_downloads_are_neutralised_csv(hostile_ds):
     ctx = context_of(create_app(hostile_ds, load_settings(env={})))
     sup = table.download(ctx, Id.DOWNLOAD_SUPPLIERS_BTN, "")
-    assert sup["filename"] == "suppliers.csv"
-    assert "'=HYPERLINK" in sup["content"] and "Jane Doe" not in sup["content"]
-    wards = table.download(ctx, Id.DOWNLOAD_BTN, "")
-    assert wards["filename"] == "wards.csv" and "'+South" in wards["content"]
+    text = base64.b64decode(sup["content"]).decode("utf-8-sig")
+    assert sup["filename"] == "suppliers.csv" and text.startswith("# Data set: ")
+    assert "'=HYPERLINK" in text and "Jane Doe" not in text
+    wards = table.download(ctx, Id.DOWNLOAD_BTN, "?fy=2023")
+    text = base64.b64decode(wards["content"]).decode("utf-8-sig")
+    assert wards["filename"] == "wards.csv" and "'+South" in text
     assert table.download(ctx, None, "") is None
+
+
+def test_the_table_panel_gives_the_export_panels_ward_file(hostile_ds):
+    """One ward table file: the table panel's button and the export panel's link give the same
+    columns and the same filter lines (only the minute of "Exported:" may differ)."""
+    from dashboard.serve.exports_routes import export_file
+
+    ctx = context_of(create_app(hostile_ds, load_settings(env={})))
+    panel = base64.b64decode(table.download(ctx, Id.DOWNLOAD_BTN, "?fy=2023")["content"])
+    export, _ = export_file(ctx, "wards.csv", "?fy=2023")
+    undated = [[x for x in data.decode("utf-8-sig").splitlines()
+                if not x.startswith("# Exported")] for data in (panel, export)]
+    assert undated[0] == undated[1] and "# Financial years: 2023/24" in undated[0]
+    lsoas = table.download(ctx, Id.DOWNLOAD_BTN, "?layer=lsoa_decile")
+    assert lsoas["filename"] == "lsoas.csv"
+    assert base64.b64decode(lsoas["content"]).decode("utf-8-sig").startswith("# Data set: ")
 
 
 def test_trend_callback_covers_every_year(ctx):

@@ -130,7 +130,7 @@ def test_map_image_route_gives_a_png_with_its_legend_or_says_why(client, monkeyp
     fmt, title, lines, attribution, colorbar = calls[0]
     assert fmt == "png" and title.startswith("Spend by ward: ")
     assert "Suppliers: flagged SME" in lines and attribution
-    assert colorbar.title.text == "Spend £"            # the legend
+    assert colorbar.title.text == "Spend (£)"          # the legend: the page's map's own
     monkeypatch.setattr(ex, "map_image", lambda *a, **k: (_ for _ in ()).throw(
         ex.InputError(ex.CHROMIUM_HINT)))
     refused = client.get("/export/map.svg")

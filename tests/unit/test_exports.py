@@ -12,7 +12,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from dashboard.output import cells
 from dashboard.output import exports as e
+from dashboard.output.register import register_csv_bytes
+from dashboard.view.tables import supplier_rows, ward_rows
 from dashboard.engine import metrics as m
 from dashboard.errors import InputError
 from dashboard.engine.model import build_dataset
@@ -52,13 +55,52 @@ def sample_frame() -> pd.DataFrame:
 # --------------------------------------------------------------------------- neutralise
 @pytest.mark.parametrize("text", HOSTILE)
 def test_formula_like_text_gets_a_leading_quote(text):
-    assert e.neutralise(text) == "'" + text
+    assert e.safe_cell(text) == "'" + text
 
 
 @pytest.mark.parametrize("value", ["Acme Ltd", "", "50% off", "'quoted", -5, -5.5, 0, None,
                                    np.int64(-3), np.float64(-1.25)])
 def test_other_values_are_left_alone_numbers_included(value):
-    assert e.neutralise(value) is value
+    assert e.safe_cell(value) is value
+
+
+@pytest.mark.parametrize("cell, safe", [
+    ("=1+1", "'=1+1"), ("+44 20", "'+44 20"), ("-5", "'-5"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tx", "'\tx"), ("\rx", "'\rx"), ("Acme Ltd", "Acme Ltd"), ("", ""), (-5, -5), (None, None),
+    ("a=b", "a=b"),
+])
+def test_safe_cell(cell, safe):
+    assert cells.safe_cell(cell) == safe
+
+
+def test_one_neutraliser_and_writer_for_every_export():
+    """exports re-exports the one neutraliser and writers of output.cells (no copies)."""
+    assert e.safe_frame is cells.safe_frame and e.safe_cell is cells.safe_cell
+    assert e.to_csv_bytes is cells.to_csv_bytes and e.to_xlsx_bytes is cells.to_xlsx_bytes
+    assert register_csv_bytes(pd.DataFrame({"Supplier Name": ["=x"]})) == (
+        cells.to_csv_bytes(pd.DataFrame({"Supplier Name": ["=x"]})))
+
+
+def test_headings_are_neutralised_too():
+    frame = pd.DataFrame({"=SUM(A1)": ["a"], "Spend £": [1.5]})
+    data = cells.to_csv_bytes(frame)
+    assert data.decode("utf-8-sig").splitlines()[0] == "'=SUM(A1),Spend £"
+    wb = load_workbook(io.BytesIO(cells.to_xlsx_bytes(frame)))
+    assert [c.value for c in wb["Data"][1]] == ["'=SUM(A1)", "Spend £"]
+
+
+def test_table_panel_csv_neutralises_text_cells_but_keeps_numbers(hostile_ds):
+    s = m.summarise(hostile_ds)
+    text = cells.to_csv_bytes(supplier_rows(s)).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    names = [r["Supplier"] for r in rows]
+    assert "'=HYPERLINK(\"http://evil\",\"x\")" in names
+    assert all(not n.startswith(("=", "+", "-", "@")) for n in names)
+    assert "Jane Doe" not in text and m.WITHHELD in names
+    assert any(r["Spend (£)"] == "1500.0" for r in rows)
+    text = cells.to_csv_bytes(ward_rows(s)).decode("utf-8-sig")
+    wards = list(csv.DictReader(io.StringIO(text)))
+    assert [w["Ward"] for w in wards] == ["<b>North</b>", "'+South", "East"]
 
 
 # --------------------------------------------------------------------------- CSV
@@ -114,7 +156,7 @@ def test_xlsx_has_filter_rows_then_a_table_of_real_numbers():
 
 
 def test_xlsx_refuses_more_rows_than_a_sheet_holds(monkeypatch):
-    monkeypatch.setattr(e, "XLSX_MAX_ROWS", 10)
+    monkeypatch.setattr(cells, "XLSX_MAX_ROWS", 10)
     frame = pd.DataFrame({"n": range(7)})
     assert e.to_xlsx_bytes(frame, ["a"])                 # 1 line + blank + header + 7 = 10
     with pytest.raises(InputError, match="export CSV instead"):
@@ -186,6 +228,18 @@ def test_ward_export_sums_to_the_spend_placed_in_wards_and_has_deprivation():
     assert t["Population"].tolist() == [3000, 2000, 0]
     label = "Population share in most deprived 10% (national)"
     assert t[label].tolist()[:2] == [pytest.approx(1000 / 3000), 0.0]
+
+
+def test_ward_table_file_is_the_filters_then_the_ward_table():
+    ds = tiny_ds(title="Tiny network")
+    s = m.summarise(ds, m.Filters(years=(2023,)))
+    now = datetime(2026, 5, 2, 9, 30)
+    data = e.ward_table_file(ds, s, now=now)
+    lines = e.filters_text(ds, s.filters, s.options, now=now)
+    assert data == e.to_csv_bytes(e.ward_table_export(ds, s, s.options), lines)
+    assert "# Financial years: 2023/24" in data.decode("utf-8-sig").splitlines()
+    ws = load_workbook(io.BytesIO(e.ward_table_file(ds, s, "xlsx", now=now)))["Wards"]
+    assert ws.cell(1, 1).value == lines[0] and ws.cell(len(lines) + 2, 1).value == "Ward code"
 
 
 def test_filters_text_states_every_choice():

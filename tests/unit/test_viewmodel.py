@@ -1,8 +1,6 @@
 """The page's pure view logic: URL state, formatting, cards, tables, sentences, drill-down, charts."""
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import replace
 from datetime import date
 from functools import lru_cache
@@ -17,8 +15,7 @@ from dashboard.view.charts import end_labels, ranked_figure, trend_figure
 from dashboard.view.drill import drill, trend_series
 from dashboard.view.state import (CONTROL_KEYS, Choices, ViewState, controls_from_state,
                                        parse_query, state_from_controls, to_query)
-from dashboard.view.tables import (lsoa_rows, neutralise, supplier_rows, to_csv,
-                                        ward_rows)
+from dashboard.view.tables import lsoa_rows, ward_rows
 from dashboard.view.text import filter_strip, map_sentence
 from tests import tiny
 
@@ -197,29 +194,7 @@ def test_local_reference_is_named_on_the_card(ds):
     assert cards[1].detail.startswith("local-area ranking;")
 
 
-# --------------------------------------------------------------------------- tables and CSV
-@pytest.mark.parametrize("cell, safe", [
-    ("=1+1", "'=1+1"), ("+44 20", "'+44 20"), ("-5", "'-5"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("\tx", "'\tx"), ("\rx", "'\rx"), ("Acme Ltd", "Acme Ltd"), ("", ""), (-5, -5), (None, None),
-    ("a=b", "a=b"),
-])
-def test_neutralise(cell, safe):
-    assert neutralise(cell) == safe
-
-
-def test_csv_neutralises_text_cells_but_keeps_numbers(hostile_ds):
-    s = m.summarise(hostile_ds)
-    text = to_csv(supplier_rows(s))
-    rows = list(csv.DictReader(io.StringIO(text)))
-    names = [r["Supplier"] for r in rows]
-    assert "'=HYPERLINK(\"http://evil\",\"x\")" in names
-    assert all(not n.startswith(("=", "+", "-", "@")) for n in names)
-    assert "Jane Doe" not in text and m.WITHHELD in names
-    assert any(r["Spend (£)"] == "1500.0" for r in rows)
-    wards = list(csv.DictReader(io.StringIO(to_csv(ward_rows(s)))))
-    assert [w["Ward"] for w in wards] == ["<b>North</b>", "'+South", "East"]
-
-
+# --------------------------------------------------------------------------- tables
 def test_ward_rows_match_the_engine(ds):
     s = m.summarise(ds)
     t = ward_rows(s).set_index("Code")

@@ -11,7 +11,9 @@ from dashboard.web.callbacks.map import AFTER_MAP, digest
 from dashboard.web.ids import Id
 from dashboard.view.context import AppContext
 from dashboard.view.state import ViewState
-from dashboard.view.tables import lsoa_rows, supplier_rows, to_csv, ward_rows
+from dashboard.output.cells import to_csv_bytes
+from dashboard.output.exports import filters_text, ward_table_file
+from dashboard.view.tables import lsoa_rows, supplier_rows, ward_rows
 
 MONEY = "params.value == null ? '—' : '£' + d3.format(',.2f')(params.value)"
 NUMBER = "params.value == null ? '—' : d3.format(',')(params.value)"
@@ -98,16 +100,22 @@ def _mostly_numbers(values: pd.Series) -> bool:
 
 
 def download(app_ctx: AppContext, which: str | None, query: str | None) -> dict | None:
-    """The CSV for the clicked button (the table shown, or suppliers under the filters)."""
+    """The CSV for the clicked button (the table shown, or suppliers under the filters), with
+    the filters on top, written by the one CSV writer (`dashboard.output.cells`). The ward table
+    is the export panel's ward file (`dashboard.output.exports.ward_table_file`)."""
     state = app_ctx.state(query)
+    summary = app_ctx.summary(state)
+    if which == Id.DOWNLOAD_BTN and state.layer != "lsoa_decile":
+        return dcc.send_bytes(ward_table_file(app_ctx.ds, summary), "wards.csv",
+                              type="text/csv")
     if which == Id.DOWNLOAD_SUPPLIERS_BTN:
-        return dcc.send_string(to_csv(supplier_rows(app_ctx.summary(state))), "suppliers.csv",
-                               type="text/csv")
-    if which == Id.DOWNLOAD_BTN:
-        title, df = current_table(app_ctx, state)
-        name = "lsoas.csv" if state.layer == "lsoa_decile" else "wards.csv"
-        return dcc.send_string(to_csv(df), name, type="text/csv")
-    return None
+        frame, name = supplier_rows(summary), "suppliers.csv"
+    elif which == Id.DOWNLOAD_BTN:
+        frame, name = current_table(app_ctx, state)[1], "lsoas.csv"
+    else:
+        return None
+    lines = filters_text(app_ctx.ds, state.filters, state.options)
+    return dcc.send_bytes(to_csv_bytes(frame, lines), name, type="text/csv")
 
 
 def register(app: Dash, app_ctx: AppContext) -> None:
