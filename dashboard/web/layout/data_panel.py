@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.web.ids import MAPPING_IDS, MAPPING_USED_IDS, Id
@@ -147,8 +148,8 @@ def import_block(ctx: AppContext) -> html.Div:
                 html.P(id=Id.UPLOAD_STATUS, className="upload-status", role="status",
                        **{"aria-live": "polite"}),
                 html.Div(id=Id.UPLOAD_FILES, className="upload-files"),
-                html.Button("Start again", id=Id.UPLOAD_RESET, type="button",
-                            className="button secondary upload-reset"),
+                dbc.Button("Start again", id=Id.UPLOAD_RESET, type="button", color="secondary",
+                           class_name="button secondary upload-reset"),
             ]),
             html.Li(className="step", id=Id.MAPPING_STEP, children=[
                 html.H4("2. Check the columns"),
@@ -196,9 +197,11 @@ def import_block(ctx: AppContext) -> html.Div:
                 html.P(id=Id.IMPORT_NOTE, className="hint", **{"aria-live": "polite"}),
                 references_block(refs, str(ctx.ds.meta.get("title") or ctx.ds.name)),
                 html.Div(id=Id.IMPORT_PROBLEMS, className="import-problems"),
-                html.Button("Import", id=Id.IMPORT_BTN, type="button", className="button",
-                            disabled=True),
-                html.P(id=Id.IMPORT_ERROR, className="import-error", role="alert"),
+                dbc.Button("Import", id=Id.IMPORT_BTN, type="button", color="primary",
+                           class_name="button", disabled=True),
+                # role="alert": a refused import is news the person must hear at once
+                dbc.Alert(id=Id.IMPORT_ERROR, color="danger", class_name="import-error",
+                          fade=False),
                 html.Progress(id=Id.JOB_PROGRESS, max="100", value="0", hidden=True,
                               className="progress", **{"aria-labelledby": Id.JOB_STATUS}),
                 html.P(id=Id.JOB_STATUS, className="job-status", role="status",

@@ -1,6 +1,7 @@
 """The filter panel (a <nav> landmark): every control that changes which spend counts."""
 from __future__ import annotations
 
+import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.engine import metrics as m
@@ -58,8 +59,8 @@ def filters_panel(ctx: AppContext) -> html.Nav:
                  dropdown(Id.LOCAL_AREA, _opts(ch.districts), [], multi=True,
                           placeholder="Anchors' home areas"),
                  hint=f"Default: {', '.join(ctx.ds.home_area()) or 'none'}."),
-        html.Button("Clear all filters", id=Id.RESET, className="button secondary",
-                    type="button"),
+        dbc.Button("Clear all filters", id=Id.RESET, color="secondary",
+                   class_name="button secondary", type="button"),
     ])
 
 

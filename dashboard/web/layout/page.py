@@ -1,6 +1,7 @@
 """The whole page: skip link, header, filter strip, filters (<nav>), main panels, footer."""
 from __future__ import annotations
 
+import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.web.ids import Id
@@ -42,10 +43,15 @@ def page(ctx: AppContext) -> html.Div:
         dcc.Store(id=Id.GRID_KEY, storage_type="memory"),
         dcc.Store(id=Id.GRID_VALUES, storage_type="memory"),
         header(ctx),
-        html.Div(className="body", children=[
-            filters_panel(ctx),
-            html.Main(id="main", tabIndex="-1", className="main", children=[
-                html.Div(id=Id.STATUS, role="status", className="status", **{"aria-live": "polite"}),
+        # Bootstrap's grid: filters beside the main panels from 992px (lg) up, above them below it
+        dbc.Container(fluid=True, class_name="body", children=dbc.Row(class_name="g-3", children=[
+            dbc.Col(filters_panel(ctx), xs=12, lg="auto", class_name="filters-col"),
+            dbc.Col(xs=12, lg=True, class_name="main-col", children=html.Main(
+                id="main", tabIndex="-1", className="main", children=[
+                # Bootstrap's alert look, but role="status" (polite): dbc.Alert is always
+                # role="alert" (assertive), too loud for a message that follows every filter change
+                html.Div(id=Id.STATUS, role="status", className="status alert alert-warning",
+                         **{"aria-live": "polite"}),
                 cards_section(),
                 map_section(ctx),
                 drill_section(ctx),
@@ -53,8 +59,8 @@ def page(ctx: AppContext) -> html.Div:
                 trend_section(),
                 export_section(),
                 data_section(ctx),
-            ]),
-        ]),
+            ])),
+        ])),
         footer(ctx),
     ])
 
@@ -74,7 +80,7 @@ def header(ctx: AppContext) -> html.Header:
         years = f"{fy_label(ds.years[0])} to {fy_label(ds.years[-1])}"
     notice = []
     if ds.meta.get("fictional"):
-        notice = [html.P(className="notice", children=[
+        notice = [html.P(className="notice alert alert-warning", children=[
             html.Strong("Fictional spend. "),
             "The payments in this data set are made up for demonstration; they are not real "
             "spending by these organisations."])]

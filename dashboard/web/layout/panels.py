@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.web.ids import Id
@@ -84,10 +85,10 @@ def table_section() -> html.Section:
                         children=[
         html.H2("Table of the map's figures", id=Id.TABLE_TITLE),
         html.Div(className="button-row", children=[
-            html.Button("Download this table (CSV)", id=Id.DOWNLOAD_BTN, type="button",
-                        className="button"),
-            html.Button("Download suppliers (CSV)", id=Id.DOWNLOAD_SUPPLIERS_BTN, type="button",
-                        className="button"),
+            dbc.Button("Download this table (CSV)", id=Id.DOWNLOAD_BTN, type="button",
+                       color="primary", class_name="button"),
+            dbc.Button("Download suppliers (CSV)", id=Id.DOWNLOAD_SUPPLIERS_BTN, type="button",
+                       color="primary", class_name="button"),
         ]),
         dag.AgGrid(id=Id.GRID, rowData=[], columnDefs=[], className="grid",
                    defaultColDef={"sortable": True, "resizable": True, "filter": True,
