@@ -70,10 +70,12 @@ def measure(ds) -> dict:
 
 
 def _short(output: str) -> str:
-    """A callback's name: its first output id ("..grid.rowData@1f...x.y.." -> "grid"), or "map"
-    for the callback that draws the map."""
+    """A callback's name: its first output id ("..grid.rowData@1f...x.y.." -> "grid"), "map"
+    for the callback that draws the map, "panels" for the one that fills every other panel."""
     if f"..{_page.MAP_ID}.figure..." in output:
         return _page.MAP_ID
+    if "...grid-held.data..." in output:
+        return "panels"
     return output.strip(".").split("...")[0].rsplit(".", 1)[0]
 
 

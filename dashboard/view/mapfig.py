@@ -1,8 +1,8 @@
 """The map figure: which layers, in what order, and the small updates a filter change needs.
 
 A figure is built in full only when its structure changes (base layer or overlays); any other
-change is a list of (trace index, {property: values}) updates that a callback turns into a
-`dash.Patch`, so geometry and layout never travel again.
+change is a list of (trace index, {property: values}) updates (`dashboard.view.mapupdate` decides
+which to send, and how), so geometry and layout never travel again.
 
 Trace order: the base choropleth, the two-trace halo around the selected ward, then each overlay's
 traces in `OVERLAY_LAYERS` order.
@@ -81,7 +81,7 @@ def figure_updates(ds: Dataset, summary: Summary, state: ViewState, *, halo: boo
 
 def point_traces(state: ViewState) -> frozenset[int]:
     """Indices of the point overlays' traces (plain circle markers, whose filter-dependent
-    values the page can change in place: see `dashboard.web.callbacks.map.in_place`)."""
+    values the page can change in place: see `dashboard.view.mapupdate.in_place`)."""
     count = sum(OVERLAY_LAYERS[key].TRACES for key in state.overlays)
     return frozenset(range(FIRST_OVERLAY, FIRST_OVERLAY + count))
 

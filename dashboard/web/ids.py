@@ -40,6 +40,7 @@ class Id(StrEnum):
     LEGEND = "map-legend"
     MAP_SUMMARY = "map-summary"
     RANKED = "map-ranked"
+    RANKED_HEADING = "ranked-h"
 
     # cards
     CARDS = "cards"
@@ -52,7 +53,7 @@ class Id(StrEnum):
 
     # table
     GRID = "grid"
-    GRID_KEY = "grid-held"          # digests of the table the page holds (sent back as State)
+    GRID_KEY = "grid-held"          # digests of the table and panels the page holds (State)
     GRID_VALUES = "grid-values"     # whole rows, or only the columns that changed
     TABLE_TITLE = "grid-title"
     DOWNLOAD_BTN = "download-table"

@@ -13,6 +13,7 @@ from dashboard.output import exports as ex
 from dashboard.engine import metrics as m
 from dashboard.web.app import context_of, create_app
 from dashboard.web.callbacks import exports as cb
+from dashboard.web.layout.export_panel import links_children
 from dashboard.engine.metrics import Filters
 from dashboard.settings import load_settings
 from tests.unit.conftest import tiny_with_geometry
@@ -105,9 +106,9 @@ def test_links_follow_the_view_and_say_what_cannot_be_made(app):
     assert hrefs["wards.xlsx"] == "/maps/export/wards.xlsx?fy=2022&x=30"
     assert hrefs["report.html"] == "/maps/report.html?fy=2022&x=30"
     assert "map.png" not in hrefs and notes["map"] == "why"
-    hrefs, _ = cb.link_targets(ctx, "", "/", map_ok=True, map_note="")
+    hrefs, _ = cb.link_targets(ctx, "", "/", map_ok=True, map_note="", transactions=0)
     assert hrefs["map.svg"] == "/export/map.svg"
-    text = json.dumps(cb.links_children(hrefs, {}), default=lambda c: c.to_plotly_json())
+    text = json.dumps(links_children(hrefs, {}), default=lambda c: c.to_plotly_json())
     assert "Open the report" in text and "XLSX" in text
 
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from dash import Dash
 
-from dashboard.web.callbacks import cards, data, drilldown, exports, map, state, table, trend
+from dashboard.web.callbacks import data, exports, map, panels, state, table
 from dashboard.view.context import AppContext
 
 
 def register_all(app: Dash, app_ctx: AppContext) -> None:
     """Register every feature's callbacks on `app`."""
-    for module in (state, map, cards, drilldown, table, trend, exports, data):
+    for module in (state, map, panels, table, exports, data):
         module.register(app, app_ctx)

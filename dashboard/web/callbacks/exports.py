@@ -6,7 +6,7 @@ URL query the page carries and answers it as an attachment, so a million-row CSV
 the server once and the links work from a shared address too. ``report.html`` is the one-page
 printable report (``dashboard.output.printable``), shown in a new tab.
 
-A callback keeps the links in step with the view; a clientside callback (assets/share.js) writes
+The panels callback (callbacks/panels.py) keeps the links in step with the view; a clientside callback (assets/share.js) writes
 the share link from the browser's own address, which the server cannot know behind a proxy.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from flask import Response, request
 from dashboard.output import exports as ex
 from dashboard.errors import InputError
 from dashboard.web.ids import Id
-from dashboard.web.layout.export_panel import TABLES, links_children
+from dashboard.web.layout.export_panel import TABLES
 from dashboard.view.context import AppContext
 
 MIME = {"csv": "text/csv; charset=utf-8",
@@ -82,12 +82,16 @@ def table_frame(app_ctx: AppContext, what: str, state) -> Any:
 
 
 def link_targets(app_ctx: AppContext, query: str | None, base: str, *, map_ok: bool,
-                 map_note: str) -> tuple[dict[str, str], dict[str, str]]:
-    """(file -> href, group -> why it is missing) for the current view."""
+                 map_note: str, transactions: int | None = None
+                 ) -> tuple[dict[str, str], dict[str, str]]:
+    """(file -> href, group -> why it is missing) for the current view (`transactions`: the
+    number of payments under its filters, when the caller has it)."""
     q = query or ""
     hrefs = {f"{what}.csv": f"{base}export/{what}.csv{q}" for what, _ in TABLES}
     notes: dict[str, str] = {}
-    rows = {"transactions": app_ctx.summary(app_ctx.state(query)).headline["transactions"],
+    if transactions is None:
+        transactions = app_ctx.summary(app_ctx.state(query)).headline["transactions"]
+    rows = {"transactions": transactions,
             "wards": len(app_ctx.ds.wards), "suppliers": len(app_ctx.ds.suppliers)}
     for what, _ in TABLES:
         if rows[what] + 20 < ex.XLSX_MAX_ROWS:
@@ -113,9 +117,8 @@ def map_availability(app_ctx: AppContext) -> tuple[bool, str]:
 
 
 def register(app: Dash, app_ctx: AppContext) -> None:
-    """Wire the download routes, the links callback and the share link."""
+    """Wire the download routes and the share link."""
     prefix = app_ctx.settings.routes_prefix
-    base = app.get_relative_path("/")
     map_ok, map_note = map_availability(app_ctx)
 
     def download(file: str) -> Response:
@@ -140,10 +143,6 @@ def register(app: Dash, app_ctx: AppContext) -> None:
     app.server.add_url_rule(f"{prefix}export/<file>", "anchor_export", download)
     app.server.add_url_rule(f"{prefix}report.html", "anchor_report", report)
 
-    @app.callback(Output(Id.EXPORT_LINKS, "children"), Input(Id.STATE, "data"))
-    def _links(query):
-        hrefs, notes = link_targets(app_ctx, query, base, map_ok=map_ok, map_note=map_note)
-        return links_children(hrefs, notes)
-
+    # the links follow the view state in the panels callback (callbacks/panels.py)
     app.clientside_callback(ClientsideFunction(namespace="anchor", function_name="shareLink"),
                             Output(Id.SHARE_LINK, "value"), Input(Id.STATE, "data"))

@@ -2,29 +2,43 @@
 
 One circular callback owns the URL query and every control: a page load or back/forward (URL
 changes) sets the controls; a control change, map click, presentation toggle or reset writes the
-URL. It also writes the canonical query to the `STATE` store, the only input of every other
-callback, and draws the map (a full figure or a Patch) in the same answer.
+URL. It builds the view state once, writes its canonical query to the `STATE` store (the input of
+the panels callback: `dashboard.web.callbacks.panels`), sets presentation mode on the page when it
+changes, and draws the map in the same answer:
+`dashboard.view.mapupdate.map_update` decides what the map needs, and `map_outputs` turns that
+into Dash outputs (a figure, a Patch, values to show in place, or nothing).
 """
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
-from dash import Dash, Input, Output, State, ctx as dash_ctx, no_update
+from dash import Dash, Input, Output, Patch, State, ctx as dash_ctx, no_update
 
-from dashboard.web.callbacks.map import map_figure
 from dashboard.web.ids import CONTROLS, Id
 from dashboard.view.context import AppContext
 from dashboard.view.mapfig import click_target
+from dashboard.view.mapupdate import MapUpdate, TraceUpdate, map_update
 from dashboard.view.state import (CONTROL_KEYS, ViewState, controls_from_state,
                                        date_problem, state_from_controls, to_query, with_ward)
 
 CONTROL_IDS = {str(v) for v in CONTROLS.values()}
 
 
+class Synced(NamedTuple):
+    """One trigger's answer: URL search, STATE data, control values and presentation mode
+    (`presentation`'s outputs), `no_update` where unchanged, and the view state they describe."""
+
+    url: Any
+    query: Any
+    controls: list[Any]
+    present: tuple[Any, Any, Any]
+    state: ViewState
+
+
 def sync(app_ctx: AppContext, trigger: str | None, search: str | None, values: dict[str, Any],
-         click: dict | None, current: str | None) -> tuple[Any, Any, list[Any]]:
-    """(URL search, STATE data, control values) for one trigger; `no_update` where unchanged.
+         click: dict | None, current: str | None) -> Synced:
+    """The URL, STATE store and controls for one trigger, and the view state.
 
     `current` is the STATE store's canonical query (None before the first run).
     """
@@ -48,20 +62,37 @@ def sync(app_ctx: AppContext, trigger: str | None, search: str | None, values: d
     state_out = query if query != current else no_update
     controls = controls_from_state(state)
     control_out = [controls[k] if set_controls else no_update for k in CONTROL_KEYS]
-    return url_out, state_out, control_out
+    present_out = presentation(state) if state_out is not no_update and (
+        current is None or state.present != base.present) else (no_update,) * 3
+    return Synced(url_out, state_out, control_out, present_out, state)
 
 
-def redraw(app_ctx: AppContext, state_out: Any, built: Any) -> tuple[Any, Any, Any]:
-    """(map figure or Patch, MAP_KEY record, values to recolour in place) for a new view state;
-    `no_update` where unchanged.
+def map_outputs(update: MapUpdate) -> tuple[Any, Any, Any]:
+    """(MAP figure, MAP_KEY data, MAP_VALUES data) for a map update; `no_update` where unchanged.
 
-    The map is drawn here rather than by a callback of the STATE store: that would wait for this
-    callback's answer before even asking the server, and a filter change would take two round
-    trips to reach the map. The other panels follow the store as before, after the map.
-    """
-    if state_out is no_update:
-        return no_update, no_update, no_update
-    return map_figure(app_ctx, state_out, built)
+    The map is drawn by the state callback rather than by a callback of the STATE store: that
+    would wait for this callback's answer before even asking the server, and a filter change
+    would take two round trips to reach the map."""
+    figure: Any = no_update
+    if update.figure is not None:
+        figure = update.figure
+    elif update.patches is not None:
+        figure = to_patch(update.patches)
+    return (figure, no_update if update.key is None else update.key,
+            no_update if update.values is None else update.values)
+
+
+def to_patch(updates: tuple[TraceUpdate, ...]) -> Patch:
+    """A Patch assigning each (trace, dotted property) value; nothing else is sent."""
+    patch = Patch()
+    for index, props in updates:
+        for name, value in props.items():
+            target = patch["data"][index]
+            *path, last = name.split(".")
+            for part in path:
+                target = target[part]
+            target[last] = value
+    return patch
 
 
 def _clicked(app_ctx: AppContext, base: ViewState, click: dict | None) -> ViewState:
@@ -93,9 +124,9 @@ def _unreadable(text: Any) -> bool:
     return date_problem(text, None) is not None
 
 
-def presentation(app_ctx: AppContext, query: str | None) -> tuple[str, str, str]:
-    """(root class, toggle label, aria-pressed) for the current state."""
-    on = app_ctx.state(query).present
+def presentation(state: ViewState) -> tuple[str, str, str]:
+    """(root class, toggle label, aria-pressed) for the view state."""
+    on = state.present
     return ("app present" if on else "app desk",
             "Exit presentation mode" if on else "Presentation mode", "true" if on else "false")
 
@@ -108,6 +139,8 @@ def register(app: Dash, app_ctx: AppContext) -> None:
     @app.callback(
         Output(Id.URL, "search"), Output(Id.STATE, "data"), *control_outputs,
         Output(Id.MAP, "figure"), Output(Id.MAP_KEY, "data"), Output(Id.MAP_VALUES, "data"),
+        Output(Id.ROOT, "className"), Output(Id.PRESENT_TOGGLE, "children"),
+        Output(Id.PRESENT_TOGGLE, "aria-pressed"),
         Input(Id.URL, "search"), *control_inputs, Input(Id.MAP, "clickData"),
         Input(Id.PRESENT_TOGGLE, "n_clicks"), Input(Id.RESET, "n_clicks"),
         State(Id.STATE, "data"), State(Id.MAP_KEY, "data"),
@@ -115,17 +148,13 @@ def register(app: Dash, app_ctx: AppContext) -> None:
     def _sync(search, *args):
         values = dict(zip(CONTROL_KEYS, args[:len(CONTROL_KEYS)]))
         click, _present, _reset, current, built = args[len(CONTROL_KEYS):]
-        url_out, state_out, controls = sync(app_ctx, dash_ctx.triggered_id, search, values,
-                                            click, current)
-        return url_out, state_out, *controls, *redraw(app_ctx, state_out, built)
+        s = sync(app_ctx, dash_ctx.triggered_id, search, values, click, current)
+        drawn = (no_update,) * 3 if s.query is no_update else map_outputs(
+            map_update(app_ctx, s.state, built))
+        return s.url, s.query, *s.controls, *drawn, *s.present
 
     @app.callback(Output(Id.DATE_ERROR, "children"), Output(f"{Id.DATE_FROM}-field", "className"),
                   Output(f"{Id.DATE_TO}-field", "className"), Input(Id.DATE_FROM, "value"),
                   Input(Id.DATE_TO, "value"))
     def _dates(date_from, date_to):
         return date_feedback(date_from, date_to)
-
-    @app.callback(Output(Id.ROOT, "className"), Output(Id.PRESENT_TOGGLE, "children"),
-                  Output(Id.PRESENT_TOGGLE, "aria-pressed"), Input(Id.STATE, "data"))
-    def _present(query):
-        return presentation(app_ctx, query)

@@ -1,102 +1,18 @@
-"""The table of the map's figures (ag-grid) and the CSV downloads (neutralised cells)."""
+"""The table's CSV downloads, and its rows after a filter change (`assets/grid_values.js`).
+
+The table itself follows the view state in the panels callback (callbacks/panels.py), which
+sends whole rows or only the columns that moved (`dashboard.view.grid`)."""
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
 from dash import (ClientsideFunction, Dash, Input, Output, State, ctx as dash_ctx, dcc,
                   no_update)
 
-from dashboard.web.callbacks.map import AFTER_MAP, digest
 from dashboard.web.ids import Id
 from dashboard.view.context import AppContext
-from dashboard.view.state import ViewState
 from dashboard.output.cells import to_csv_bytes
 from dashboard.output.exports import filters_text, ward_table_file
-from dashboard.view.tables import lsoa_rows, supplier_rows, ward_rows
-
-MONEY = "params.value == null ? '—' : '£' + d3.format(',.2f')(params.value)"
-NUMBER = "params.value == null ? '—' : d3.format(',')(params.value)"
-PERCENT = "params.value == null ? '—' : d3.format('.1f')(params.value) + '%'"
-
-
-def current_table(app_ctx: AppContext, state: ViewState) -> tuple[str, pd.DataFrame]:
-    """(title, frame) of what the map shows: LSOAs for the LSOA layer, else wards."""
-    summary = app_ctx.summary(state)
-    if state.layer == "lsoa_decile":
-        from layers._common import drawn_rows
-
-        rows = lsoa_rows(app_ctx.ds, state.options)
-        drawn = drawn_rows(app_ctx.ds, "lsoas")
-        return "Table of the map's figures: LSOAs", rows.iloc[drawn].reset_index(drop=True)
-    return "Table of the map's figures: wards", ward_rows(summary)
-
-
-def grid_columns(app_ctx: AppContext, query: str | None
-                 ) -> tuple[dict[str, list], list[dict], str]:
-    """({field: the column's cells}, columnDefs, title) of the table the map shows. Cells are
-    plain text (no HTML renderer)."""
-    state = app_ctx.state(query)
-    title, df = current_table(app_ctx, state)
-    fields = [f"c{i}" for i in range(len(df.columns))]
-    defs = [column_def(f, str(col), df[col]) for f, col in zip(fields, df.columns)]
-    safe = df.astype(object).where(df.notna(), None)
-    return {f: safe[col].tolist() for f, col in zip(fields, df.columns)}, defs, title
-
-
-def grid_update(app_ctx: AppContext, query: str | None, held: Any
-                ) -> tuple[Any, Any, Any, Any, Any]:
-    """(rowData, columnDefs, changed columns, what the page then holds, title); `no_update`
-    where unchanged.
-
-    A filter change moves only some columns (spend and suppliers; a ward's name, code and
-    deprivation do not change), and for the LSOA table none: `held` (the GRID_KEY store) has a
-    digest of the table's shape and of each column the page holds, and only the columns whose
-    digest changed are sent ({field: cells}), which the page writes into the rows it has
-    (`assets/grid_values.js`). A new shape (another table, other headings or row count) sends
-    every row with its columnDefs and title, in one answer, as before.
-    """
-    columns, defs, title = grid_columns(app_ctx, query)
-    shape = digest([title, defs, len(next(iter(columns.values()), []))])
-    now = {"shape": shape, "columns": {f: digest(cells) for f, cells in columns.items()}}
-    if not isinstance(held, dict) or held.get("shape") != shape:
-        return _rows(columns), defs, no_update, now, title
-    before = held.get("columns") if isinstance(held.get("columns"), dict) else {}
-    changed = {f: cells for f, cells in columns.items() if before.get(f) != now["columns"][f]}
-    if not changed:
-        return (no_update,) * 5
-    return no_update, no_update, changed, now, no_update
-
-
-def _rows(columns: dict[str, list]) -> list[dict]:
-    """Row dicts (ag-grid's rowData) from columns of equal length."""
-    fields = list(columns)
-    return [dict(zip(fields, cells)) for cells in zip(*columns.values())]
-
-
-def column_def(field: str, header: str, values: pd.Series) -> dict[str, Any]:
-    """Numbers right-aligned with a formatter; text left as text (never rendered as HTML).
-
-    The column's id names its kind as well as its field: ag-grid keeps a column it already has
-    (same id) with its old formatter, so a field that is text in one table and money in the next
-    (the LSOA table, then the wards') must be a new column."""
-    d: dict[str, Any] = {"field": field, "headerName": header, "headerTooltip": header}
-    kind = "text"
-    if header.endswith("(£)"):
-        kind, fmt = "money", MONEY
-    elif header.endswith("(%)"):
-        kind, fmt = "percent", PERCENT
-    elif pd.api.types.is_numeric_dtype(values) or _mostly_numbers(values):
-        kind, fmt = "number", NUMBER
-    if kind != "text":
-        d.update(type="rightAligned", valueFormatter={"function": fmt})
-    d["colId"] = f"{field}-{kind}"
-    return d
-
-
-def _mostly_numbers(values: pd.Series) -> bool:
-    present = [v for v in values if v is not None and v == v]
-    return bool(present) and all(isinstance(v, (int, float)) for v in present)
+from dashboard.view.grid import current_table
+from dashboard.view.tables import supplier_rows
 
 
 def download(app_ctx: AppContext, which: str | None, query: str | None) -> dict | None:
@@ -119,15 +35,7 @@ def download(app_ctx: AppContext, which: str | None, query: str | None) -> dict 
 
 
 def register(app: Dash, app_ctx: AppContext) -> None:
-    """Wire the grid and download callbacks."""
-
-    @app.callback(Output(Id.GRID, "rowData", allow_duplicate=True),
-                  Output(Id.GRID, "columnDefs"), Output(Id.GRID_VALUES, "data"),
-                  Output(Id.GRID_KEY, "data"), Output(Id.TABLE_TITLE, "children"),
-                  Input(Id.STATE, "data"), AFTER_MAP, State(Id.GRID_KEY, "data"),
-                  prevent_initial_call="initial_duplicate")
-    def _grid(query, _drawn, held):
-        return grid_update(app_ctx, query, held)
+    """Wire the download callback and the rows written in the browser."""
 
     # after a filter change: the rows the grid has, with the changed columns written in
     app.clientside_callback(ClientsideFunction("anchorGrid", "rows"),

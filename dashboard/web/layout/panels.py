@@ -59,7 +59,7 @@ def map_section(ctx: AppContext) -> html.Section:
             html.Figcaption(id=Id.MAP_SUMMARY, className="map-summary"),
         ]),
         html.Div(className="ranked", children=[
-            html.H3("Values shown on the map", id="ranked-h"),
+            html.H3("Values shown on the map", id=Id.RANKED_HEADING),
             dcc.Graph(id=Id.RANKED, figure=BLANK, config={**GRAPH_CONFIG, "displayModeBar": False},
                       className="ranked-graph", style={"height": "200px"}),
         ]),

@@ -1,0 +1,185 @@
+"""The panels that follow a filter change, as plain data: one call per view state.
+
+`panels(app_ctx, state, held)` computes the summary once and gives everything the page shows
+beside the map (the headline cards and their sentences, the filter strip, the legend, the map's
+written summary and ranked chart, the drill-down, the trend chart and the table) as a `Panels`
+of plain values. `held` is the record the page keeps of what it holds (the GRID_KEY store: the
+table's shape and column digests, and a digest of each panel): whatever the page already holds
+is None, so it is not sent again (a change of year leaves the trend, which shows every year, and
+usually the legend and the drill-down's hint as they are). The page's callback only renders the
+values into components.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+import pandas as pd
+
+from dashboard import fmt
+from dashboard.engine.metrics import Summary
+from dashboard.view import mapfig
+from dashboard.view.cards import Card, headline_cards
+from dashboard.view.charts import ranked_figure, trend_figure, years_figure
+from dashboard.view.context import AppContext
+from dashboard.view.digest import digest
+from dashboard.view.drill import all_years, drill, trend_series
+from dashboard.view.grid import GridUpdate, grid_update
+from dashboard.view.state import ViewState
+from dashboard.view.text import filter_strip, map_sentence
+from layers import Legend, supplier_points
+
+NO_MATCH = "No payments match these filters. Widen the period or clear a filter."
+
+
+@dataclass(frozen=True)
+class LegendView:
+    """The legend of the base layer, and one line per point overlay shown: (kind, text), kind
+    "supplier" or "anchor" for a line with that overlay's swatch, "note" for a note."""
+
+    legend: Legend
+    extras: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class TableView:
+    """A small table as shown: headings, which columns are numbers, and each row's cell texts."""
+
+    caption: str
+    columns: tuple[str, ...]
+    numeric: tuple[bool, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class DrillView:
+    """The drill-down: nothing selected (no title), nothing matching (a title alone), or the
+    selection's total, top suppliers, categories and spend by year."""
+
+    title: str | None = None
+    total: str | None = None
+    suppliers: TableView | None = None
+    categories: TableView | None = None
+    years: TableView | None = None
+    years_figure: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Panels:
+    """Every panel's contents for one view state; None where the page already holds it.
+
+    `grid` is the table's update, `held` the record of what the page then holds (None when it
+    is unchanged), `transactions` the number of payments under the filters (for the links)."""
+
+    cards: tuple[Card, ...] | None = None
+    compare: str | None = None
+    status: str | None = None
+    strip: tuple[str, ...] | None = None
+    legend: LegendView | None = None
+    sentence: str | None = None
+    ranked_heading: str | None = None
+    ranked: dict[str, Any] | None = None
+    ranked_height: int | None = None
+    drill: DrillView | None = None
+    trend: dict[str, Any] | None = None
+    grid: GridUpdate = field(default_factory=GridUpdate)
+    held: dict[str, Any] | None = None
+    transactions: int = 0
+
+
+#: The Panels fields that are recorded by digest (the table keeps its own record).
+CONTENTS = tuple(f.name for f in fields(Panels) if f.name not in ("grid", "held", "transactions"))
+
+
+def panels(app_ctx: AppContext, state: ViewState, held: Any = None) -> Panels:
+    """The panels for `state`, leaving out what `held` (the record a previous call returned:
+    {"table": ..., "panels": {field: digest}}; anything else: nothing held) says the page has."""
+    ds = app_ctx.ds
+    summary = app_ctx.summary(state)
+    every_year = app_ctx.summarise(all_years(state.filters), state.options)
+    cards, compare = headline_cards(summary, app_ctx.summarise, ds)
+    heading, ranked = ranked_figure(summary, state)
+    contents: dict[str, Any] = {
+        "cards": tuple(cards), "compare": compare,
+        "status": NO_MATCH if summary.headline["transactions"] == 0 else "",
+        "strip": tuple(filter_strip(state, ds)),
+        "legend": legend_view(app_ctx, summary, state),
+        "sentence": map_sentence(summary), "ranked_heading": heading, "ranked": ranked,
+        "ranked_height": ranked["layout"]["height"],
+        "drill": drill_view(summary, state, every_year),
+        "trend": trend_figure(trend_series(every_year), state.options.most_deprived,
+                              state.present),
+    }
+    held = held if isinstance(held, dict) else {}
+    before = held.get("panels") if isinstance(held.get("panels"), dict) else {}
+    record = {name: digest(_plain(value)) for name, value in contents.items()}
+    grid = grid_update(app_ctx, state, held.get("table"), summary)
+    now = {"table": grid.held if grid.held is not None else held.get("table"), "panels": record}
+    return Panels(**{name: value for name, value in contents.items()
+                     if before.get(name) != record[name]},
+                  grid=grid, held=now if now != held else None,
+                  transactions=int(summary.headline["transactions"]))
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-able form of a panel's contents (dataclasses as dicts)."""
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return asdict(value) if hasattr(value, "__dataclass_fields__") else value
+
+
+def legend_view(app_ctx: AppContext, summary: Summary, state: ViewState) -> LegendView:
+    """The base layer's legend, and a line for each point overlay shown; a note when only the
+    largest suppliers are drawn (more are drawable than `supplier_points.MAX_POINTS`)."""
+    extras: list[tuple[str, str]] = []
+    if "suppliers" in state.overlays:
+        extras.append(("supplier", "Supplier: circle area = spend (individuals never shown)"))
+        drawable = supplier_points.drawable_count(app_ctx.ds)
+        if drawable > supplier_points.MAX_POINTS:
+            extras.append(("note", f"Only the {supplier_points.MAX_POINTS:,} suppliers with the "
+                                   f"most spend overall are drawn, of {drawable:,}; the "
+                                   "suppliers download lists every one."))
+    if "anchors" in state.overlays:
+        extras.append(("anchor", "Anchor site"))
+    return LegendView(mapfig.legend_for(app_ctx.ds, summary, state), tuple(extras))
+
+
+MONEY_COLUMNS = frozenset({"Spend (£)"})
+
+
+def drill_view(summary: Summary, state: ViewState, every_year: Summary) -> DrillView:
+    """The drill-down of the selected ward and/or anchor (the years from `every_year`)."""
+    d = drill(summary, state.ward, state.detail_anchor, every_year)
+    if d is None:
+        return DrillView()
+    if d.suppliers.empty:
+        return DrillView(title=d.title)
+    cols = ["Supplier", "Spend (£)", "Payments"] if state.ward else [
+        "Supplier", "Ward", "Spend (£)", "Payments"]
+    cats = pd.DataFrame({"Category": d.categories["category"].replace("", "(none)"),
+                         "Spend (£)": d.categories["spend"] / 100,
+                         "Payments": d.categories["transactions"]})
+    years = pd.DataFrame({"Year": d.years["year"], "Spend (£)": d.years["spend"] / 100,
+                          "Share to most deprived": [fmt.share(v) for v in d.years["share"]]})
+    return DrillView(
+        title=d.title, total=fmt.money(d.total),
+        suppliers=table_view(d.suppliers[cols], "Top suppliers"),
+        categories=table_view(cats.head(10), "Categories"),
+        years=table_view(years, "Spend by financial year"),
+        years_figure=years_figure(list(d.years["year"]), [int(v) for v in d.years["spend"]],
+                                  state.present))
+
+
+def table_view(df: pd.DataFrame, caption: str) -> TableView:
+    """The cells of a small table as text: money (pounds) to the penny, a dash for missing."""
+    columns = tuple(str(c) for c in df.columns)
+    rows = tuple(tuple(_cell(v, col in MONEY_COLUMNS) for col, v in zip(columns, rec))
+                 for rec in df.itertuples(index=False))
+    numeric = tuple(c in MONEY_COLUMNS or c == "Payments" for c in columns)
+    return TableView(caption, columns, numeric, rows)
+
+
+def _cell(v: Any, money: bool) -> str:
+    if money and v == v:
+        return fmt.money(round(v * 100))
+    return fmt.DASH if v is None or v != v else str(v)

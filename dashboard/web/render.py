@@ -1,0 +1,84 @@
+"""The panels' contents (`dashboard.view.panels`) as Dash components. Text is always a plain
+string child, which React escapes: supplier names cannot inject HTML."""
+from __future__ import annotations
+
+from typing import Any
+
+from dash import dcc, html
+
+from dashboard.view.cards import Card
+from dashboard.view.panels import DrillView, LegendView, TableView
+
+GRAPH = {"displayModeBar": False, "responsive": True}
+
+
+def card_item(card: Card) -> html.Li:
+    """One card: label, big value, then the detail, change and explanation lines."""
+    children: list[Any] = [
+        html.H3(card.label, className="card-label"),
+        html.P(card.value, className="card-value", **{"data-key": card.key}),
+    ]
+    if card.detail:
+        children.append(html.P(card.detail, className="card-detail"))
+    if card.explain:
+        children.append(html.P(card.explain, className="card-explain"))
+    if card.change:
+        children.append(html.P(card.change, className="card-change"))
+    return html.Li(children, className="card", id=f"card-{card.key}")
+
+
+def filter_strip(phrases: tuple[str, ...]) -> list[Any]:
+    """The strip of filters in force: a label, then one chip per phrase."""
+    return [html.Span("Showing: ", className="strip-label")] + [
+        html.Span(text, className="chip") for text in phrases]
+
+
+def legend_children(view: LegendView) -> list[Any]:
+    """The legend in words, with a swatch strip whose ends are labelled, a line per point
+    overlay shown and the notes."""
+    legend = view.legend
+    items: list[Any] = [
+        html.H3(legend.title, className="legend-title"),
+        html.Div(className="legend-scale", **{"aria-hidden": "true"}),
+        html.Ul(className="legend-ends", children=[
+            html.Li([html.Span(className="swatch dark"), legend.dark]),
+            html.Li([html.Span(className="swatch light"), legend.light]),
+        ]),
+    ]
+    extras = [html.Li(text, className="legend-note") if kind == "note" else
+              html.Li([html.Span(className=f"swatch dot {kind}"), text])
+              for kind, text in view.extras]
+    if extras:
+        items.append(html.Ul(extras, className="legend-ends"))
+    items += [html.P(n, className="legend-note") for n in legend.notes]
+    return items
+
+
+def drill_children(view: DrillView) -> list[Any]:
+    """The drill-down panel's children (a hint when nothing is selected)."""
+    if view.title is None:
+        return [html.P("Nothing selected yet.", className="empty")]
+    if view.suppliers is None:
+        return [html.H3(view.title),
+                html.P("No payments match these filters here.", className="empty")]
+    return [
+        html.H3(view.title, className="drill-title"),
+        html.P(f"Spend under the current filters: {view.total}", className="drill-total"),
+        html.Div(className="drill-grid", children=[
+            html.Div([html.H4("Top suppliers"), table(view.suppliers)]),
+            html.Div([html.H4("Categories"), table(view.categories)]),
+            html.Div([html.H4("Spend by financial year (every year, other filters apply)"),
+                      dcc.Graph(figure=view.years_figure, config=GRAPH,
+                                className="drill-years", style={"height": "220px"}),
+                      table(view.years)]),
+        ]),
+    ]
+
+
+def table(view: TableView) -> html.Table:
+    """A plain HTML table."""
+    head = html.Thead(html.Tr([html.Th(c, scope="col") for c in view.columns]))
+    rows = [html.Tr([html.Td(text, className="num" if num else None)
+                     for text, num in zip(cells, view.numeric)]) for cells in view.rows]
+    return html.Table([html.Caption(view.caption, className="visually-hidden"), head,
+                       html.Tbody(rows)], className="data-table")
