@@ -109,33 +109,31 @@ def drawn_rows(ds, kind: str):
     """Positions in `ds.lsoas` (kind "lsoas") or `ds.wards` of the features the map can draw.
 
     The deprivation table covers all of England; only LSOAs with drawing geometry are sent to the
-    browser. Cached in `ds.meta` (the metrics engine caches its derived arrays there too).
+    browser. Made once per data set (`ds.derived`, beside the engine's derived arrays).
     """
     import numpy as np
     import pandas as pd
 
-    cache_key = f"_drawn_{kind}"
-    rows = ds.meta.get(cache_key)
-    if rows is None:
+    def build():
         ids = [str(f.get("id", (f.get("properties") or {}).get("code")))
                for f in geometry(ds)[kind]["features"]]
         table = ds.lsoas["lsoa"] if kind == "lsoas" else ds.wards["code"]
         idx = pd.Index(table.astype(str)).get_indexer(ids)
         rows = np.sort(idx[idx >= 0]).astype(np.int64)
         rows.flags.writeable = False
-        ds.meta[cache_key] = rows
-    return rows
+        return rows
+
+    return ds.derived.once(f"layers.drawn_{kind}", build)
 
 
 def feature_names(ds, kind: str) -> dict[str, str]:
-    """Feature code -> name from the drawing geometry's properties (cached in `ds.meta`)."""
-    cache_key = f"_names_{kind}"
-    names = ds.meta.get(cache_key)
-    if names is None:
+    """Feature code -> name from the drawing geometry's properties (made once, `ds.derived`)."""
+    def build():
         names = {}
         for f in geometry(ds)[kind]["features"]:
             props = f.get("properties") or {}
             code = str(f.get("id", props.get("code")))
             names[code] = str(props.get("name") or code)
-        ds.meta[cache_key] = names
-    return names
+        return names
+
+    return ds.derived.once(f"layers.names_{kind}", build)

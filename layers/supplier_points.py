@@ -37,23 +37,26 @@ def eligible(ds: Dataset) -> np.ndarray:
 
 
 def points(ds: Dataset) -> np.ndarray:
-    """Supplier rows of the trace's points, in drawing order (cached in `ds.meta`)."""
-    order = ds.meta.get("_supplier_points")
-    if order is None:
-        total = np.bincount(ds.tx.supplier, weights=ds.tx.amount, minlength=ds.n_suppliers)
-        idx = np.flatnonzero(eligible(ds) & (total > 0))
-        ds.meta["_supplier_points_drawable"] = len(idx)
-        order = idx[np.argsort(-total[idx], kind="stable")][:MAX_POINTS]
-        order.flags.writeable = False
-        ds.meta["_supplier_points"] = order
-    return order
+    """Supplier rows of the trace's points, in drawing order (made once, `ds.derived`)."""
+    return _points(ds)[0]
 
 
 def drawable_count(ds: Dataset) -> int:
     """How many suppliers could be drawn (located, not individuals, positive spend overall);
     more than `MAX_POINTS` means only the largest are."""
-    points(ds)
-    return int(ds.meta["_supplier_points_drawable"])
+    return _points(ds)[1]
+
+
+def _points(ds: Dataset) -> tuple[np.ndarray, int]:
+    """(the points in drawing order, how many suppliers could be drawn), once per data set."""
+    def build() -> tuple[np.ndarray, int]:
+        total = np.bincount(ds.tx.supplier, weights=ds.tx.amount, minlength=ds.n_suppliers)
+        idx = np.flatnonzero(eligible(ds) & (total > 0))
+        order = idx[np.argsort(-total[idx], kind="stable")][:MAX_POINTS]
+        order.flags.writeable = False
+        return order, len(idx)
+
+    return ds.derived.once("layers.supplier_points", build)
 
 
 def point_wards(ds: Dataset) -> list[str | None]:

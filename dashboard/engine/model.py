@@ -13,12 +13,12 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from dashboard.engine.derived import Derived
+
 #: Codes of `Transactions.caprev`.
 CAPREV_LABELS = ("unknown", "revenue", "capital")
 #: Codes of the supplier flags (`sme`, `vcse`, `individual`): -1 unknown, 0 false, 1 true.
 UNKNOWN, NO, YES = -1, 0, 1
-DOMAINS = ("imd", "income", "employment", "education", "health", "crime", "barriers",
-           "living_environment")
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -69,7 +69,13 @@ class Dataset:
     categories: tuple[str, ...]
     services: tuple[str, ...]
     name: str = "data set"
+    #: Provenance only (title, sources, folder, drawing geometry ...); derived data is `derived`.
     meta: dict = field(default_factory=dict, compare=False)
+
+    @cached_property
+    def derived(self) -> Derived:
+        """What the engine derives from this data set (made once, never saved): see `Derived`."""
+        return Derived(self)
 
     # Supplier-level arrays derived once (the engine gathers from these).
     @cached_property
@@ -109,24 +115,6 @@ class Dataset:
         rows = self.anchors if anchors is None else self.anchors[self.anchors["name"].isin(anchors)]
         codes = sorted({c for area in rows["home_area"] for c in area})
         return tuple(codes)
-
-    def anchor_codes(self, names) -> np.ndarray:
-        return np.flatnonzero(self.anchors["name"].isin(list(names)).to_numpy())
-
-
-#: `Dataset.meta` key of the amounts as float64, the metrics engine's `bincount` weights (exact for
-#: integer pence below 2**53). A saved data set stores them beside the transactions, so that every
-#: worker maps one shared copy instead of converting its own (80 MB per 10 million transactions).
-WEIGHTS_KEY = "_weights"
-
-
-def amount_weights(ds: Dataset) -> np.ndarray:
-    """The transactions' amounts as read-only float64, made once per data set."""
-    w = ds.meta.get(WEIGHTS_KEY)
-    if w is None:
-        w = _frozen(ds.tx.amount.astype(np.float64))
-        ds.meta[WEIGHTS_KEY] = w
-    return w
 
 
 def _index_of(values: pd.Series, table: pd.Series) -> np.ndarray:

@@ -28,11 +28,11 @@ import numpy as np
 import pandas as pd
 
 from dashboard.errors import InputError
-from dashboard.engine.model import WEIGHTS_KEY, Dataset, Transactions, amount_weights
+from dashboard.engine.model import Dataset, Transactions
 
 FORMAT_VERSION = 1
 TX_FILE = "transactions.arrow"
-#: Column of TX_FILE holding `model.amount_weights` (absent in files saved before it was added).
+#: Column of TX_FILE holding `Dataset.derived.weights` (absent in files saved before it was added).
 WEIGHTS_COLUMN = "amount_f64"
 GEOMETRY_KINDS = ("wards", "lsoas")
 
@@ -60,7 +60,7 @@ def _write_all(ds: Dataset, tmp: Path, rejected: pd.DataFrame | None,
 
     columns = {f.name: np.asarray(getattr(ds.tx, f.name)) for f in fields(Transactions)}
     columns["influenceable"] = columns["influenceable"].astype(np.int8)
-    columns[WEIGHTS_COLUMN] = amount_weights(ds)
+    columns[WEIGHTS_COLUMN] = ds.derived.weights
     # One record batch: each column is then one contiguous buffer that loads without a copy
     # (feather's default of 64K-row batches would force every worker to concatenate its own).
     feather.write_feather(pa.table(columns), tmp / TX_FILE, compression="uncompressed",
@@ -138,9 +138,7 @@ def load_dataset(folder: str | os.PathLike) -> Dataset:
     meta["saved"] = manifest.get("saved")
     meta["geometry"] = _read_geometry(folder)
     tx, weights = _read_transactions(folder / TX_FILE)
-    if weights is not None:
-        meta[WEIGHTS_KEY] = weights
-    return Dataset(
+    ds = Dataset(
         anchors=anchors,
         suppliers=pd.read_parquet(folder / "suppliers.parquet"),
         lsoas=pd.read_parquet(folder / "lsoas.parquet"),
@@ -152,6 +150,9 @@ def load_dataset(folder: str | os.PathLike) -> Dataset:
         name=manifest.get("name", folder.name),
         meta=meta,
     )
+    if weights is not None:
+        ds.derived.use_weights(weights)
+    return ds
 
 
 def _read_transactions(path: Path) -> tuple[Transactions, np.ndarray | None]:
