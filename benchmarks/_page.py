@@ -1,9 +1,10 @@
 """The page under benchmark: build it on a benchmark data set, and fire filter changes at it.
 
-Everything here goes through the page's public entry points only: `dashboard.web.app.create_app`, its
-Flask server (`/_dash-update-component`, as the browser posts it) and the view-state query the
-page keeps in the URL. The naive baseline of parts 2 and 3 lives here too: a callback that rebuilds
-the whole choropleth figure, GeoJSON inline, on every filter change.
+Everything here goes through the page's public entry points only:
+`dashboard.serve.app.create_app`, its Flask server (`/_dash-update-component`, as the browser posts
+it) and the view-state query the page keeps in the URL. The naive baseline of parts 2 and 3 lives
+here too: a callback that rebuilds the whole choropleth figure, GeoJSON inline, on every filter
+change.
 """
 from __future__ import annotations
 
@@ -20,15 +21,15 @@ AFTER_MAP_ID = "map-recoloured"   # the panels' second input (dashboard.web.call
 def page_available() -> str | None:
     """None when the page can be built, else why not (the benchmark parts 2-5 are skipped)."""
     try:
-        from dashboard.web.app import create_app  # noqa: F401
+        from dashboard.serve.app import create_app  # noqa: F401
     except Exception as exc:  # noqa: BLE001 - any import failure means "no page yet"
         return f"the page is not available ({type(exc).__name__}: {exc})"
     return None
 
 
 def create(ds, **settings: Any):
-    """`dashboard.web.app.create_app(ds, settings)` with default settings (environment ignored)."""
-    from dashboard.web.app import create_app
+    """`dashboard.serve.app.create_app(ds, settings)` with default settings (environment ignored)."""
+    from dashboard.serve.app import create_app
     from dashboard.settings import load_settings
 
     return create_app(ds, load_settings(env={}, **settings))
@@ -143,7 +144,7 @@ def map_change(app, query: str, previous: str | None, built: Any
                ) -> tuple[dict[str, Any], list[str]]:
     """(values, changed inputs) the browser posts to the map callback when a filter control
     moves the view from `previous` to `query`; a page load (the URL) when `previous` is None."""
-    from dashboard.web.app import context_of
+    from dashboard.serve.app import context_of
     from dashboard.web.ids import CONTROLS
     from dashboard.view.state import controls_from_state
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-import tempfile
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -100,13 +99,6 @@ def _network(text: str) -> str:
     return value
 
 
-def _redis_url(text: str) -> str:
-    value = text.strip()
-    if value and not re.match(r"^(redis|rediss|unix)://", value):
-        raise ValueError("expected redis://host:port/db, rediss://... or unix://...")
-    return value
-
-
 @dataclass(frozen=True)
 class Setting:
     """One setting: its name, environment variable, default, parser and a line of help."""
@@ -163,12 +155,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("auth_proxies", "ANCHOR_AUTH_PROXIES", "127.0.0.1 ::1", _networks,
             "For auth=proxy: addresses or networks (CIDR) of the proxies trusted to set "
             "auth_header; requests from anywhere else are refused."),
-    Setting("redis_url", "ANCHOR_REDIS_URL", "", _redis_url,
-            "Redis URL for long work (imports, big exports) on Celery workers shared by "
-            "several machines; empty = a disk cache on this machine (cache_dir)."),
-    Setting("cache_dir", "ANCHOR_CACHE_DIR", "", str,
-            "Folder of the local disk cache for long work when redis_url is empty; empty = "
-            "anchor-spend-map-cache in the system temporary folder."),
     Setting("workers", "ANCHOR_WORKERS", 4, _positive,
             "Gunicorn worker processes (deploy/gunicorn.conf.py); about 2 per CPU core."),
     Setting("timeout", "ANCHOR_TIMEOUT", 60, _positive,
@@ -207,7 +193,7 @@ SETTINGS: tuple[Setting, ...] = (
 #: Environment variable naming the optional TOML config file (keys are setting names).
 CONFIG_ENV = "ANCHOR_CONFIG"
 #: Settings that name files or folders: relative paths in the config file are taken from its folder.
-PATH_SETTINGS = ("data_dir", "auth_file", "cache_dir", "networks_dir", "reference_dir")
+PATH_SETTINGS = ("data_dir", "auth_file", "networks_dir", "reference_dir")
 
 
 @dataclass(frozen=True)
@@ -231,8 +217,6 @@ class Settings:
     auth_file: str = ""
     auth_header: str = "X-Forwarded-User"
     auth_proxies: str = "127.0.0.1 ::1"
-    redis_url: str = ""
-    cache_dir: str = ""
     workers: int = 4
     timeout: int = 60
     network: str = ""
@@ -251,11 +235,6 @@ class Settings:
         if self.network:
             object.__setattr__(self, "data_dir",
                                str(Path(self.networks_dir) / _network(self.network)))
-
-    @property
-    def cache_folder(self) -> str:
-        """The disk cache folder for background work (cache_dir or one in the temp folder)."""
-        return self.cache_dir or os.path.join(tempfile.gettempdir(), "anchor-spend-map-cache")
 
     @property
     def routes_prefix(self) -> str:

@@ -14,9 +14,12 @@ to a finished app.
 - ``<routes prefix>d/NAME/...`` goes to NAME's app, mounted there (the prefix moves from
   ``PATH_INFO`` to ``SCRIPT_NAME``, as ``werkzeug``'s ``DispatcherMiddleware`` does), built with
   ``url_prefix=<url_prefix>d/NAME/`` and every other setting as served (headers, CSP, sign-in and
-  limits are installed on it by ``create_app`` like on the main app);
+  limits are installed on it by the factory, ``dashboard.serve.app``, like on the main app);
 - anything else goes to the served app, or to a fresh app of the same data set when the served
   data set is a saved one (``--network NAME``) that has been re-imported since the start.
+
+The registry is made where the app is composed (``dashboard.serve.app``), which hands it the
+factory that builds a data set's app; an app it builds joins it (the factory is given the registry).
 
 A version is ``catalog.dataset_version`` (one readlink per request): a re-import switches the
 link, the next request builds the new version's app, and requests already running finish on the
@@ -26,22 +29,23 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from dash import Dash
+from flask import Response
 
 from dashboard.errors import InputError
+from dashboard.ingest.catalog import (NAME_PATTERN, dataset_version, list_datasets, open_dataset,
+                                      validate_name)
 from dashboard.settings import Settings
 
 MOUNT = "d"
 MAX_APPS = 8
 CONFIG_KEY = "ANCHOR_NETWORKS"
-#: Set while the registry builds a data set's app, so that app joins the registry (no second one).
-_BUILDING: ContextVar["tuple[Networks, str] | None"] = ContextVar("anchor_networks_building",
-                                                                  default=None)
+#: Builds the app of one data set: (data set, its settings, the registry it joins) -> app.
+Factory = Callable[[Any, Settings, "Networks"], Dash]
 
 
 @dataclass(frozen=True)
@@ -57,13 +61,11 @@ class Entry:
 
 
 class Networks:
-    """The data sets of `settings.networks_dir`, each served by its own app (see module doc)."""
+    """The data sets of `settings.networks_dir`, each served by its own app (see module doc).
 
-    def __init__(self, root_app: Dash, settings: Settings, served: Any,
-                 factory: Callable[[Any, Settings], Dash] | None = None):
-        from dashboard.ingest.catalog import validate_name
+    `served` is the data set of the served app; `factory` builds the app of another one."""
 
-        self.root_app = root_app
+    def __init__(self, settings: Settings, served: Any, factory: Factory):
         self.settings = settings
         self.root = Path(settings.networks_dir)
         self.prefix = settings.url_prefix                       # as the browser sees it
@@ -86,8 +88,6 @@ class Networks:
 
     def entries(self) -> list[Entry]:
         """The served data set first, then every saved data set by name."""
-        from dashboard.ingest.catalog import list_datasets
-
         out = []
         saved = {d["name"]: d for d in list_datasets(self.root)}
         first = saved.pop(self.served_name, None) if self.served_name else None
@@ -104,8 +104,7 @@ class Networks:
         return self.version(name) is not None
 
     def version(self, name: str) -> str | None:
-        from dashboard.ingest.catalog import dataset_version
-
+        """The current version of a saved data set (None when there is none of that name)."""
         try:
             return dataset_version(name, self.root)
         except (InputError, OSError):
@@ -141,20 +140,10 @@ class Networks:
             return app
 
     def _build(self, name: str, prefix: str) -> Dash:
-        from dashboard.ingest.catalog import open_dataset
-
         ds = open_dataset(name, self.root)
         settings = replace(self.settings, url_prefix=prefix, proxy_strips_prefix=True,
                            network=name)
-        token = _BUILDING.set((self, name))
-        try:
-            if self._factory is not None:
-                return self._factory(ds, settings)
-            from dashboard.web.app import create_app
-
-            return create_app(ds, settings)
-        finally:
-            _BUILDING.reset(token)
+        return self._factory(ds, settings, self)
 
     # ------------------------------------------------------------------ WSGI
     def wrap(self, wsgi_app: Callable) -> Callable:
@@ -185,8 +174,6 @@ class Networks:
 
     @staticmethod
     def _valid(name: str) -> bool:
-        from dashboard.ingest.catalog import NAME_PATTERN
-
         return bool(NAME_PATTERN.fullmatch(name))
 
 
@@ -212,24 +199,18 @@ def _redirect(environ: dict, start_response: Callable, path: str) -> Iterable[by
     return [b""]
 
 
-def install(app: Dash, settings: Settings, served: Any) -> Networks:
-    """The registry an app belongs to: a new one (and its middleware) for the served app, the
-    building registry for an app it builds."""
-    building = _BUILDING.get()
-    if building is not None:
-        networks = building[0]
-    else:
-        networks = Networks(app, settings, served)
+def install(app: Dash, networks: Networks, *, served: bool) -> None:
+    """Make `app` one of the registry's apps; the served app (`served`) also gets the registry's
+    middleware in front of it and the 404 route for data sets that are not there."""
+    if served:
         app.server.wsgi_app = networks.wrap(app.server.wsgi_app)
         _not_found_route(app, networks)
     app.server.config[CONFIG_KEY] = networks
-    return networks
 
 
 def _not_found_route(app: Dash, networks: Networks) -> None:
     """``d/NAME/...`` for a data set that is not there: a 404 that says so (without this route
     Dash's catch-all would serve the main page at that address)."""
-    from flask import Response
 
     def missing(name: str, rest: str = "") -> Response:
         return Response(f"There is no data set called {name[:64]!r} on this server. The list of "

@@ -1,31 +1,36 @@
-"""The app factory: `create_app(data, settings)` builds a Dash app around one read-only Dataset.
+"""The page factory: `build_page(data, settings, services)` builds the Dash app of one read-only
+Dataset: the Dash object, its layout and its callbacks, nothing else.
 
-Tests pass their own small data set; `data=None` loads the saved data set of `settings.data_dir`
-(the embedded demo by default). Nothing is loaded or registered at import time.
+The server around it (routes, headers, sign-in, health check, compression, the registry of data
+sets) is composed by `dashboard.serve.app.create_app`, which hands the page what it needs from the
+server as `Services`. Nothing is loaded or registered at import time.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from dash import Dash
 
-from dashboard.serve.auth import install_auth
-from dashboard.serve.background import make_manager
-from dashboard.web.callbacks import register_all
-from dashboard.serve.compression import install_compression
-from dashboard.serve.health import install_health, load_checked
-from dashboard.web.layout import INDEX_STRING, page, title_of
 from dashboard.engine.model import Dataset
-from dashboard.serve.routes import register_geometry
-from dashboard.serve.security import install_security
-from dashboard.settings import ROOT, Settings, load_settings
+from dashboard.settings import ROOT, Settings
 from dashboard.view.context import AppContext, build_context
-from layers._common import served_geometry
+from dashboard.web.callbacks import register_all
+from dashboard.web.callbacks.data import DataSets
+from dashboard.web.layout import INDEX_STRING, page, title_of
+
+CONTEXT_KEY = "ANCHOR_CONTEXT"
 
 
-def create_app(data: Dataset | None = None, settings: Settings | None = None) -> Dash:
-    """A ready-to-serve Dash app (`app.server` is the Flask WSGI app)."""
-    settings = settings or load_settings()
-    if data is None:
-        data = load_checked(settings.data_dir)   # InputError that says what to do if damaged
+@dataclass(frozen=True)
+class Services:
+    """What the page uses from the server it is served by, as plain objects."""
+
+    datasets: DataSets   # the data sets the data panel lists and links to
+
+
+def build_page(data: Dataset, settings: Settings, services: Services) -> Dash:
+    """The Dash app of `data`: layout and callbacks (`app.server` is its Flask WSGI app, with no
+    route of the project's own yet)."""
     app = Dash(
         __name__,
         title="Anchor Spend Map",
@@ -34,24 +39,18 @@ def create_app(data: Dataset | None = None, settings: Settings | None = None) ->
         requests_pathname_prefix=settings.url_prefix,
         routes_pathname_prefix=settings.routes_prefix,
         serve_locally=True,
-        compress=False,       # compression is installed below, configured for this app
-        background_callback_manager=make_manager(settings),
+        compress=False,       # compression is installed by the server, configured for this app
     )
     app.index_string = INDEX_STRING
     urls = {kind: app.get_relative_path(f"/geometry/{kind}.geojson") for kind in ("wards", "lsoas")}
     app_ctx = build_context(data, settings, urls)
     app.title = title_of(app_ctx)
-    register_geometry(app.server, settings.routes_prefix, served_geometry(data))
-    install_security(app, settings)   # headers, CSP, frame-ancestors, body limit, error pages
-    install_auth(app, settings)       # before_request: everything but static files and health
-    install_health(app, data, settings)
-    install_compression(app, settings)
     app.layout = page(app_ctx)
-    register_all(app, app_ctx)
-    app.server.config["ANCHOR_CONTEXT"] = app_ctx  # for tests and diagnostics
+    register_all(app, app_ctx, services.datasets)
+    app.server.config[CONTEXT_KEY] = app_ctx  # for the server's routes, tests and diagnostics
     return app
 
 
 def context_of(app: Dash) -> AppContext:
     """The AppContext an app was built with."""
-    return app.server.config["ANCHOR_CONTEXT"]
+    return app.server.config[CONTEXT_KEY]

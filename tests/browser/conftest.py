@@ -58,7 +58,7 @@ def serve(app) -> tuple[str, callable]:
 @pytest.fixture(scope="session")
 def live() -> Iterator[Live]:
     """The app on the synthetic network (fictional, with hostile supplier names)."""
-    from dashboard.web.app import create_app
+    from dashboard.serve.app import create_app
     from dashboard.settings import load_settings
     from tests.synthetic import synthetic_dataset
 

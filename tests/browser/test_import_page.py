@@ -32,7 +32,7 @@ MAPPING_TIMEOUT_MS = 30_000
 
 @pytest.fixture(scope="module")
 def server(shared_data, tmp_path_factory):
-    from dashboard.web.app import create_app
+    from dashboard.serve.app import create_app
     from dashboard.settings import load_settings
 
     folder = tmp_path_factory.mktemp("import-page")

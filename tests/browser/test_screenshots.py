@@ -39,7 +39,7 @@ def test_shot001_synthetic(browser, live, mode, width, height):
 
 @pytest.fixture(scope="module")
 def demo_url():
-    from dashboard.web.app import create_app
+    from dashboard.serve.app import create_app
     from dashboard.settings import ROOT, load_settings
 
     try:

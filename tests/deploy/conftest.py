@@ -1,8 +1,8 @@
-"""Deployment test fixtures: gunicorn on a free loopback port, a Redis server, a Dash HTTP client.
+"""Deployment test fixtures: gunicorn on a free loopback port, a Dash HTTP client.
 
 Every server is started as a subprocess in its own process group, waited for with a deadline and
 stopped (SIGTERM, then SIGKILL) at the end, whatever the test did. Tests that need Debian's
-`redis-server` or `chromium` skip with the reason when it is absent.
+`chromium` skip with the reason when it is absent.
 """
 from __future__ import annotations
 
@@ -11,13 +11,9 @@ import html as html_lib
 import json
 import os
 import re
-import shutil
-import signal
-import socket
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +24,6 @@ from deploy.loadtest import callback_payload, free_port, start_gunicorn, stop_gu
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "demo"
-REDIS = shutil.which("redis-server")
 CHROMIUM = Path(os.environ.get("ANCHOR_CHROMIUM", "/usr/bin/chromium"))
 
 
@@ -132,8 +127,7 @@ def gunicorn(tmp: Path, env: dict[str, str] | None = None, workers: int = 4,
     """gunicorn with deploy/gunicorn.conf.py, `workers` workers, on a free loopback port."""
     port = free_port()
     log = tmp / f"gunicorn-{port}.log"
-    full = {"ANCHOR_DATA_DIR": str(DEMO), "ANCHOR_CACHE_DIR": str(tmp / "cache"),
-            **(env or {})}
+    full = {"ANCHOR_DATA_DIR": str(DEMO), **(env or {})}
     proc = start_gunicorn(port, workers, full, app=app, log=log)
     try:
         yield Gunicorn(f"http://127.0.0.1:{port}{prefix}", proc, log)
@@ -148,86 +142,6 @@ def served(tmp_path_factory) -> Iterator[Gunicorn]:
     with gunicorn(tmp, {"ANCHOR_TEST_PIDFILE": str(tmp / "slow.pid")},
                   app="tests.deploy.testapp:server") as g:
         yield g
-
-
-# --------------------------------------------------------------------------- redis, celery
-@contextlib.contextmanager
-def redis_server(tmp: Path) -> Iterator[str]:
-    """A private redis-server on a free loopback port (no persistence); yields its URL."""
-    if REDIS is None:
-        pytest.skip("redis-server is absent: install Debian's redis-server "
-                    "(apt-get install redis-server) to test the Celery path")
-    port = free_port()
-    cmd = [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-           "--dir", str(tmp), "--protected-mode", "yes"]
-    with process_group(cmd, lambda: _redis_answers(port), lambda: "redis-server did not start",
-                       timeout=20, interval=0.1, grace=10,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT):
-        yield f"redis://127.0.0.1:{port}/0"
-
-
-def _redis_answers(port: int) -> bool:
-    """Whether a Redis server on the loopback `port` answers PING."""
-    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1) as s:
-        s.sendall(b"PING\r\n")
-        return s.recv(16).startswith(b"+PONG")
-    return False
-
-
-@contextlib.contextmanager
-def celery_worker(tmp: Path, env: dict[str, str], app: str = "tests.deploy.testapp:celery_app"
-                  ) -> Iterator[subprocess.Popen]:
-    """A Celery worker (2 processes) for the app's background callbacks; ready on return."""
-    log = tmp / "celery.log"
-    full = {**os.environ, **env,
-            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH"))
-                                          if p)}
-    cmd = [sys.executable, "-m", "celery", "-A", app, "worker", "--concurrency", "2",
-           "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
-
-    def log_text() -> str:
-        return log.read_text(errors="replace") if log.exists() else ""
-
-    with open(log, "ab") as out, process_group(
-            cmd, lambda: "ready." in log_text(),
-            lambda: "the celery worker did not start:\n" + log_text()[-3000:],
-            timeout=60, interval=0.2, grace=20,
-            cwd=ROOT, env=full, stdout=out, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL) as proc:
-        yield proc
-
-
-@contextlib.contextmanager
-def process_group(cmd: list[str], ready: Callable[[], bool], failure: Callable[[], str], *,
-                  timeout: float, interval: float, grace: float, **popen: Any
-                  ) -> Iterator[subprocess.Popen]:
-    """`cmd` started in a process group of its own, ready on return, and ended with its group.
-
-    `ready` is polled every `interval` seconds; RuntimeError(`failure()`) when the process exits
-    first or `timeout` seconds pass. At the end, whatever the test did, the whole group (so any
-    child the process left too) gets SIGTERM, then SIGKILL after `grace` seconds.
-    """
-    proc = subprocess.Popen(cmd, start_new_session=True, **popen)
-    try:
-        deadline = time.monotonic() + timeout
-        while not ready():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(failure())
-            time.sleep(interval)
-        yield proc
-    finally:
-        _stop_group(proc, grace)
-
-
-def _stop_group(proc: subprocess.Popen, grace: float) -> None:
-    """SIGTERM to the process group of `proc`, SIGKILL when it has not ended after `grace` s."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(grace)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(5)
 
 
 def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1):

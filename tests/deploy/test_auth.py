@@ -10,7 +10,7 @@ import base64
 import pytest
 from werkzeug.security import generate_password_hash
 
-from dashboard.web.app import create_app
+from dashboard.serve.app import create_app
 from dashboard.serve.auth import PasswordFile, main as auth_main, read_password_file
 from dashboard.settings import load_settings
 from tests.deploy.conftest import DashHTTP, get, gunicorn, http

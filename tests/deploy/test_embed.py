@@ -6,7 +6,7 @@ import inspect
 
 import pytest
 
-from dashboard.web.app import create_app
+from dashboard.serve.app import create_app
 from dashboard.settings import load_settings
 from tests.deploy.conftest import CHROMIUM
 from tests.deploy.servers import framing_page, prefix_proxy, serve_wsgi

@@ -94,8 +94,8 @@ def test_flt002_read_only_data_folder_serves_and_imports_say_why_they_cannot(tmp
         im.import_dataset("council", files, root=mnt / "networks")
         before = tree_digest(mnt / "networks" / "council")
         remount_ro(mnt)
-        with gunicorn(tmp_path, {"ANCHOR_DATA_DIR": str(mnt / "networks" / "council"),
-                                 "ANCHOR_CACHE_DIR": str(tmp_path / "cache")}, workers=2) as g:
+        with gunicorn(tmp_path, {"ANCHOR_DATA_DIR": str(mnt / "networks" / "council")},
+                      workers=2) as g:
             assert get(g.url + "health").json()["dataset"]["on_disk"] == "current"
             dash = DashHTTP(g.url).open()
             assert dash.call("url.search", {"url.search": "?x=20"}, ["url.search"]).status == 200

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard.web.app import create_app
+from dashboard.serve.app import create_app
 from dashboard.errors import InputError
 from dashboard.ingest.filenames import safe_filename
 from dashboard.ingest.io.spend import read_spend

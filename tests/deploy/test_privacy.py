@@ -7,7 +7,7 @@ import base64
 import numpy as np
 import pytest
 
-from dashboard.web.app import create_app
+from dashboard.serve.app import create_app
 from dashboard.engine.model import YES
 from dashboard.settings import load_settings
 from tests.synthetic import synthetic_dataset

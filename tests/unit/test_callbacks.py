@@ -10,7 +10,7 @@ import json
 import pytest
 from dash import Patch, no_update
 
-from dashboard.web.app import context_of, create_app
+from dashboard.serve.app import context_of, create_app
 from dashboard.web import render
 from dashboard.web.callbacks import panels as panels_cb, state, table
 from dashboard.web.ids import Id

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from dashboard.web.app import create_app
+from dashboard.serve.app import create_app
 from dashboard.settings import load_settings
 
 pytest.importorskip("flask_compress", reason="flask-compress is in requirements.txt")

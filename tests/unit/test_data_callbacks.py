@@ -13,13 +13,13 @@ import pytest
 
 from dashboard.ingest import catalog
 from dashboard.ingest import importer as im
-from dashboard.web.app import create_app
+from dashboard.serve.app import create_app
 from dashboard.web.callbacks import data as cb
 from dashboard.web.ids import MAPPING_FIELDS
 from dashboard.serve.networks import MAX_APPS, Networks, networks_of
 from dashboard.settings import Settings, load_settings
 from dashboard.ingest.store import save_dataset
-from dashboard.serve.uploads import UploadStore
+from dashboard.ingest.uploads import UploadStore
 from dashboard.view import data as vm
 from tests.synthetic import synthetic_dataset
 from tests.unit.test_importer import IMD, NSPL, REGISTER, SPEND, SPEND_2, write_sources
@@ -221,6 +221,7 @@ def test_a_reimport_builds_the_new_version_and_old_apps_are_dropped(app, places)
     networks = networks_of(app)
     first = networks.app_for("tiny")
     assert networks.app_for("tiny") is first
+    assert networks_of(first) is networks   # an app it builds joins it: no second registry
     src = write_sources(places["tmp"] / "in2")
     im.import_dataset("tiny", src, root=places["root"], title="Tiny again")
     second = networks.app_for("tiny")
@@ -265,14 +266,10 @@ def test_network_setting_and_command_line():
         load_settings(env={"ANCHOR_NETWORK": "../etc"})
     with pytest.raises(ValueError, match="not a data set name"):
         load_settings(env={}, network="a/b")
-    import importlib.util
+    from dashboard.serve.app import command_line
 
-    spec = importlib.util.spec_from_file_location("entry", Path(__file__).parents[2] / "app.py")
-    source = spec.loader.get_source("entry")
-    namespace: dict = {}
-    exec(compile(source.split("try:")[0], "app.py", "exec"), namespace)   # up to the app
-    assert namespace["command_line"](["--network", "oxford"]) == {"network": "oxford"}
-    assert namespace["command_line"]([]) == {}
+    assert command_line(["--network", "oxford"]) == {"network": "oxford"}
+    assert command_line([]) == {}
 
 
 def test_networks_registry_without_apps(tmp_path, synth):
@@ -281,12 +278,14 @@ def test_networks_registry_without_apps(tmp_path, synth):
 
     settings = load_settings(env={}, networks_dir=str(tmp_path))
     built = []
-    reg = Networks(Fake(), settings, synth, factory=lambda ds, s: built.append(s) or Fake())
+    reg = Networks(settings, synth, factory=lambda ds, s, joins: built.append((s, joins)) or Fake())
     assert reg.entries()[0].name is None and reg.app_for("nope") is None
     save_dataset(synth, tmp_path / "one")
     assert reg.app_for("one") is not None
-    assert built[0].url_prefix == "/d/one/" and built[0].network == "one"
-    assert built[0].proxy_strips_prefix is True
+    settings_built, joins = built[0]
+    assert settings_built.url_prefix == "/d/one/" and settings_built.network == "one"
+    assert settings_built.proxy_strips_prefix is True
+    assert joins is reg   # the app it builds joins this registry
 
 
 def test_a_forged_files_store_cannot_point_the_import_at_other_files(tmp_path):

@@ -11,7 +11,7 @@ import pytest
 
 from dashboard.output import exports as ex
 from dashboard.engine import metrics as m
-from dashboard.web.app import context_of, create_app
+from dashboard.serve.app import context_of, create_app
 from dashboard.web.callbacks import exports as cb
 from dashboard.web.layout.export_panel import links_children
 from dashboard.engine.metrics import Filters

@@ -16,9 +16,9 @@ from dashboard.errors import InputError
 from dashboard.ingest.io import spend as sp
 from dashboard.ingest.io._tabular import read_table
 from dashboard.settings import load_settings
-from dashboard.serve.uploads import (HEADER, MAX_FILES, UploadError, UploadStore, configured_references,
-                               head_bytes, imports_enabled, preview_spend,
-                               reference_files, register_upload_route)
+from dashboard.ingest.uploads import (MAX_FILES, UploadError, UploadStore, configured_references,
+                                      head_bytes, imports_enabled, preview_spend, reference_files)
+from dashboard.serve.uploads import HEADER, register_upload_route
 from tests.conftest import ROOT
 from tests.unit.test_importer import IMD, NSPL, SPEND
 
@@ -119,7 +119,7 @@ def test_remove_and_cleanup(store):
 
 
 def test_at_most_max_files_in_one_batch(store, monkeypatch):
-    monkeypatch.setattr("dashboard.serve.uploads.MAX_FILES", 2)
+    monkeypatch.setattr("dashboard.ingest.uploads.MAX_FILES", 2)
     batch = store.new_batch()
     save(store, batch, "a.csv", b"1\n")
     save(store, batch, "b.csv", b"2\n")
@@ -191,7 +191,7 @@ def test_imports_enabled_needs_the_setting_and_a_writable_folder(tmp_path, monke
     assert not imports_enabled(load_settings(env={}, imports=False,
                                              networks_dir=str(tmp_path)))
     seen = []
-    monkeypatch.setattr("dashboard.serve.uploads.os.access",
+    monkeypatch.setattr("dashboard.ingest.uploads.os.access",
                         lambda path, mode: seen.append(Path(path)) or False)
     assert not imports_enabled(on)             # a read-only mount (as the Docker example's)
     assert seen == [tmp_path]
@@ -277,7 +277,7 @@ def _spend_files() -> list[Path]:
 @pytest.mark.parametrize("path", _spend_files(), ids=lambda p: p.name)
 def test_preview_mapping_is_the_readers_mapping(path):
     data = path.read_bytes()
-    table = read_table(path.name, data, sp._header_finder({}), sp._missing_header({}), len(data))
+    table = read_table(path.name, data, sp.header_finder({}), sp.missing_header({}), len(data))
     try:
         expected = sp._mapping(table, {}, None, None)
     except InputError:

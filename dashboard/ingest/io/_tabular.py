@@ -121,7 +121,7 @@ def read_table(name: str, data: bytes, find_header: FindHeader, on_missing: OnMi
     if not data.strip():
         raise InputError(f"{name}: the file is empty: choose the file with the data.")
     if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(name, data, find_header, on_missing, max_bytes)
+        return read_xlsx(name, data, find_header, on_missing, max_bytes)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError(f"{name}: is an old-style Excel .xls workbook: save it as .xlsx or CSV.")
     text, encoding = utf8(name, data)
@@ -340,8 +340,8 @@ def _drop_blank(table: Table) -> Table:
 
 # --- XLSX ----------------------------------------------------------------------------------------
 
-def _read_xlsx(name: str, data: bytes, find_header: FindHeader, on_missing: OnMissing,
-               max_bytes: int, max_rows: int | None = None) -> Table:
+def read_xlsx(name: str, data: bytes, find_header: FindHeader, on_missing: OnMissing,
+              max_bytes: int, max_rows: int | None = None) -> Table:
     """The first worksheet with a recognisable header, as a Table of cell values (at most
     `max_rows` rows below the header when given: the upload preview).
 

@@ -71,8 +71,8 @@ def read_spend(
     Raises InputError for unreadable files, missing required columns, or no usable row at all.
     """
     sources = _as_sources(paths)
-    columns = _checked_columns(columns)
-    span = _checked_period(period)
+    columns = checked_columns(columns)
+    span = checked_period(period)
     anchor_name = (anchor_name or "").strip() or None
     seen: dict[str, str] = {}
     names: set[str] = set()
@@ -85,8 +85,8 @@ def read_spend(
             files.append(_file_entry(name, digest, duplicate_of=seen[digest]))
             continue
         seen[digest] = name
-        table = _tabular.read_table(name, data, _header_finder(columns),
-                                    _missing_header(columns), max_bytes)
+        table = _tabular.read_table(name, data, header_finder(columns),
+                                    missing_header(columns), max_bytes)
         del data
         mapping = _mapping(table, columns, span, anchor_name)
         tx, rej = _convert(table, mapping, anchor_name, span)
@@ -116,7 +116,7 @@ def _as_sources(paths: object) -> list[object]:
     return items
 
 
-def _checked_columns(columns: dict[str, str] | None) -> dict[str, str]:
+def checked_columns(columns: dict[str, str] | None) -> dict[str, str]:
     """Validate an explicit FIELD -> HEADER mapping."""
     out = {}
     for fld, header in (columns or {}).items():
@@ -129,7 +129,7 @@ def _checked_columns(columns: dict[str, str] | None) -> dict[str, str]:
     return out
 
 
-def _checked_period(period: tuple | None) -> tuple[date, date] | None:
+def checked_period(period: tuple | None) -> tuple[date, date] | None:
     """(from, to) as dates, from <= to; strings may be ISO or day-first."""
     if period is None:
         return None
@@ -167,7 +167,7 @@ def _looks_like_header(cells: list[str]) -> bool:
     return "amount" in found and bool(found & {"date", "supplier", "supplier_id"})
 
 
-def _header_finder(columns: dict[str, str]):
+def header_finder(columns: dict[str, str]):
     """The predicate that picks the header row among a file's first rows."""
     def find(rows: list[list[str]]) -> int | None:
         for i, cells in enumerate(rows):
@@ -191,7 +191,7 @@ def _best_row(rows: list[list[str]]) -> list[str]:
     return [c for c in rows[best] if c]
 
 
-def _missing_header(columns: dict[str, str]):
+def missing_header(columns: dict[str, str]):
     """Builds the InputError for a file where no row qualifies as the header."""
     def error(name: str, rows: list[list[str]]) -> InputError:
         found = _best_row(rows)
@@ -223,9 +223,9 @@ def detect_mapping(header: list[str], columns: dict[str, str], anchor_name: str 
     With an `anchor_name` the anchor column is dropped: the name stands for every row.
 
     ``strict`` is for the reader, which has already found every explicit header in the header row
-    (``_header_finder``): a header of `columns` absent from `header` raises InputError. The page's
+    (``header_finder``): a header of `columns` absent from `header` raises InputError. The page's
     preview passes ``strict=False`` to show what was found while the user is still choosing
-    columns. Either way, required fields are not checked here: ``_require`` does that.
+    columns. Either way, required fields are not checked here: ``require`` does that.
     """
     mapping: dict[str, int] = {}
     for fld, wanted in columns.items():
@@ -260,12 +260,12 @@ def _mapping(table: _tabular.Table, columns: dict[str, str], span: tuple[date, d
              anchor_name: str | None) -> dict[str, int]:
     """Field -> column position (``detect_mapping``, strict); checks the required fields."""
     mapping = detect_mapping(table.header, columns, anchor_name, strict=True)
-    _require(table, mapping, span, anchor_name)
+    require(table, mapping, span, anchor_name)
     return mapping
 
 
-def _require(table: _tabular.Table, mapping: dict[str, int], span: tuple[date, date] | None,
-             anchor_name: str | None) -> None:
+def require(table: _tabular.Table, mapping: dict[str, int], span: tuple[date, date] | None,
+            anchor_name: str | None) -> None:
     """InputError naming what is missing, the headers found and what to do."""
     shown = ", ".join(f"'{c}'" for c in table.header if c) or "none"
     missing = [f for f in ("amount",) if f not in mapping]

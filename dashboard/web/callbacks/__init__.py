@@ -1,4 +1,8 @@
-"""Callbacks, one module per feature; each module has pure functions plus a `register`."""
+"""Callbacks, one module per feature; each module has pure functions plus a `register`.
+
+Callback modules register callbacks only: every Flask route (downloads, uploads, geometry) is
+installed by ``dashboard.serve``.
+"""
 from __future__ import annotations
 
 from dash import Dash
@@ -7,7 +11,9 @@ from dashboard.web.callbacks import data, exports, map, panels, state, table
 from dashboard.view.context import AppContext
 
 
-def register_all(app: Dash, app_ctx: AppContext) -> None:
-    """Register every feature's callbacks on `app`."""
-    for module in (state, map, panels, table, exports, data):
+def register_all(app: Dash, app_ctx: AppContext, datasets: data.DataSets) -> None:
+    """Register every feature's callbacks on `app`; `datasets` lists the data sets the data panel
+    shows (the server's registry)."""
+    for module in (state, map, panels, table, exports):
         module.register(app, app_ctx)
+    data.register(app, app_ctx, datasets)

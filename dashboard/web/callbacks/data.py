@@ -1,28 +1,38 @@
 """The data panel's callbacks: the list of data sets, the uploaded files, the column mapping step,
 starting an import in the background and following it to its report.
 
-Files arrive through the upload route (``dashboard.serve.uploads``, driven by ``assets/upload.js``), not
-through a callback; callbacks only see the upload's batch id and read the files from disk. The
-import runs in its own process (``dashboard.ingest.jobs``): the page polls the job's status file once a
-second, from whichever worker answers. Each function below is plain Python over its inputs; the
-``register`` closures are glue.
+Files arrive through the upload route (``dashboard.serve.uploads``, driven by
+``assets/upload.js``), not through a callback; callbacks only see the upload's batch id and read
+the files from disk. The import runs in its own process (``dashboard.ingest.jobs``): the page polls
+the job's status file once a second, from whichever worker answers. Each function below is plain
+Python over its inputs; the ``register`` closures are glue. The list of data sets comes from the
+registry the server hands in (``DataSets``: ``entries()``, ``href(name)``, ``root``); this module
+installs no route.
 """
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from dash import ALL, Dash, Input, Output, State, ctx as dash_ctx, html, no_update
 
 from dashboard.errors import InputError
-from dashboard.web.ids import MAPPING_FIELDS, MAPPING_IDS, MAPPING_USED_IDS, Id
-from dashboard.web.layout import data_panel as panel
-from dashboard.serve.networks import Networks, install
-from dashboard.serve.uploads import (Batch, UploadError, UploadStore, imports_enabled, jobs_folder,
-                               preview_spend, reference_files, register_upload_route,
-                               uploads_folder)
+from dashboard.ingest.uploads import (Batch, UploadError, UploadStore, imports_enabled,
+                                      jobs_folder, preview_spend, reference_files, uploads_folder)
 from dashboard.view import data as vm
 from dashboard.view.context import AppContext
+from dashboard.web.ids import MAPPING_FIELDS, MAPPING_IDS, MAPPING_USED_IDS, Id
+from dashboard.web.layout import data_panel as panel
+
+
+class DataSets(Protocol):
+    """The data sets the page lists and links to (``dashboard.serve.networks.Networks``)."""
+
+    root: Path
+
+    def entries(self) -> list: ...
+
+    def href(self, name: str | None) -> str: ...
 
 
 # --------------------------------------------------------------------------- pure-ish steps
@@ -153,7 +163,7 @@ def start_import(app_ctx: AppContext, store: UploadStore, files: dict | None, ch
     return {"job": job, "name": name}
 
 
-def follow_job(networks: Networks, job: dict | None, jobs_dir: Path
+def follow_job(networks: DataSets, job: dict | None, jobs_dir: Path
                ) -> tuple[bool, str, bool, str, list, Any]:
     """(poll disabled, progress value, progress hidden, status words, report children,
     data set list refresh) for the job in the store.
@@ -193,15 +203,12 @@ def follow_job(networks: Networks, job: dict | None, jobs_dir: Path
 
 
 # --------------------------------------------------------------------------- wiring
-def register(app: Dash, app_ctx: AppContext) -> None:
-    """Wire the data panel (and install the data set registry and the upload route)."""
+def register(app: Dash, app_ctx: AppContext, networks: DataSets) -> None:
+    """Wire the data panel; `networks` lists the data sets (the upload route is the server's)."""
     settings = app_ctx.settings
-    networks = install(app, settings, app_ctx.ds)
     current = settings.network or None
     enabled = imports_enabled(settings)
     store = UploadStore(uploads_folder(settings))
-    register_upload_route(app.server, settings.routes_prefix, store,
-                          limit_bytes=settings.upload_limit_mb * 2**20, enabled=enabled)
 
     @app.callback(Output(Id.DATASETS, "children"), Input(Id.DATASETS_REFRESH, "data"))
     def _datasets(_refresh):
