@@ -11,7 +11,7 @@ import ipaddress
 import os
 import re
 import tomllib
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, make_dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -196,39 +196,13 @@ CONFIG_ENV = "ANCHOR_CONFIG"
 PATH_SETTINGS = ("data_dir", "auth_file", "networks_dir", "reference_dir")
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Resolved settings (see `SETTINGS` for what each one means)."""
+class _Resolved:
+    """What a resolved Settings does beyond holding values (its fields come from `SETTINGS`)."""
 
-    host: str = "127.0.0.1"
-    port: int = 8050
-    debug: bool = False
-    data_dir: str = str(ROOT / "data" / "demo")
-    tile_url: str = ""
-    tile_attribution: str = ""
-    url_prefix: str = "/"
-    proxy_strips_prefix: bool = False
-    presentation: bool = False
-    compress: bool = True
-    most_deprived: int = 10
-    frame_ancestors: str = "'self'"
-    upload_limit_mb: int = 200
-    auth: str = "none"
-    auth_file: str = ""
-    auth_header: str = "X-Forwarded-User"
-    auth_proxies: str = "127.0.0.1 ::1"
-    workers: int = 4
-    timeout: int = 60
-    network: str = ""
-    networks_dir: str = str(ROOT / "data" / "networks")
-    imports: bool = True
-    reference_dir: str = str(ROOT / "data" / "reference")
-    reference_postcodes: str = "**/NSPL*.csv*"
-    reference_imd: str = "**/File_1*"
-    reference_population: str = "**/File_6*"
-    reference_wards: str = ""
-    reference_lsoas: str = ""
-    reference_lsoa_lookup: str = ""
+    network: str
+    networks_dir: str
+    proxy_strips_prefix: bool
+    url_prefix: str
 
     def __post_init__(self) -> None:
         """A named network replaces data_dir: the data set NAME inside networks_dir."""
@@ -240,6 +214,15 @@ class Settings:
     def routes_prefix(self) -> str:
         """Dash routes_pathname_prefix: "/" behind a prefix-stripping proxy, else the URL prefix."""
         return "/" if self.proxy_strips_prefix else self.url_prefix
+
+
+#: Resolved settings, one field per declaration in `SETTINGS` (same name, type of its default,
+#: same default): a setting is added in one place only.
+Settings = make_dataclass(
+    "Settings", [(s.name, type(s.default), field(default=s.default)) for s in SETTINGS],
+    bases=(_Resolved,), frozen=True,
+    namespace={"__module__": __name__,
+               "__doc__": "Resolved settings (see `SETTINGS` for what each one means)."})
 
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
