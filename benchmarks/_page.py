@@ -145,8 +145,8 @@ def map_change(app, query: str, previous: str | None, built: Any
     """(values, changed inputs) the browser posts to the map callback when a filter control
     moves the view from `previous` to `query`; a page load (the URL) when `previous` is None."""
     from dashboard.serve.app import context_of
-    from dashboard.web.ids import CONTROLS
     from dashboard.view.state import controls_from_state
+    from dashboard.web.ids import CONTROLS
 
     base = {"url.search": previous, f"{STATE_ID}.data": previous, "map-built-key.data": built}
     if previous is None:

@@ -19,6 +19,7 @@ import numpy as np
 
 from benchmarks._util import Row, bar_at_most, interleaved_medians, table
 from dashboard.engine import metrics as m
+
 BAR = 2.0
 FIX = ("keep the hot path to one masked pass over per-transaction arrays; cache per-option "
        "supplier classes; avoid building the (year x anchor x supplier) cube per change")

@@ -11,8 +11,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from dashboard.errors import InputError
 from dashboard.engine.periods import fy_label
+from dashboard.errors import InputError
 from dashboard.ingest.parse import FIELDS
 
 EXIT_USAGE = 2
@@ -320,10 +320,10 @@ def _run_datasets(args: argparse.Namespace) -> int:
 
 
 def _run_export(args: argparse.Namespace) -> int:
-    from dashboard.output import exports as e
     from dashboard.engine import metrics as m
     from dashboard.ingest.catalog import open_dataset
     from dashboard.ingest.unlocated import unlocated_register
+    from dashboard.output import exports as e
 
     ds = open_dataset(args.name, args.root)
     filters, options = _filters_of(args, ds)
@@ -355,9 +355,9 @@ def _run_export(args: argparse.Namespace) -> int:
 
 
 def _export_frame(what: str, ds, filters, options, unlocated_register):
-    from dashboard.output import exports as e
     from dashboard.engine import metrics as m
     from dashboard.ingest.store import read_rejected
+    from dashboard.output import exports as e
 
     if what == "transactions":
         return e.transactions_table(ds, filters)
@@ -369,8 +369,8 @@ def _export_frame(what: str, ds, filters, options, unlocated_register):
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    from dashboard.output.exports import export_filename
     from dashboard.ingest.catalog import open_dataset
+    from dashboard.output.exports import export_filename
     from dashboard.output.printable import report_html, report_map_svg
 
     ds = open_dataset(args.name, args.root)

@@ -103,14 +103,14 @@ class Connection:
             reused = self.used > 0
             self.close()
             if reused and not getattr(exc, "partial", b""):
-                raise StaleConnection("kept-alive connection closed by the server")
-            raise HTTPError(f"connection closed before a response ({type(exc).__name__})")
+                raise StaleConnection("kept-alive connection closed by the server") from exc
+            raise HTTPError(f"connection closed before a response ({type(exc).__name__})") from exc
         status_line, *header_lines = head.decode("latin-1").split("\r\n")
         try:
             status = int(status_line.split(" ", 2)[1])
         except (IndexError, ValueError):
             self.close()
-            raise HTTPError(f"malformed status line {status_line[:80]!r}")
+            raise HTTPError(f"malformed status line {status_line[:80]!r}") from None
         headers = {}
         for line in header_lines:
             if ":" in line:
@@ -126,7 +126,7 @@ class Connection:
                 self.close()
         except asyncio.IncompleteReadError:
             self.close()
-            raise HTTPError("connection closed in the middle of a response")
+            raise HTTPError("connection closed in the middle of a response") from None
         if headers.get("connection", "").lower() == "close":
             self.close()
         self.used += 1
@@ -254,7 +254,7 @@ class Page:
     wards: list
 
     @classmethod
-    def of(cls, deps: list[dict], layout: Any) -> "Page":
+    def of(cls, deps: list[dict], layout: Any) -> Page:
         sync = next(d for d in deps if any(i["id"] == "url" and i["property"] == "search"
                                              for i in d["inputs"]))
         state_id = next(o for o in sync["output"].strip(".").split("...")
@@ -310,7 +310,7 @@ async def _call(pool: Pool, stats: Stats, kind: str, method: str, path: str,
     t0 = time.perf_counter()
     try:
         resp = await pool.request(method, path, data, headers)
-    except (HTTPError, OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, HTTPError, OSError) as exc:
         stats.error(f"{kind}: {type(exc).__name__}: {exc}")
         return None
     stats.requests.append((kind, time.perf_counter() - t0))

@@ -7,8 +7,7 @@ from dashboard.engine import metrics as m
 from dashboard.engine.metrics import Options, Summary
 from dashboard.engine.model import Dataset
 from dashboard.fmt import plot_text
-from layers._common import (DARK_LOW, LayerOutput, Legend, choropleth, drawn_rows,
-                            feature_names)
+from layers._common import DARK_LOW, LayerOutput, Legend, choropleth, drawn_rows, feature_names
 
 KEY = "lsoa_decile"
 LABEL = "LSOA deprivation deciles"

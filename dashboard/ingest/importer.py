@@ -25,13 +25,27 @@ import os
 import shutil
 from pathlib import Path
 
-from dashboard.ingest.additions import (check_reference, merged, previous_import,
-                                        register_on_disk, spend_inputs, title_of)
+from dashboard.ingest.additions import (
+    check_reference,
+    merged,
+    previous_import,
+    register_on_disk,
+    spend_inputs,
+    title_of,
+)
 from dashboard.ingest.catalog import DEFAULT_ROOT, validate_name
 from dashboard.ingest.pipeline import Sources, build_from_files
 from dashboard.ingest.provenance import with_meta
-from dashboard.ingest.versions import (Progress, disk_error, lock, new_staging, pause_for_tests,
-                                       prune, save_version, switch)
+from dashboard.ingest.versions import (
+    Progress,
+    disk_error,
+    lock,
+    new_staging,
+    pause_for_tests,
+    prune,
+    save_version,
+    switch,
+)
 
 
 def import_dataset(name: str, sources: Sources, *, root: str | os.PathLike = DEFAULT_ROOT,

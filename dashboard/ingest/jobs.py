@@ -35,13 +35,13 @@ import sys
 import threading
 import time
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dashboard.errors import InputError
-from dashboard.ingest.filenames import safe_filename
 from dashboard.ingest.anchors import anchor_frame, anchor_records
 from dashboard.ingest.catalog import DEFAULT_ROOT, read_manifest, validate_name
+from dashboard.ingest.filenames import safe_filename
 from dashboard.ingest.importer import import_dataset
 from dashboard.ingest.pipeline import Sources
 from dashboard.ingest.provenance import period_of
@@ -76,7 +76,7 @@ def start_import(name: str, sources: Sources, *, root: str | os.PathLike = DEFAU
             "sources": _sources_json(sources, folder)}
     (folder / "spec.json").write_text(json.dumps(spec, indent=1))
     _write_status(folder, state="queued", progress=0.0, message="waiting to start", name=name,
-                  created=datetime.now(timezone.utc).isoformat(timespec="seconds"), host=HOST)
+                  created=datetime.now(UTC).isoformat(timespec="seconds"), host=HOST)
     _spawn(folder, env)
     return job_id
 
@@ -161,7 +161,7 @@ def _write_status(folder: Path, **fields) -> None:
     """Merge `fields` into status.json, atomically (write a temporary file, then rename)."""
     path = folder / "status.json"
     status = json.loads(path.read_text()) if path.exists() else {}
-    status.update(fields, updated=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    status.update(fields, updated=datetime.now(UTC).isoformat(timespec="seconds"))
     tmp = folder / f".status.{HOST}.{os.getpid()}.tmp"   # machines share the folder
     tmp.write_text(json.dumps(status, default=str))
     os.replace(tmp, path)
@@ -177,7 +177,7 @@ def _alive(folder: Path, status: dict) -> bool:
     created = datetime.fromisoformat(status.get("created") or status.get("updated")
                                      or "1970-01-01T00:00:00+00:00")
     young = status.get("state") == "queued" and (
-        datetime.now(timezone.utc) - created).total_seconds() < START_GRACE_S
+        datetime.now(UTC) - created).total_seconds() < START_GRACE_S
     if not _is_local(status):
         return _heartbeat_fresh(folder) or young
     try:

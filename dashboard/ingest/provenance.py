@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -40,7 +40,7 @@ def with_meta(built: Built, src: Sources, spend: list[SpendFile], refused: list[
     meta = dict(ds.meta)
     meta.update({
         "title": title,
-        "imported": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "imported": datetime.now(UTC).isoformat(timespec="seconds"),
         "added_to": (previous or {}).get("meta", {}).get("imported"),
         "attribution": attribution(ds, src),
         "sources": _sources_meta(built, src, spend),

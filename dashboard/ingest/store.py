@@ -21,14 +21,14 @@ import os
 import shutil
 import tempfile
 from dataclasses import fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from dashboard.errors import InputError
 from dashboard.engine.model import Dataset, Transactions
+from dashboard.errors import InputError
 
 FORMAT_VERSION = 1
 TX_FILE = "transactions.arrow"
@@ -83,7 +83,7 @@ def _write_all(ds: Dataset, tmp: Path, rejected: pd.DataFrame | None,
     manifest = {
         "format": FORMAT_VERSION,
         "name": ds.name,
-        "saved": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "saved": datetime.now(UTC).isoformat(timespec="seconds"),
         "years": list(ds.years),
         "categories": list(ds.categories),
         "services": list(ds.services),

@@ -35,7 +35,7 @@ import shutil
 import time
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
@@ -153,7 +153,7 @@ class UploadStore:
                         shutil.rmtree(old, ignore_errors=True)
             os.replace(tmp, target_dir / safe)
             info = {"name": safe, "size": total, "sha256": sha,
-                    "uploaded": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                    "uploaded": datetime.now(UTC).isoformat(timespec="seconds")}
             (target_dir / "info.json").write_text(json.dumps(info))
         except BaseException:
             shutil.rmtree(target_dir, ignore_errors=True)

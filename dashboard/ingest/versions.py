@@ -25,7 +25,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dashboard.engine.model import Dataset
@@ -91,7 +91,7 @@ def new_staging(root: Path, name: str) -> Path:
 def save_version(ds: Dataset, built: Built, staging: Path, spend: list[SpendFile],
                  src: Sources) -> Path:
     """Write the version folder inside `staging`: the data set, then the kept source copies."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     version = staging / f"v{stamp}-{os.getpid()}"
     save_dataset(ds, version, rejected=built.rejected, details=built.details)
     (version / "sources" / "spend").mkdir(parents=True)

@@ -24,8 +24,14 @@ from dashboard.engine.model import CAPREV_LABELS, YES, Dataset
 from dashboard.engine.periods import fy_label
 from dashboard.errors import InputError
 from dashboard.fmt import plot_text
-from dashboard.output.cells import (FORMULA_START, XLSX_MAX_ROWS, safe_cell, safe_frame,
-                                    to_csv_bytes, to_xlsx_bytes)
+from dashboard.output.cells import (
+    FORMULA_START,
+    XLSX_MAX_ROWS,
+    safe_cell,
+    safe_frame,
+    to_csv_bytes,
+    to_xlsx_bytes,
+)
 from dashboard.view.mapfig import FIRST_OVERLAY, MapConfig, build_figure, fit_bounds, initial_view
 from dashboard.view.state import ViewState
 from layers import ward_spend

@@ -24,8 +24,14 @@ from dashboard.engine import metrics as m
 from dashboard.engine.model import YES, Dataset
 from dashboard.engine.periods import fy_label
 from dashboard.errors import InputError
-from dashboard.output.exports import (DEFAULT_ATTRIBUTION, deprivation_text, filters_text,
-                                      individual_rows, map_image, ward_map_figure)
+from dashboard.output.exports import (
+    DEFAULT_ATTRIBUTION,
+    deprivation_text,
+    filters_text,
+    individual_rows,
+    map_image,
+    ward_map_figure,
+)
 
 TOP_N = 10
 CSS = """

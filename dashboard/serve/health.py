@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dash import Dash
 from flask import Response, jsonify
 
-from dashboard.errors import InputError
 from dashboard.engine.model import Dataset
+from dashboard.errors import InputError
 from dashboard.settings import Settings
 
 
@@ -67,7 +67,7 @@ def _age_seconds(saved: str | None, now: datetime) -> int | None:
     except ValueError:
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return max(0, int((now - when).total_seconds()))
 
 
@@ -76,7 +76,7 @@ def health_report(ds: Dataset, started: float, version: tuple[str, int] | None,
     """The health check's JSON body (see the module docstring); `version` is the version this
     worker loaded (taken at load time: the data set's link may point elsewhere now), `watched`
     the data_dir it was loaded from (None for a data set given in code)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     on_disk = "unknown"
     if version and watched:
         now_on_disk = _version_of(watched)
@@ -96,7 +96,7 @@ def health_report(ds: Dataset, started: float, version: tuple[str, int] | None,
         },
         "worker": {
             "pid": os.getpid(),
-            "started": datetime.fromtimestamp(started, timezone.utc).isoformat(
+            "started": datetime.fromtimestamp(started, UTC).isoformat(
                 timespec="seconds"),
             "uptime_seconds": int(time.time() - started),
         },

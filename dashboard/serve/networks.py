@@ -29,16 +29,22 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from dash import Dash
 from flask import Response
 
 from dashboard.errors import InputError
-from dashboard.ingest.catalog import (NAME_PATTERN, dataset_version, list_datasets, open_dataset,
-                                      validate_name)
+from dashboard.ingest.catalog import (
+    NAME_PATTERN,
+    dataset_version,
+    list_datasets,
+    open_dataset,
+    validate_name,
+)
 from dashboard.settings import Settings
 
 MOUNT = "d"

@@ -6,13 +6,13 @@ year with the one before (`metrics.latest_year_filters`), and say so on the page
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
+from dashboard import fmt
 from dashboard.engine import metrics as m
 from dashboard.engine.metrics import Filters, Options, Summary
 from dashboard.engine.model import Dataset
-from dashboard import fmt
 
 Summarise = Callable[[Filters, Options], Summary]
 

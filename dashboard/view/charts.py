@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from dashboard.engine.metrics import Summary
 from dashboard import fmt
+from dashboard.engine.metrics import Summary
 from dashboard.view.drill import Series
 from dashboard.view.state import ViewState
 from dashboard.view.tables import decile_spend

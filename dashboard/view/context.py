@@ -6,9 +6,9 @@ flicking back) cost one engine run.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable
 
 from dashboard.engine import metrics as m
 from dashboard.engine.metrics import Filters, Options, Summary

@@ -7,9 +7,10 @@ files), so the page's words and numbers are testable without a server or a brows
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from dashboard.ingest.parse import FIELDS
 

@@ -10,8 +10,9 @@ traces in `OVERLAY_LAYERS` order.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from dashboard.engine.metrics import Summary
 from dashboard.engine.model import Dataset

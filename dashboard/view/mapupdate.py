@@ -14,8 +14,9 @@ what to send, as a plain `MapUpdate`; the state callback only turns it into Dash
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any, Collection
+from typing import Any
 
 from dashboard.view import mapfig
 from dashboard.view.context import AppContext

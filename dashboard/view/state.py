@@ -6,10 +6,11 @@ dropped, nothing raises, so a hostile or stale link still opens a sensible page.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
-from typing import Any, Iterable, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from dashboard.engine.metrics import MOST_DEPRIVED_CHOICES, REFERENCES, Filters, Options
@@ -47,7 +48,7 @@ class Choices:
     ward_names: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
-    def of(cls, ds: Dataset) -> "Choices":
+    def of(cls, ds: Dataset) -> Choices:
         lads = set(ds.lsoas["lad"].dropna().astype(str)) | set(ds.home_area())
         return cls(
             anchors=tuple(str(a) for a in ds.anchors["name"]),

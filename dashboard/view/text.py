@@ -1,10 +1,10 @@
 """Sentences: the one-line written summary of the map and the strip of filters in force."""
 from __future__ import annotations
 
+from dashboard import fmt
 from dashboard.engine import metrics as m
 from dashboard.engine.metrics import Summary
 from dashboard.engine.model import Dataset
-from dashboard import fmt
 from dashboard.view.state import ViewState
 
 CAPREV_NAMES = {"revenue": "Revenue", "capital": "Capital", "unknown": "Capital/revenue unknown"}

@@ -10,12 +10,11 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
+from dashboard import fmt
 from dashboard.engine import metrics as m
 from dashboard.engine.metrics import Filters, Options
-from dashboard import fmt
 from tests.browser.conftest import ARTIFACTS, assert_clean
-from tests.browser.helpers import (card, choose, goto, map_point, map_z, settle, tick,
-                                   ward_centre)
+from tests.browser.helpers import card, choose, goto, map_point, map_z, settle, tick, ward_centre
 
 pytestmark = pytest.mark.browser
 

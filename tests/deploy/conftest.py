@@ -83,7 +83,7 @@ class DashHTTP:
     deps: list[dict] = field(default_factory=list)
     end_id: str | None = None
 
-    def open(self) -> "DashHTTP":
+    def open(self) -> DashHTTP:
         page = http("GET", self.base, headers=self.headers)
         assert page.status == 200, page.status
         self.end_id = dash_config(page.text).get("end_id")

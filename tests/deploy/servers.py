@@ -5,7 +5,7 @@ from __future__ import annotations
 import http.client
 import logging
 import threading
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from werkzeug.serving import make_server

@@ -11,7 +11,8 @@ import pytest
 from werkzeug.security import generate_password_hash
 
 from dashboard.serve.app import create_app
-from dashboard.serve.auth import PasswordFile, main as auth_main, read_password_file
+from dashboard.serve.auth import PasswordFile, read_password_file
+from dashboard.serve.auth import main as auth_main
 from dashboard.settings import load_settings
 from tests.deploy.conftest import DashHTTP, get, gunicorn, http
 from tests.synthetic import synthetic_dataset

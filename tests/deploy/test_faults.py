@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from dashboard.errors import InputError
 from dashboard.ingest import importer as im
 from dashboard.ingest.catalog import list_datasets
-from dashboard.errors import InputError
 from dashboard.serve.health import load_checked
 from tests.deploy.conftest import DEMO, ROOT, DashHTTP, get, gunicorn, wait_until
 from tests.unit.test_importer import SPEND, write_sources

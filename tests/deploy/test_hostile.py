@@ -14,11 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard.serve.app import create_app
 from dashboard.errors import InputError
 from dashboard.ingest.filenames import safe_filename
 from dashboard.ingest.io.spend import read_spend
 from dashboard.ingest.io.suppliers import read_suppliers
+from dashboard.serve.app import create_app
 from dashboard.settings import load_settings
 from tests.synthetic import HOSTILE, synthetic_dataset
 

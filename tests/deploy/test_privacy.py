@@ -7,8 +7,8 @@ import base64
 import numpy as np
 import pytest
 
-from dashboard.serve.app import create_app
 from dashboard.engine.model import YES
+from dashboard.serve.app import create_app
 from dashboard.settings import load_settings
 from tests.synthetic import synthetic_dataset
 

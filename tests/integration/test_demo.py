@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from dashboard.engine import metrics as m
+from dashboard.engine.model import YES
 from dashboard.ingest import store
 from dashboard.ingest.demo import DEFAULT_OUT, build_demo
-from dashboard.engine.model import YES
 
 
 @pytest.fixture(scope="module")

@@ -25,8 +25,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard.ingest import catalog
 from dashboard.engine import metrics as m
+from dashboard.ingest import catalog
 from dashboard.ingest.io.suppliers import read_suppliers
 from tests.conftest import ROOT
 

@@ -11,13 +11,14 @@ import pytest
 from dash import Patch, no_update
 
 from dashboard.serve.app import context_of, create_app
-from dashboard.web import render
-from dashboard.web.callbacks import panels as panels_cb, state, table
-from dashboard.web.ids import Id
 from dashboard.settings import load_settings
 from dashboard.view.mapupdate import MapUpdate, map_update
 from dashboard.view.panels import Panels, panels
 from dashboard.view.state import CONTROL_KEYS, ViewState, controls_from_state
+from dashboard.web import render
+from dashboard.web.callbacks import panels as panels_cb
+from dashboard.web.callbacks import state, table
+from dashboard.web.ids import Id
 from tests.unit.conftest import tiny_with_geometry
 
 

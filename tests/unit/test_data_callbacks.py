@@ -13,14 +13,14 @@ import pytest
 
 from dashboard.ingest import catalog
 from dashboard.ingest import importer as im
-from dashboard.serve.app import create_app
-from dashboard.web.callbacks import data as cb
-from dashboard.web.ids import MAPPING_FIELDS
-from dashboard.serve.networks import MAX_APPS, Networks, networks_of
-from dashboard.settings import Settings, load_settings
 from dashboard.ingest.store import save_dataset
 from dashboard.ingest.uploads import UploadStore
+from dashboard.serve.app import create_app
+from dashboard.serve.networks import MAX_APPS, Networks, networks_of
+from dashboard.settings import Settings, load_settings
 from dashboard.view import data as vm
+from dashboard.web.callbacks import data as cb
+from dashboard.web.ids import MAPPING_FIELDS
 from tests.synthetic import synthetic_dataset
 from tests.unit.test_importer import IMD, NSPL, REGISTER, SPEND, SPEND_2, write_sources
 

@@ -9,13 +9,13 @@ import json
 import openpyxl
 import pytest
 
-from dashboard.output import exports as ex
 from dashboard.engine import metrics as m
+from dashboard.engine.metrics import Filters
+from dashboard.output import exports as ex
 from dashboard.serve.app import context_of, create_app
+from dashboard.settings import load_settings
 from dashboard.web.callbacks import exports as cb
 from dashboard.web.layout.export_panel import links_children
-from dashboard.engine.metrics import Filters
-from dashboard.settings import load_settings
 from tests.unit.conftest import tiny_with_geometry
 
 

@@ -12,14 +12,14 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from dashboard.engine import metrics as m
+from dashboard.engine.model import build_dataset
+from dashboard.errors import InputError
+from dashboard.ingest.store import load_dataset, save_dataset
 from dashboard.output import cells
 from dashboard.output import exports as e
 from dashboard.output.register import register_csv_bytes
 from dashboard.view.tables import supplier_rows, ward_rows
-from dashboard.engine import metrics as m
-from dashboard.errors import InputError
-from dashboard.engine.model import build_dataset
-from dashboard.ingest.store import save_dataset, load_dataset
 from tests import tiny
 from tests.conftest import ROOT
 

@@ -20,8 +20,13 @@ from dashboard.errors import InputError
 from dashboard.ingest import importer as im
 from dashboard.ingest import versions
 from dashboard.ingest.anchors import read_anchor_table
-from dashboard.ingest.catalog import (dataset_version, list_datasets, open_dataset, read_manifest,
-                                      validate_name)
+from dashboard.ingest.catalog import (
+    dataset_version,
+    list_datasets,
+    open_dataset,
+    read_manifest,
+    validate_name,
+)
 from dashboard.ingest.hashing import file_sha256
 from dashboard.ingest.io.suppliers import read_suppliers
 from dashboard.ingest.pipeline import Sources, build_from_files

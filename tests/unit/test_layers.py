@@ -11,10 +11,10 @@ from dashboard.engine import metrics as m
 from dashboard.engine.metrics import Filters, Options
 from dashboard.view import mapfig
 from dashboard.view.state import LAYERS, OVERLAYS, ViewState
-from tests.unit.conftest import tiny_with_geometry
 from layers import BASE_LAYERS, OVERLAY_LAYERS, anchor_sites, supplier_points
 from layers._common import LayerOutput, Legend
 from tests import tiny
+from tests.unit.conftest import tiny_with_geometry
 
 URL = "/geometry/wards.geojson"
 URLS = {"wards": "/geometry/wards.geojson", "lsoas": "/geometry/lsoas.geojson"}

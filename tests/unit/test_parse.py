@@ -9,8 +9,16 @@ from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from dashboard.engine.periods import financial_year, fy_label, parse_fy
-from dashboard.ingest.parse import (FIELDS, SYNONYMS, NoDateError, match_field, normalise_postcode,
-                                    normalise_supplier_name, parse_date, parse_money)
+from dashboard.ingest.parse import (
+    FIELDS,
+    SYNONYMS,
+    NoDateError,
+    match_field,
+    normalise_postcode,
+    normalise_supplier_name,
+    parse_date,
+    parse_money,
+)
 
 # --- money ---------------------------------------------------------------------------------------
 

@@ -12,9 +12,9 @@ import pytest
 
 from dashboard import fmt
 from dashboard.engine import metrics as m
+from dashboard.engine.model import build_dataset
 from dashboard.output import printable as p
 from dashboard.output.exports import browser_path
-from dashboard.engine.model import build_dataset
 from tests import tiny
 from tests.conftest import ROOT
 from tests.unit.test_exports import squares

@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 
 from dashboard.ingest import rules
+
+
 @pytest.mark.parametrize("category, service, supplier, expected", [
     ("Construction", "Estates", "Alpha Builders Ltd", True),
     ("VAT Pro Forma Invoices", "General Fund", "Atkins Limited", False),

@@ -15,8 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard.errors import InputError
-from dashboard.ingest.io.spend import (COLUMNS, SpendImport, detect_mapping, money_column,
-                                read_spend)
+from dashboard.ingest.io.spend import COLUMNS, SpendImport, detect_mapping, money_column, read_spend
 from dashboard.ingest.parse import parse_date, parse_money
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from dashboard.engine import metrics as m
-from dashboard.ingest import store
 from dashboard.errors import InputError
+from dashboard.ingest import store
 from tests import tiny
 
 

@@ -15,10 +15,18 @@ from flask import Flask
 from dashboard.errors import InputError
 from dashboard.ingest.io import spend as sp
 from dashboard.ingest.io._tabular import read_table
-from dashboard.settings import load_settings
-from dashboard.ingest.uploads import (MAX_FILES, UploadError, UploadStore, configured_references,
-                                      head_bytes, imports_enabled, preview_spend, reference_files)
+from dashboard.ingest.uploads import (
+    MAX_FILES,
+    UploadError,
+    UploadStore,
+    configured_references,
+    head_bytes,
+    imports_enabled,
+    preview_spend,
+    reference_files,
+)
 from dashboard.serve.uploads import HEADER, register_upload_route
+from dashboard.settings import load_settings
 from tests.conftest import ROOT
 from tests.unit.test_importer import IMD, NSPL, SPEND
 

@@ -7,14 +7,21 @@ from functools import lru_cache
 
 import pytest
 
+from dashboard import fmt
 from dashboard.engine import metrics as m
 from dashboard.engine.metrics import Filters, Options
-from dashboard import fmt
 from dashboard.view.cards import comparison, headline_cards
 from dashboard.view.charts import end_labels, ranked_figure, trend_figure
 from dashboard.view.drill import drill, trend_series
-from dashboard.view.state import (CONTROL_KEYS, Choices, ViewState, controls_from_state,
-                                       parse_query, state_from_controls, to_query)
+from dashboard.view.state import (
+    CONTROL_KEYS,
+    Choices,
+    ViewState,
+    controls_from_state,
+    parse_query,
+    state_from_controls,
+    to_query,
+)
 from dashboard.view.tables import lsoa_rows, ward_rows
 from dashboard.view.text import filter_strip, map_sentence
 from tests import tiny

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -24,8 +24,16 @@ import pandas as pd
 
 from dashboard.errors import InputError
 from dashboard.ingest.io import _tabular
-from dashboard.ingest.parse import (FIELDS, NoDateError, field_rank, header_key, match_field,
-                             normalise_postcode, parse_date, parse_money)
+from dashboard.ingest.parse import (
+    FIELDS,
+    NoDateError,
+    field_rank,
+    header_key,
+    match_field,
+    normalise_postcode,
+    parse_date,
+    parse_money,
+)
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 TEXT_FIELDS = ("supplier", "supplier_id", "category", "service", "capital_revenue", "reference")
@@ -167,7 +175,7 @@ def _looks_like_header(cells: list[str]) -> bool:
     return "amount" in found and bool(found & {"date", "supplier", "supplier_id"})
 
 
-def header_finder(columns: dict[str, str]):
+def header_finder(columns: dict[str, str]) -> Callable[[list[list[str]]], int | None]:
     """The predicate that picks the header row among a file's first rows."""
     def find(rows: list[list[str]]) -> int | None:
         for i, cells in enumerate(rows):
@@ -191,7 +199,7 @@ def _best_row(rows: list[list[str]]) -> list[str]:
     return [c for c in rows[best] if c]
 
 
-def missing_header(columns: dict[str, str]):
+def missing_header(columns: dict[str, str]) -> Callable[[str, list[list[str]]], InputError]:
     """Builds the InputError for a file where no row qualifies as the header."""
     def error(name: str, rows: list[list[str]]) -> InputError:
         found = _best_row(rows)

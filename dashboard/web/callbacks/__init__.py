@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dash import Dash
 
-from dashboard.web.callbacks import data, exports, map, panels, state, table
 from dashboard.view.context import AppContext
+from dashboard.web.callbacks import data, exports, map, panels, state, table
 
 
 def register_all(app: Dash, app_ctx: AppContext, datasets: data.DataSets) -> None:

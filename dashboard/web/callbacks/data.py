@@ -14,11 +14,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
-from dash import ALL, Dash, Input, Output, State, ctx as dash_ctx, html, no_update
+from dash import ALL, Dash, Input, Output, State, html, no_update
+from dash import ctx as dash_ctx
 
 from dashboard.errors import InputError
-from dashboard.ingest.uploads import (Batch, UploadError, UploadStore, imports_enabled,
-                                      jobs_folder, preview_spend, reference_files, uploads_folder)
+from dashboard.ingest.uploads import (
+    Batch,
+    UploadError,
+    UploadStore,
+    imports_enabled,
+    jobs_folder,
+    preview_spend,
+    reference_files,
+    uploads_folder,
+)
 from dashboard.view import data as vm
 from dashboard.view.context import AppContext
 from dashboard.web.ids import MAPPING_FIELDS, MAPPING_IDS, MAPPING_USED_IDS, Id

@@ -15,9 +15,9 @@ from __future__ import annotations
 from dash import ClientsideFunction, Dash, Input, Output
 
 from dashboard.output import exports as ex
+from dashboard.view.context import AppContext
 from dashboard.web.ids import Id
 from dashboard.web.layout.export_panel import TABLES
-from dashboard.view.context import AppContext
 
 
 def link_targets(app_ctx: AppContext, query: str | None, base: str, *, map_ok: bool,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dash import ClientsideFunction, Dash, Input, Output
 
-from dashboard.web.ids import Id
 from dashboard.view.context import AppContext
+from dashboard.web.ids import Id
 
 #: A second input of the panels' callback: the output of the map's in-place recolour (always
 #: left unchanged). Dash runs a callback only once no pending callback can still change one of

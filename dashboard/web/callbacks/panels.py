@@ -9,17 +9,18 @@ only renders that into components, `no_update` where nothing changed. It runs af
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from dash import Dash, Input, Output, State, no_update
 
+from dashboard.view.context import AppContext
+from dashboard.view.panels import Panels, panels
 from dashboard.web import render
 from dashboard.web.callbacks.exports import link_targets, map_availability
 from dashboard.web.callbacks.map import AFTER_MAP
 from dashboard.web.ids import Id
 from dashboard.web.layout.export_panel import links_children
-from dashboard.view.context import AppContext
-from dashboard.view.panels import Panels, panels
 
 OUTPUTS = (
     Output(Id.CARDS, "children"), Output(Id.COMPARE_NOTE, "children"),

@@ -13,14 +13,22 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, NamedTuple
 
-from dash import Dash, Input, Output, Patch, State, ctx as dash_ctx, no_update
+from dash import Dash, Input, Output, Patch, State, no_update
+from dash import ctx as dash_ctx
 
-from dashboard.web.ids import CONTROLS, Id
 from dashboard.view.context import AppContext
 from dashboard.view.mapfig import click_target
 from dashboard.view.mapupdate import MapUpdate, TraceUpdate, map_update
-from dashboard.view.state import (CONTROL_KEYS, ViewState, controls_from_state,
-                                       date_problem, state_from_controls, to_query, with_ward)
+from dashboard.view.state import (
+    CONTROL_KEYS,
+    ViewState,
+    controls_from_state,
+    date_problem,
+    state_from_controls,
+    to_query,
+    with_ward,
+)
+from dashboard.web.ids import CONTROLS, Id
 
 CONTROL_IDS = {str(v) for v in CONTROLS.values()}
 

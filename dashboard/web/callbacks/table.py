@@ -4,15 +4,15 @@ The table itself follows the view state in the panels callback (callbacks/panels
 sends whole rows or only the columns that moved (`dashboard.view.grid`)."""
 from __future__ import annotations
 
-from dash import (ClientsideFunction, Dash, Input, Output, State, ctx as dash_ctx, dcc,
-                  no_update)
+from dash import ClientsideFunction, Dash, Input, Output, State, dcc, no_update
+from dash import ctx as dash_ctx
 
-from dashboard.web.ids import Id
-from dashboard.view.context import AppContext
 from dashboard.output.cells import to_csv_bytes
 from dashboard.output.exports import filters_text, ward_table_file
+from dashboard.view.context import AppContext
 from dashboard.view.grid import current_table
 from dashboard.view.tables import supplier_rows
+from dashboard.web.ids import Id
 
 
 def download(app_ctx: AppContext, which: str | None, query: str | None) -> dict | None:

@@ -12,12 +12,21 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.web.ids import MAPPING_IDS, MAPPING_USED_IDS, Id
 from dashboard.ingest.uploads import References, imports_enabled, reference_files
-from dashboard.web.layout.common import checklist, dropdown, labelled
 from dashboard.view.context import AppContext
-from dashboard.view.data import (FIELD_LABELS, SOURCE_LABELS, FieldRow, ReportView,
-                                      SourcesView, count, file_size, short_sha, sources_view)
+from dashboard.view.data import (
+    FIELD_LABELS,
+    SOURCE_LABELS,
+    FieldRow,
+    ReportView,
+    SourcesView,
+    count,
+    file_size,
+    short_sha,
+    sources_view,
+)
+from dashboard.web.ids import MAPPING_IDS, MAPPING_USED_IDS, Id
+from dashboard.web.layout.common import checklist, dropdown, labelled
 
 
 def data_section(ctx: AppContext) -> html.Section:

@@ -5,10 +5,10 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.engine import metrics as m
-from dashboard.web.ids import Id
-from dashboard.web.layout.common import checklist, dropdown, fieldset, labelled, radios
 from dashboard.view.context import AppContext
 from dashboard.view.text import CAPREV_NAMES
+from dashboard.web.ids import Id
+from dashboard.web.layout.common import checklist, dropdown, fieldset, labelled, radios
 
 FLAG_OPTIONS = [{"label": "SMEs", "value": "sme"}, {"label": "VCSEs", "value": "vcse"}]
 REFERENCE_OPTIONS = [{"label": "National (England)", "value": "national"},

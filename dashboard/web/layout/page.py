@@ -4,13 +4,18 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashboard.view.context import AppContext
 from dashboard.web.ids import Id
 from dashboard.web.layout.data_panel import data_section
 from dashboard.web.layout.export_panel import export_section
 from dashboard.web.layout.filters import filters_panel
-from dashboard.web.layout.panels import cards_section, drill_section, map_section, table_section, \
-    trend_section
-from dashboard.view.context import AppContext
+from dashboard.web.layout.panels import (
+    cards_section,
+    drill_section,
+    map_section,
+    table_section,
+    trend_section,
+)
 
 INDEX_STRING = """<!DOCTYPE html>
 <html lang="en">

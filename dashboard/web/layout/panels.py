@@ -5,10 +5,10 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.web.ids import Id
-from dashboard.web.layout.common import checklist, dropdown, labelled, radios
 from dashboard.view.charts import TREND_HEIGHT
 from dashboard.view.context import AppContext
+from dashboard.web.ids import Id
+from dashboard.web.layout.common import checklist, dropdown, labelled, radios
 from layers import BASE_LAYERS, OVERLAY_LAYERS
 
 # No "Share chart" (uploads to Plotly Cloud) or "Edit in Chart Studio": data stays on the server.
