@@ -11,9 +11,21 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from dashboard.engine.periods import fy_label
+from dashboard.engine import metrics as m
+from dashboard.engine.periods import fy_label, parse_fy
 from dashboard.errors import InputError
+from dashboard.ingest.anchors import read_anchor_table
+from dashboard.ingest.catalog import DEFAULT_ROOT, list_datasets, open_dataset, read_manifest
+from dashboard.ingest.demo import build_demo
+from dashboard.ingest.importer import import_dataset
 from dashboard.ingest.parse import FIELDS
+from dashboard.ingest.pipeline import Sources, build_from_files
+from dashboard.ingest.store import read_rejected
+from dashboard.ingest.unlocated import unlocated_register
+from dashboard.output import exports as e
+from dashboard.output.exports import export_filename
+from dashboard.output.figures import metrics_json, metrics_text
+from dashboard.output.printable import report_html, report_map_svg
 
 EXIT_USAGE = 2
 
@@ -85,7 +97,6 @@ def _metrics_parser(p: argparse.ArgumentParser) -> None:
 
 def _sources(args: argparse.Namespace):
     """The pipeline's Sources from the options of `_source_arguments`."""
-    from dashboard.ingest.pipeline import Sources
 
     return Sources(spend=args.spend, postcodes=args.postcodes, imd=args.imd, wards=args.wards,
                    lsoa_lookup=args.lsoa_lookup, lsoas=args.lsoas, population=args.population,
@@ -125,9 +136,6 @@ def _period(value: str | None) -> tuple[date, date] | None:
 
 
 def _run_metrics(args: argparse.Namespace) -> int:
-    from dashboard.engine import metrics as m
-    from dashboard.ingest.pipeline import build_from_files
-    from dashboard.output.figures import metrics_json, metrics_text
 
     src = _sources(args)
     filters = m.Filters(anchors=tuple(args.anchor), date_from=_iso(args.date_from, "--from"),
@@ -151,7 +159,6 @@ def _run_metrics(args: argparse.Namespace) -> int:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from dashboard.ingest.demo import build_demo
 
     folder = build_demo(shared=args.shared, out=args.out, seed=args.seed)
     print(f"demo data set written to {folder}")
@@ -164,7 +171,6 @@ EXPORTS = ("transactions", "wards", "suppliers", "rejected", "unlocated", "map")
 
 def _import_parsers(sub) -> None:
     """`import`, `datasets`, `export` and `report`: named data sets saved under --root."""
-    from dashboard.ingest.catalog import DEFAULT_ROOT
 
     imp = sub.add_parser("import", help="import a network's files into a saved data set")
     imp.add_argument("name", metavar="NAME", help="data set name: letters, digits, - and _")
@@ -213,8 +219,6 @@ def _filter_arguments(p: argparse.ArgumentParser) -> None:
 
 def _filters_of(args: argparse.Namespace, ds):
     """Filters and Options from `_filter_arguments`, checked against the data set."""
-    from dashboard.engine import metrics as m
-    from dashboard.engine.periods import parse_fy
 
     unknown = sorted(set(args.anchor) - set(ds.anchors["name"]))
     if unknown:
@@ -234,9 +238,6 @@ def _filters_of(args: argparse.Namespace, ds):
 
 
 def _run_import(args: argparse.Namespace) -> int:
-    from dashboard.ingest.anchors import read_anchor_table
-    from dashboard.ingest.catalog import read_manifest
-    from dashboard.ingest.importer import import_dataset
 
     if not args.add and not args.spend:
         raise InputError("give the spend files (--spend FILE ...), or --add to add to NAME")
@@ -302,7 +303,6 @@ def import_report_text(name: str, folder: Path, manifest: dict) -> str:
 
 
 def _run_datasets(args: argparse.Namespace) -> int:
-    from dashboard.ingest.catalog import list_datasets
 
     found = list_datasets(args.root)
     if args.format == "json":
@@ -320,10 +320,6 @@ def _run_datasets(args: argparse.Namespace) -> int:
 
 
 def _run_export(args: argparse.Namespace) -> int:
-    from dashboard.engine import metrics as m
-    from dashboard.ingest.catalog import open_dataset
-    from dashboard.ingest.unlocated import unlocated_register
-    from dashboard.output import exports as e
 
     ds = open_dataset(args.name, args.root)
     filters, options = _filters_of(args, ds)
@@ -355,9 +351,6 @@ def _run_export(args: argparse.Namespace) -> int:
 
 
 def _export_frame(what: str, ds, filters, options, unlocated_register):
-    from dashboard.engine import metrics as m
-    from dashboard.ingest.store import read_rejected
-    from dashboard.output import exports as e
 
     if what == "transactions":
         return e.transactions_table(ds, filters)
@@ -369,9 +362,6 @@ def _export_frame(what: str, ds, filters, options, unlocated_register):
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    from dashboard.ingest.catalog import open_dataset
-    from dashboard.output.exports import export_filename
-    from dashboard.output.printable import report_html, report_map_svg
 
     ds = open_dataset(args.name, args.root)
     filters, options = _filters_of(args, ds)

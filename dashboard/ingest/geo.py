@@ -13,7 +13,9 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dashboard.engine.metrics import ward_figures
 from dashboard.errors import InputError
+from dashboard.ingest.io.boundaries import valid_polygons
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -281,12 +283,11 @@ def _largest_overlap(lsoas: gpd.GeoDataFrame, wards: gpd.GeoDataFrame,
     import pandas as pd
     import shapely
 
-    from dashboard.ingest.io.boundaries import _valid_polygons
 
     lm = _in_crs(lsoas[["code", "geometry"]].reset_index(drop=True), BNG)
     wm = _in_crs(wards[["code", "geometry"]].reset_index(drop=True), BNG)
-    lm = lm.set_geometry(_valid_polygons(lm.geometry.values), crs=BNG)
-    wm = wm.set_geometry(_valid_polygons(wm.geometry.values), crs=BNG)
+    lm = lm.set_geometry(valid_polygons(lm.geometry.values), crs=BNG)
+    wm = wm.set_geometry(valid_polygons(wm.geometry.values), crs=BNG)
     pairs = gpd.sjoin(lm, wm, how="inner", predicate="intersects",
                       lsuffix="lsoa", rsuffix="ward")
     inter = shapely.intersection(lm.geometry.values[pairs.index.to_numpy()],
@@ -321,7 +322,6 @@ def ward_deprivation(
     import numpy as np
     import pandas as pd
 
-    from dashboard.engine.metrics import ward_figures
 
     if most_deprived not in MOST_DEPRIVED_CHOICES:
         raise ValueError(f"most_deprived must be 10, 20 or 30, not {most_deprived!r}")

@@ -15,8 +15,11 @@ from dash import Dash
 from flask import Response, request
 
 from dashboard.errors import InputError
+from dashboard.ingest.store import read_rejected
+from dashboard.ingest.unlocated import unlocated_register
 from dashboard.output import exports as ex
 from dashboard.output.printable import report_html, report_map_svg
+from dashboard.output.register import register_csv_bytes
 from dashboard.view.context import AppContext
 from dashboard.web.callbacks.exports import map_availability
 from dashboard.web.layout.export_panel import TABLES
@@ -49,8 +52,6 @@ def export_file(app_ctx: AppContext, file: str, query: str | None) -> tuple[byte
         data = ex.map_image(fig, ext, title=title, lines=lines,
                             attribution=ds.meta.get("attribution") or ex.DEFAULT_ATTRIBUTION)
     elif what == "unlocated":
-        from dashboard.ingest.unlocated import unlocated_register
-        from dashboard.output.register import register_csv_bytes
 
         data = register_csv_bytes(unlocated_register(ds))
     elif what == "wards":       # the one ward table file (the table panel's download too)
@@ -70,7 +71,6 @@ def table_frame(app_ctx: AppContext, what: str, state) -> Any:
     if what == "transactions":
         return ex.transactions_table(ds, state.filters)
     if what == "rejected":
-        from dashboard.ingest.store import read_rejected
 
         folder = ds.meta.get("folder")
         if not folder:

@@ -24,13 +24,13 @@ from flask import Response, jsonify
 
 from dashboard.engine.model import Dataset
 from dashboard.errors import InputError
+from dashboard.ingest.store import load_dataset
 from dashboard.settings import Settings
 
 
 def load_checked(folder: str | os.PathLike) -> Dataset:
     """`store.load_dataset`, with a damaged, half-written or unreadable folder reported as an
     InputError that says what to do (rather than a pyarrow or JSON traceback)."""
-    from dashboard.ingest.store import load_dataset
 
     try:
         # the version folder itself, not a link to it: exports of this loaded copy keep reading

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from dashboard.ingest.parse import FIELDS
+from dashboard.ingest.parse import FIELDS, parse_date
 
 #: Field names as a council officer reads them, in the order the mapping step shows them.
 FIELD_LABELS: dict[str, str] = {
@@ -121,7 +121,6 @@ def check_name(name: object, existing: Iterable[str], add_to: bool) -> tuple[str
 
 def parse_period(start: object, end: object) -> tuple[tuple[date, date] | None, str | None]:
     """((from, to) or None, problem or None) from the form's two period boxes (dd/mm/yyyy)."""
-    from dashboard.ingest.parse import parse_date
 
     texts = [str(v or "").strip() for v in (start, end)]
     if not any(texts):

@@ -19,6 +19,7 @@ from dashboard.view.context import AppContext
 from dashboard.view.digest import digest
 from dashboard.view.state import ViewState
 from dashboard.view.tables import lsoa_rows, ward_rows
+from layers._common import drawn_rows
 
 MONEY = "params.value == null ? '—' : '£' + d3.format(',.2f')(params.value)"
 NUMBER = "params.value == null ? '—' : d3.format(',')(params.value)"
@@ -42,7 +43,6 @@ def current_table(app_ctx: AppContext, state: ViewState, summary: Summary | None
                   ) -> tuple[str, pd.DataFrame]:
     """(title, frame) of what the map shows: LSOAs for the LSOA layer, else wards."""
     if state.layer == "lsoa_decile":
-        from layers._common import drawn_rows
 
         rows = lsoa_rows(app_ctx.ds, state.options)
         drawn = drawn_rows(app_ctx.ds, "lsoas")

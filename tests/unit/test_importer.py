@@ -238,7 +238,8 @@ def test_a_failed_import_leaves_the_previous_dataset_exactly_as_it_was(files, ro
     assert len(list(root.glob(".tiny.v*"))) == 2
 
 
-def test_an_import_already_running_is_refused(files, root):
+def test_an_import_already_running_is_refused(files, root, monkeypatch):
+    monkeypatch.setattr(versions, "LOCK_WAIT_S", 0.1)
     root.mkdir(parents=True)
     with versions.lock(root, "tiny"):
         with pytest.raises(InputError, match="already running"):

@@ -7,6 +7,7 @@ import json
 import os
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -87,7 +88,7 @@ def test_a_status_without_a_host_is_judged_by_its_pid(tmp_path):
 def test_a_queued_job_on_another_machine_gets_the_start_grace(tmp_path):
     folder = job_on(tmp_path, "elsewhere", state="queued")
     status = json.loads((folder / "status.json").read_text())
-    status["created"] = status["updated"] = jobs.datetime.now(jobs.timezone.utc).isoformat()
+    status["created"] = status["updated"] = datetime.now(UTC).isoformat()
     (folder / "status.json").write_text(json.dumps(status))
     assert jobs.job_status(JOB, tmp_path)["state"] == "queued"
 

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import base64
 import re
-import subprocess
 from datetime import datetime
 from html.parser import HTMLParser
-
-import pytest
 
 from dashboard import fmt
 from dashboard.engine import metrics as m
 from dashboard.engine.model import build_dataset
 from dashboard.output import printable as p
-from dashboard.output.exports import browser_path
 from tests import tiny
-from tests.conftest import ROOT
 from tests.unit.test_exports import squares
 
 NOW = datetime(2026, 5, 2, 9, 30)
@@ -110,26 +105,3 @@ def test_report_is_self_contained_with_print_css_and_sources():
     assert not re.search(r"(?:src|href)=['\"]?https?:", html)
     assert "@page { size: A4 portrait" in html and "@media print" in html
     assert "Spend files: &lt;x&gt;.csv." in html and "Open Government Licence" in html
-
-
-@pytest.mark.browser
-def test_the_demo_report_prints_on_one_a4_page(tmp_path):
-    chromium = browser_path()
-    if not chromium:
-        pytest.skip("printing needs Chromium: apt-get install chromium")
-    from dashboard.ingest.store import load_dataset
-
-    ds = load_dataset(ROOT / "data" / "demo")
-    filters, options = m.Filters(), m.Options()
-    svg = p.report_map_svg(ds, filters, options)
-    assert svg and svg.lstrip().startswith("<svg")
-    page = tmp_path / "report.html"
-    page.write_text(p.report_html(ds, filters, options, svg), encoding="utf-8")
-    pdf = tmp_path / "report.pdf"
-    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                    f"--print-to-pdf={pdf}", "--no-pdf-header-footer", page.as_uri()],
-                   check=True, capture_output=True, timeout=120)
-    pages = re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes())
-    assert len(pages) == 1
-    (ROOT / "test-artifacts").mkdir(exist_ok=True)
-    (ROOT / "test-artifacts" / "report-demo.html").write_text(page.read_text(), encoding="utf-8")

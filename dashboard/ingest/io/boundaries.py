@@ -165,7 +165,7 @@ def _clean(raw: gpd.GeoDataFrame, code_col: str, name_col: str | None) -> gpd.Ge
                            geometry=raw.geometry.values, crs=raw.crs)
     gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty & gdf["code"].notna()]
     gdf = _to_wgs84(gdf)
-    gdf = gdf.set_geometry(_valid_polygons(gdf.geometry.values))
+    gdf = gdf.set_geometry(valid_polygons(gdf.geometry.values))
     gdf = gdf[~gdf.geometry.is_empty]
     if gdf["code"].duplicated().any():
         gdf = gdf.dissolve(by="code", aggfunc="first", as_index=False)[["code", "name", "geometry"]]
@@ -182,7 +182,7 @@ def _to_wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf if gdf.crs.to_epsg() == 4326 else gdf.to_crs(WGS84)
 
 
-def _valid_polygons(geoms: Any) -> Any:
+def valid_polygons(geoms: Any) -> Any:
     """make_valid, keeping only polygonal parts (collapsed slivers become lines: dropped)."""
     import numpy as np
     import shapely

@@ -18,6 +18,9 @@ from dash import ALL, Dash, Input, Output, State, html, no_update
 from dash import ctx as dash_ctx
 
 from dashboard.errors import InputError
+from dashboard.ingest import jobs
+from dashboard.ingest.catalog import read_manifest
+from dashboard.ingest.pipeline import Sources
 from dashboard.ingest.uploads import (
     Batch,
     UploadError,
@@ -132,8 +135,6 @@ def start_import(app_ctx: AppContext, store: UploadStore, files: dict | None, ch
                  existing: list[str]) -> dict:
     """Check everything again on the server and start the job: {"job", "name"}; InputError
     with the reason otherwise (the button's state is never trusted)."""
-    from dashboard.ingest import jobs
-    from dashboard.ingest.pipeline import Sources
 
     settings = app_ctx.settings
     if not imports_enabled(settings):
@@ -180,7 +181,6 @@ def follow_job(networks: DataSets, job: dict | None, jobs_dir: Path
     The refresh value is always given when nothing is running (0 without a job): the data set
     list hangs on it, and Dash does not make the first call of a callback whose input another
     callback's first call left unchanged (no_update)."""
-    from dashboard.ingest import jobs
     if not job or not job.get("job"):
         return True, "0", True, "", [], 0
     try:
@@ -197,7 +197,6 @@ def follow_job(networks: DataSets, job: dict | None, jobs_dir: Path
     if not vm.NAME_PATTERN.fullmatch(name):
         return True, "100", False, view.message, [], job["job"]
     try:
-        from dashboard.ingest.catalog import read_manifest
 
         meta = read_manifest(Path(networks.root) / name).get("meta", {})
         rv = vm.import_report(meta)

@@ -12,6 +12,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashboard.engine.periods import fy_label
 from dashboard.ingest.uploads import References, imports_enabled, reference_files
 from dashboard.view.context import AppContext
 from dashboard.view.data import (
@@ -22,6 +23,7 @@ from dashboard.view.data import (
     SourcesView,
     count,
     file_size,
+    page_message,
     short_sha,
     sources_view,
 )
@@ -52,7 +54,6 @@ def data_section(ctx: AppContext) -> html.Section:
 # --------------------------------------------------------------------------- data sets
 def dataset_items(entries: list, current: str | None) -> list[html.Li]:
     """One link per data set (`networks.Entry`); the one shown is marked, not linked."""
-    from dashboard.engine.periods import fy_label
 
     items = []
     for e in entries:
@@ -320,7 +321,6 @@ def _file_item(f: dict) -> html.Li:
 
 def previews_children(previews: list) -> list[Any]:
     """Per file: ready or what is wrong, with its first rows under their fields (a Preview)."""
-    from dashboard.view.data import page_message
 
     out = []
     for i, p in enumerate(previews):

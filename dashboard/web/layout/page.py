@@ -4,6 +4,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashboard.engine.periods import fy_label
 from dashboard.view.context import AppContext
 from dashboard.web.ids import Id
 from dashboard.web.layout.data_panel import data_section
@@ -80,7 +81,6 @@ def header(ctx: AppContext) -> html.Header:
     ds = ctx.ds
     years = ""
     if ds.years:
-        from dashboard.engine.periods import fy_label
 
         years = f"{fy_label(ds.years[0])} to {fy_label(ds.years[-1])}"
     notice = []
