@@ -8,6 +8,7 @@ is skipped, with the reason, where Debian's chromium is absent.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -145,13 +146,20 @@ def test_browser_benchmark(ds, monkeypatch):
         pytest.skip(f"{bench_browser.CHROMIUM} is absent: install Debian's chromium")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        browser = bench_browser.launch(p)
-        try:
-            rows, raw = bench_browser.measure_scale(browser, ds, "tiny", changes=1,
+    def measure() -> tuple:
+        with sync_playwright() as p:
+            browser = bench_browser.launch(p)
+            try:
+                return bench_browser.measure_scale(browser, ds, "tiny", changes=1,
                                                    choropleth=False, naive=False)
-        finally:
-            browser.close()
+            finally:
+                browser.close()
+
+    # A thread of its own: when browser tests ran earlier in this worker, their session-wide
+    # Playwright keeps an event loop running in this thread, and a second sync Playwright here
+    # would refuse to start.
+    with ThreadPoolExecutor(1) as pool:
+        rows, raw = pool.submit(measure).result(timeout=600)
     assert raw["geometry_first"] == 1 and len(raw["page_default"]) == 1
     _sane(rows)
 
