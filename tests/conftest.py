@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, settings
 # "default" keeps the fast unit run fast; CI (.ci/run) sets HYPOTHESIS_PROFILE=thorough.
 settings.register_profile("default", deadline=None, max_examples=60,
                           suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("thorough", deadline=None, max_examples=300,
+settings.register_profile("thorough", deadline=None, max_examples=150,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
