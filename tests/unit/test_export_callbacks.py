@@ -101,7 +101,10 @@ def test_report_is_one_html_page_with_the_views_filters(client, app, monkeypatch
 
 def test_links_follow_the_view_and_say_what_cannot_be_made(app):
     ctx = context_of(app)
-    hrefs, notes = cb.link_targets(ctx, "?fy=2022&x=30", "/maps/", map_ok=False, map_note="why")
+    query = "?fy=2022&x=30"
+    n = ctx.summary(ctx.state(query)).headline["transactions"]
+    hrefs, notes = cb.link_targets(ctx, query, "/maps/", map_ok=False, map_note="why",
+                                   transactions=n)
     assert hrefs["transactions.csv"] == "/maps/export/transactions.csv?fy=2022&x=30"
     assert hrefs["wards.xlsx"] == "/maps/export/wards.xlsx?fy=2022&x=30"
     assert hrefs["report.html"] == "/maps/report.html?fy=2022&x=30"
@@ -114,7 +117,9 @@ def test_links_follow_the_view_and_say_what_cannot_be_made(app):
 
 def test_too_many_rows_for_a_sheet_offers_csv_only(app, monkeypatch):
     monkeypatch.setattr(ex, "XLSX_MAX_ROWS", 3)
-    hrefs, notes = cb.link_targets(context_of(app), "", "/", map_ok=True, map_note="")
+    ctx = context_of(app)
+    n = ctx.summary(ctx.state("")).headline["transactions"]
+    hrefs, notes = cb.link_targets(ctx, "", "/", map_ok=True, map_note="", transactions=n)
     assert "transactions.xlsx" not in hrefs and "use CSV" in notes["transactions"]
 
 

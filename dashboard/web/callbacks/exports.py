@@ -21,15 +21,12 @@ from dashboard.web.layout.export_panel import TABLES
 
 
 def link_targets(app_ctx: AppContext, query: str | None, base: str, *, map_ok: bool,
-                 map_note: str, transactions: int | None = None
-                 ) -> tuple[dict[str, str], dict[str, str]]:
-    """(file -> href, group -> why it is missing) for the current view (`transactions`: the
-    number of payments under its filters, when the caller has it)."""
+                 map_note: str, transactions: int) -> tuple[dict[str, str], dict[str, str]]:
+    """(file -> href, group -> why it is missing) for the current view; `transactions` is the
+    number of payments under its filters (the panels' summary has it: no second parse)."""
     q = query or ""
     hrefs = {f"{what}.csv": f"{base}export/{what}.csv{q}" for what, _ in TABLES}
     notes: dict[str, str] = {}
-    if transactions is None:
-        transactions = app_ctx.summary(app_ctx.state(query)).headline["transactions"]
     rows = {"transactions": transactions,
             "wards": len(app_ctx.ds.wards), "suppliers": len(app_ctx.ds.suppliers)}
     for what, _ in TABLES:
