@@ -185,24 +185,6 @@ def headers_of(previews: Iterable[Any]) -> list[str]:
     return list(seen)
 
 
-def import_problems(previews: list[Any], *, has_spend: bool, name_problem: str | None,
-                    period_problem: str | None, references_ready: bool, add_to: bool
-                    ) -> list[str]:
-    """What stops the import button (empty: ready)."""
-    out = []
-    if not has_spend:
-        out.append("Upload one or more spend files.")
-    out += [page_message(p.error) for p in previews if p.error]
-    if period_problem:
-        out.append(period_problem)
-    if name_problem:
-        out.append(name_problem)
-    if not references_ready and not add_to:
-        out.append("The server has no postcode directory and deprivation file for a new import "
-                   "(see Reference files below); you can still add files to a data set.")
-    return out
-
-
 # --------------------------------------------------------------------------- import jobs
 @dataclass(frozen=True)
 class JobView:
