@@ -114,8 +114,9 @@ def supplier_table(s: Summary, *, n: int | None = None, ward: str | None = None,
     else:
         spend, count = s.sup_spend, s.sup_count
     keep = count > 0
-    if ward is not None:
-        keep &= s.ds.sup_ward == _ward_pos(s.ds, ward)
+    if ward is not None:   # a ward's suppliers: individuals left out (never tied to a place)
+        keep &= (s.ds.sup_ward == _ward_pos(s.ds, ward)) & (
+            s.ds.suppliers["individual"].to_numpy() != YES)
     idx = np.flatnonzero(keep)
     idx = idx[np.argsort(-spend[idx], kind="stable")]
     if n is not None:

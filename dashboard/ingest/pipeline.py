@@ -26,8 +26,9 @@ from dashboard.ingest.io.boundaries import read_boundaries
 from dashboard.ingest.io.deprivation import read_imd, read_population
 from dashboard.ingest.io.postcodes import read_postcodes
 from dashboard.ingest.io.spend import read_spend
-from dashboard.ingest.io.suppliers import is_personal, read_suppliers
+from dashboard.ingest.io.suppliers import read_suppliers
 from dashboard.ingest.parse import normalise_postcode, normalise_supplier_name
+from dashboard.ingest.people import individual_names, looks_like_person, withhold_rejected
 from dashboard.ingest.rules import anchor_type, influenceable
 
 PathLike = str | Path
@@ -104,7 +105,10 @@ def build_from_files(src: Sources, *, name: str = "data set") -> Built:
                              "lsoa_vintage": imd.attrs.get("lsoa_vintage")})
     keep = [c for c in ("reference", "supplier_id", "source_file", "source_line") if c in tx]
     details = tx[keep].reset_index(drop=True)
-    return Built(ds, report, spend.rejected, details, wards_geo, lsoas_geo)
+    # Rejected rows never name a person: flagged in the register or the data set, or person-like.
+    rejected = withhold_rejected(spend.rejected,
+                                 individual_names(register) | individual_names(suppliers))
+    return Built(ds, report, rejected, details, wards_geo, lsoas_geo)
 
 
 # --------------------------------------------------------------------------- suppliers
@@ -131,7 +135,7 @@ def resolve_suppliers(tx: pd.DataFrame, register: pd.DataFrame | None) -> pd.Dat
         out[flag] = UNKNOWN
     if register is not None and len(register):
         out = _apply_register(out, tx, register)
-    personal = per_distinct(out["name"], is_personal).astype(bool)
+    personal = per_distinct(out["name"], looks_like_person).astype(bool)  # the one rule
     out.loc[personal, "individual"] = YES
     out["postcode"] = out["postcode"].where(out["postcode"].notna() & (out["postcode"] != ""),
                                             None)

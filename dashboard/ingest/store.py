@@ -29,6 +29,7 @@ import pandas as pd
 
 from dashboard.engine.model import Dataset, Transactions
 from dashboard.errors import InputError
+from dashboard.ingest.people import flag_people, individual_names, withhold_rejected
 
 FORMAT_VERSION = 1
 TX_FILE = "transactions.arrow"
@@ -140,7 +141,7 @@ def load_dataset(folder: str | os.PathLike) -> Dataset:
     tx, weights = _read_transactions(folder / TX_FILE)
     ds = Dataset(
         anchors=anchors,
-        suppliers=pd.read_parquet(folder / "suppliers.parquet"),
+        suppliers=flag_people(pd.read_parquet(folder / "suppliers.parquet")),  # saved before
         lsoas=pd.read_parquet(folder / "lsoas.parquet"),
         wards=pd.read_parquet(folder / "wards.parquet"),
         tx=tx,
@@ -192,8 +193,14 @@ def _read_geometry(folder: Path) -> dict:
 
 
 def read_rejected(folder: str | os.PathLike) -> pd.DataFrame:
-    """The rows an import rejected (empty frame when none were)."""
+    """The rows an import rejected (empty frame when none were), with the cells of rows naming a
+    person withheld (`people.withhold_rejected`: also for data sets saved before that rule)."""
     path = Path(folder) / "rejected.parquet"
     if not path.exists():
         return pd.DataFrame(columns=["source_file", "line", "reason", "raw"])
-    return pd.read_parquet(path)
+    rejected = pd.read_parquet(path)
+    suppliers = Path(folder) / "suppliers.parquet"
+    names = individual_names(flag_people(pd.read_parquet(suppliers, columns=["name",
+                                                                             "individual"])
+                                         )) if suppliers.exists() else set()
+    return withhold_rejected(rejected, names)

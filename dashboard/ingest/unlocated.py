@@ -7,7 +7,6 @@ manifest; ``unlocated_register`` turns them into a supplier register to fill in 
 from __future__ import annotations
 
 import os
-import re
 
 import numpy as np
 import pandas as pd
@@ -15,19 +14,14 @@ import pandas as pd
 from dashboard.engine.model import NO, YES, Dataset
 from dashboard.ingest.catalog import read_manifest
 from dashboard.ingest.io.spend import read_spend
-from dashboard.ingest.io.suppliers import is_personal
 from dashboard.ingest.parse import normalise_supplier_name
+from dashboard.ingest.people import looks_like_person
 from dashboard.ingest.pipeline import Built, Sources
 
 REGISTER_COLUMNS = ("Supplier Name", "Supplier ID", "Postcode", "SME", "VCSE", "Individual",
                     "Reason", "Spend £", "Transactions")
-_PERSON_TITLE = re.compile(r"^(MR|MRS|MS|MISS|MX|DR|PROF|REV|SIR|DAME|LADY|LORD)\b[ .]",
-                           re.IGNORECASE)
-
-
-def looks_like_person(name: str) -> bool:
-    """A name starting with a personal title (Mr, Mrs, Ms, Dr ...) or a redaction marker."""
-    return bool(_PERSON_TITLE.match(name.strip())) or is_personal(name)
+__all__ = ["REGISTER_COLUMNS", "looks_like_person", "supplier_ids", "unlocated_records",
+           "unlocated_register"]   # looks_like_person: the one rule, in dashboard.ingest.people
 
 
 def supplier_ids(built: Built, src: Sources) -> dict[str, str] | None:

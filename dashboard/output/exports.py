@@ -95,7 +95,8 @@ def deprivation_text(ds: Dataset, options: m.Options) -> str:
 
 # --------------------------------------------------------------------------- tables
 def transactions_table(ds: Dataset, filters: m.Filters) -> pd.DataFrame:
-    """The filtered transactions, one row each, oldest first; individuals never named.
+    """The filtered transactions, one row each, oldest first; individuals never named, and their
+    rows carry no postcode, ward, reference or source line (any of them would identify the person).
 
     Reference, source file and line come from the saved data set's ``details.parquet`` (blank for
     a data set held only in memory).
@@ -109,7 +110,8 @@ def transactions_table(ds: Dataset, filters: m.Filters) -> pd.DataFrame:
     names = np.where(individual | pd.isna(names), m.WITHHELD, names)
     postcodes = ds.suppliers["postcode"].astype(object).to_numpy(object)
     postcodes = np.where(individual | pd.isna(postcodes), "", postcodes)
-    ward_pos = ds.sup_ward[sup]
+    person = individual[sup]   # an individual's row: no place, no line of a source file
+    ward_pos = np.where(person, -1, ds.sup_ward[sup])
     ward_names = ds.wards["name"].to_numpy(object) if len(ds.wards) else np.array([""], object)
     ward_codes = ds.wards["code"].to_numpy(object) if len(ds.wards) else np.array([""], object)
     has_ward = ward_pos >= 0
@@ -125,9 +127,9 @@ def transactions_table(ds: Dataset, filters: m.Filters) -> pd.DataFrame:
         "Service": np.asarray(ds.services or ("",), object)[tx.service[idx]],
         "Capital/revenue": np.asarray(CAPREV_LABELS, object)[tx.caprev[idx]],
         "Amount £": tx.amount[idx] / 100.0,
-        "Reference": details["reference"],
-        "Source file": details["source_file"],
-        "Source line": details["source_line"],
+        "Reference": np.where(person, "", details["reference"]),
+        "Source file": np.where(person, "", details["source_file"]),
+        "Source line": _blank_where(details["source_line"], person),
     })
     return out.sort_values(["Date", "Anchor"], kind="stable").reset_index(drop=True)
 
@@ -146,6 +148,14 @@ def _details(ds: Dataset, idx: np.ndarray) -> dict[str, np.ndarray]:
     return {"reference": frame["reference"].fillna("").to_numpy(object)[idx],
             "source_file": frame["source_file"].fillna("").to_numpy(object)[idx],
             "source_line": pd.array(frame["source_line"].to_numpy()[idx], dtype="Int64")}
+
+
+def _blank_where(lines: pd.api.extensions.ExtensionArray, blank: np.ndarray
+                 ) -> pd.api.extensions.ExtensionArray:
+    """Line numbers (Int64) with those at `blank` missing: an empty cell, still a number column."""
+    out = lines.copy()
+    out[blank] = pd.NA
+    return out
 
 
 def ward_table_export(ds: Dataset, summary: m.Summary, options: m.Options) -> pd.DataFrame:

@@ -34,6 +34,8 @@ REGISTER_SYNONYMS: dict[str, tuple[str, ...]] = {
 _BY_KEY = {header_key(n): f for f, names in REGISTER_SYNONYMS.items() for n in names}
 _TRUE = {"yes", "y", "true", "t", "1", "small", "medium", "micro", "sme", "x"}
 _FALSE = {"no", "n", "false", "f", "0", "large"}
+#: Supplier types that mean a private individual (the "Type" column).
+_PERSON_TYPES = {"individual", "private individual", "person", "sole trader", "sole-trader"}
 _UNKNOWN = {"", "unknown", "not known", "n/a", "na", "-", "?", "none", "null"}
 _MARKERS = {"REDACTED", "PERSONAL", "DATA", "WITHHELD", "INFORMATION", "DETAILS", "NAME",
             "PRIVATE", "INDIVIDUAL", "PROTECTION", "PROTECTED", "GDPR", "SUPPRESSED", "ACT",
@@ -124,7 +126,8 @@ def _missing_header(name: str, rows: list[list[str]]) -> InputError:
 
 
 def _columns(table: _tabular.Table) -> dict[str, int]:
-    """Register field -> column position (first matching column wins)."""
+    """Register field -> column position (first matching column wins; the individual flag reads
+    every matching column: `_individual`)."""
     cols: dict[str, int] = {}
     for i, header in enumerate(table.header):
         fld = _field(header)
@@ -143,10 +146,30 @@ def _text(table: _tabular.Table, cols: dict[str, int], fld: str) -> pd.Series:
 
 
 def _flags(table: _tabular.Table, cols: dict[str, int], fld: str) -> pd.Series:
+    if fld == "individual":
+        return _individual(table)
     if fld not in cols:
         return pd.Series(pd.NA, index=range(len(table)), dtype="boolean")
     values = [parse_flag(v) for v in table.columns[cols[fld]].tolist()]
     return pd.Series(pd.array(values, dtype="boolean"))
+
+
+def _individual(table: _tabular.Table) -> pd.Series:
+    """The individual flag from EVERY column meaning it ("Sole Trader" and "Individual" both),
+    and from a supplier type saying so: yes in any of them is yes (a person must never lose the
+    flag to an earlier column), else no if any says no, else unknown."""
+    flags: list[list[bool | None]] = []
+    for i, header in enumerate(table.header):
+        fld = _field(header)
+        if fld == "individual":
+            flags.append([parse_flag(v) for v in table.columns[i].tolist()])
+        elif fld == "type":
+            flags.append([True if _tabular.cell_text(v).strip().lower() in _PERSON_TYPES
+                          else None for v in table.columns[i].tolist()])
+    out: list[bool | None] = []
+    for row in zip(*flags) if flags else [()] * len(table):
+        out.append(True if True in row else False if False in row else None)
+    return pd.Series(pd.array(out, dtype="boolean"))
 
 
 def _frame(table: _tabular.Table, cols: dict[str, int]) -> pd.DataFrame:
