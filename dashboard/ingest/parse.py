@@ -25,6 +25,9 @@ MAX_PENCE = 10**15
 _NUMBER = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+"
 _MONEY = re.compile(rf"(?P<s1>-)?(?P<cur>£)?\s*(?P<s2>-)?(?P<num>{_NUMBER})")
 _PENNY = Decimal("0.01")
+#: A lone dash (accounting format for zero), with or without a pound sign: ``-``, ``£ -``.
+_DASH_ZERO = re.compile(r"£?\s*-\s*")
+_CR_DR = re.compile(r"(?P<body>.*?\S)\s*(?P<mark>CR|DR)\.?", re.IGNORECASE)
 
 
 class NoDateError(ValueError):
@@ -35,11 +38,14 @@ def parse_money(value: str | float | int | Decimal) -> int:
     """Parse a published amount into integer pence (negative for credit notes).
 
     Text may carry a pound sign, thousands separators, a leading minus before or after the sign,
-    or accounting brackets for negatives; numbers (XLSX cells) are rounded half-up to the penny
-    through ``Decimal`` so that no binary float error reaches the totals.
+    accounting brackets, a trailing minus or a CR suffix for credits (DR is a debit), and a lone
+    ``-`` for zero; numbers (XLSX cells) are rounded half-up to the penny through ``Decimal`` so
+    that no binary float error reaches the totals.
 
     >>> [parse_money(x) for x in ("1234.5", "£1,234.50", "-£75.00", "£-75.00", "(£250.00)", 12)]
     [123450, 123450, -7500, -7500, -25000, 1200]
+    >>> [parse_money(x) for x in ("£313.90-", "1,234.56 CR", "10 DR", "£ -", " -   ", "287.255")]
+    [-31390, -123456, 1000, 0, 0, 28726]
     >>> parse_money("abc")
     Traceback (most recent call last):
     ...
@@ -76,9 +82,9 @@ def _text_decimal(text: str) -> Decimal:
         raise ValueError("no amount (the cell is blank)")
     if s.startswith("="):
         raise ValueError(f"amount {_show(s)} is a formula, not a number")
-    negative = False
-    if s.startswith("(") and s.endswith(")"):
-        negative, s = True, s[1:-1].strip()
+    if _DASH_ZERO.fullmatch(s):
+        return Decimal(0)
+    negative, s = _credit_marks(s)
     m = _MONEY.fullmatch(s)
     if not m or (m["s1"] and m["s2"]) or (negative and (m["s1"] or m["s2"])):
         raise ValueError(f"amount {_show(text)} is not a number")
@@ -87,6 +93,22 @@ def _text_decimal(text: str) -> Decimal:
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
         raise ValueError(f"amount {_show(text)} is not a number") from None
     return -number if (negative or m["s1"] or m["s2"]) else number
+
+
+def _credit_marks(s: str) -> tuple[bool, str]:
+    """(negative, rest) after taking off one credit mark: accounting brackets, a trailing minus
+    (``£313.90-``) or a CR / DR suffix (``1,234.56 CR``; DR is a debit). Two marks: not a number."""
+    marks, negative = 0, False
+    suffix = _CR_DR.fullmatch(s)
+    if suffix:
+        marks, negative, s = 1, suffix["mark"].upper() == "CR", suffix["body"]
+    if s.startswith("(") and s.endswith(")"):
+        marks, negative, s = marks + 1, True, s[1:-1].strip()
+    if len(s) > 1 and s.endswith("-") and not s.startswith("-"):
+        marks, negative, s = marks + 1, True, s[:-1].rstrip()
+    if marks > 1:
+        return False, "(" + s  # makes the caller refuse it
+    return negative, s
 
 
 def _pence(pounds: Decimal) -> int:
@@ -119,6 +141,14 @@ _YMD = re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")
 _D_MON_Y = re.compile(r"(?P<d>\d{1,2})(?:st|nd|rd|th)?[\s/-]+(?P<mon>[A-Za-z]+)\.?[\s/-]+"
                       r"(?P<y>\d{4}|\d{2})")
 _SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
+_YYYYMMDD = re.compile(r"(?P<y>(?:19|20)\d{2})(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])")
+_MDY = re.compile(r"(?P<m>\d{1,2})[/.-](?P<d>\d{1,2})[/.-](?P<y>\d{4}|\d{2})")
+_MON_D_Y = re.compile(r"(?P<mon>[A-Za-z]+)\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})")
+_MON_Y = re.compile(r"(?P<mon>[A-Za-z]+)\.?[\s/-]+(?P<y>\d{4}|\d{2})(?P<d>)")
+_YYYYMM = re.compile(r"(?P<y>(?:19|20)\d{2})[-/]?(?P<m>0[1-9]|1[0-2])(?P<d>)")
+#: Cells that stand for "no date" in real files (a date column's "Various", a pivot's "(blank)").
+NO_DATE_WORDS = frozenset({"various", "(blank)", "blank", "n/a", "na", "none", "tbc", "-",
+                           "unknown", "null"})
 #: Excel serial numbers accepted: 1 January 1950 to 31 December 2099 (1900 date system).
 SERIAL_RANGE = (18264, 73050)
 _EXCEL_EPOCH = date(1899, 12, 30)
@@ -126,12 +156,15 @@ _EXCEL_EPOCH = date(1899, 12, 30)
 YEAR_RANGE = (1900, 2100)
 
 
-def parse_date(value: str | datetime | date | float | int) -> date:
+def parse_date(value: str | datetime | date | float | int, *, month_first: bool = False) -> date:
     """Parse a payment date, day first (UK), ignoring any time part.
 
-    Accepts ``31/03/2024``, ``31/03/24``, ``2024-03-31``, ``31-Mar-2024``, ``31 March 2024``,
-    ``31-Mar-24``, Excel serial numbers (1900 system, 1950-2099) and date/datetime objects.
-    A blank cell or a time alone (``00:00:00``, as some real files hold) raises ``NoDateError``.
+    Accepts ``31/03/2024``, ``31/03/24``, ``2024-03-31``, ``20240331``, ``31-Mar-2024``,
+    ``31 March 2024``, ``31-Mar-24``, Excel serial numbers (1900 system, 1950-2099) and
+    date/datetime objects. ``month_first`` reads ``4/30/2020`` style files (the reader decides it
+    per file, from the file's unambiguous dates). A blank cell, a time alone (``00:00:00``, as
+    some real files hold) or a word standing for no date ("Various", "(blank)") raises
+    ``NoDateError``.
 
     >>> parse_date("31/03/2024 00:00:00"), parse_date("31-Mar-24"), parse_date(45382)
     (datetime.date(2024, 3, 31), datetime.date(2024, 3, 31), datetime.date(2024, 3, 31))
@@ -153,25 +186,69 @@ def parse_date(value: str | datetime | date | float | int) -> date:
         return _serial_date(value, value)
     if not isinstance(value, str):
         raise ValueError(f"date {_show(value)} is not a date")
-    return _text_date(value)
+    return _text_date(value, month_first)
 
 
-def _text_date(text: str) -> date:
+def _text_date(text: str, month_first: bool = False) -> date:
     """A date string (see ``parse_date``) -> date."""
     s = text.strip()
     if not s:
         raise NoDateError("no date (the cell is blank)")
-    if _TIME_ONLY.fullmatch(s):
+    if _TIME_ONLY.fullmatch(s) or s.lower() in NO_DATE_WORDS:
         raise NoDateError(f"no date (the cell holds {_show(s)})")
     if _SERIAL.fullmatch(s):
         return _serial_date(float(s), text)
+    if _YYYYMMDD.fullmatch(s):
+        return _ymd(_YYYYMMDD.fullmatch(s), text)  # type: ignore[arg-type]
     m = _WITH_TIME.fullmatch(s)
     core = m["date"] if m else s
-    for pattern in (_DMY, _YMD, _D_MON_Y):
+    for pattern in (_MDY if month_first else _DMY, _YMD, _D_MON_Y, _MON_D_Y):
         found = pattern.fullmatch(core)
         if found:
             return _ymd(found, text)
-    raise ValueError(f"date {_show(text)} is not a date (expected day/month/year)")
+    order = "month/day/year" if month_first else "day/month/year"
+    raise ValueError(f"date {_show(text)} is not a date (expected {order})")
+
+
+def slash_date_order(values: list[str]) -> str | None:
+    """What a file's ``a/b/yyyy`` dates say of their order: "day" where some first part is over
+    12 and no second part is, "month" where only second parts are, "mixed" where both happen,
+    and None when every such date is ambiguous (or there are none).
+
+    >>> slash_date_order(["4/30/2020", "4/6/2020"]), slash_date_order(["13/04/2023"])
+    ('month', 'day')
+    """
+    day = month = False
+    for value in values:
+        found = _DMY.fullmatch(_WITH_TIME.fullmatch(value.strip()).group("date")
+                               if _WITH_TIME.fullmatch(value.strip()) else value.strip())
+        if found:
+            day |= int(found["d"]) > 12
+            month |= int(found["m"]) > 12
+    return "mixed" if day and month else "day" if day else "month" if month else None
+
+
+def parse_period(value: object) -> date:
+    """The first day of a period cell: ``Apr-23``, ``April 2023``, ``202304``, ``2023-04``.
+
+    >>> parse_period("Apr-23"), parse_period(202304), parse_period("April 2023")
+    (datetime.date(2023, 4, 1), datetime.date(2023, 4, 1), datetime.date(2023, 4, 1))
+    """
+    if isinstance(value, (datetime, date)):
+        return date(value.year, value.month, 1)
+    text = _cell(value).strip()
+    if not text:
+        raise NoDateError("no period (the cell is blank)")
+    found = _MON_Y.fullmatch(text) or _YYYYMM.fullmatch(text)
+    if not found:
+        raise ValueError(f"period {_show(text)} is not a month (expected e.g. Apr-23 or 202304)")
+    return _ymd(found, text)
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _ymd(found: re.Match[str], text: str) -> date:
@@ -184,12 +261,13 @@ def _ymd(found: re.Match[str], text: str) -> date:
     else:
         month = int(parts["m"])
     year = int(parts["y"])
+    day = int(parts["d"]) if parts.get("d") else 1
     if len(parts["y"]) == 2:
         year += 2000 if year < 70 else 1900
     if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
         raise ValueError(f"date {_show(text)} is out of range (year {year})")
     try:
-        return date(year, month, int(parts["d"]))
+        return date(year, month, day)
     except ValueError:
         raise ValueError(f"date {_show(text)} does not exist") from None
 
@@ -316,3 +394,42 @@ def field_rank(header: object) -> int:
     that both match a field go to the lower rank, e.g. "Paid Date" beats "Invoice Date"."""
     hit = _BY_KEY.get(header_key(header))
     return hit[1] if hit else len(_BY_KEY)
+
+
+# --- redaction markers ---------------------------------------------------------------------------
+
+#: Words a redaction marker is made of ("REDACTED - PAYMENT TO INDIVIDUAL", "Supplier Name
+#: Redacted", "REDACTED UNDER DP ACT", "****REDACTED PERSONAL INFO****").
+_MARKER_WORDS = frozenset({
+    "REDACTED", "REDACT", "REDACTION", "PERSONAL", "DATA", "WITHHELD", "INFORMATION", "INFO",
+    "DETAILS", "NAME", "PRIVATE", "INDIVIDUAL", "INDIVIDUALS", "PROTECTION", "PROTECTED", "GDPR",
+    "SUPPRESSED", "ACT", "DP", "DPA", "FOR", "REASONS", "REASON", "DUE", "TO", "OF", "UNDER",
+    "PAYEE", "SUPPLIER", "PAYMENT", "PAYMENTS", "AN", "A", "THE", "COMMERCIAL", "CONFIDENTIAL",
+    "CONFIDENTIALITY", "SENSITIVE", "STATEMENT", "NOT", "DISCLOSED", "PUBLISHED", "PERSON"})
+#: A marker needs one of these: "Personal Data Solutions Ltd" has a word outside the markers.
+_MARKER_CORE = frozenset({"REDACTED", "REDACT", "REDACTION", "WITHHELD", "PERSONAL", "PRIVATE",
+                          "SUPPRESSED", "GDPR", "PROTECTION", "INDIVIDUAL", "INDIVIDUALS"})
+#: A redaction word anywhere in a name ("Oak Tree Day Nursery_Redacted", "t/a Redacted"): the
+#: name as published is incomplete, so it is withheld like a marker ("Redactive" is a word).
+_REDACT_WORD = re.compile(r"(?<![A-Z])REDACT(?:ED|ION)?(?![A-Z])")
+
+
+def is_redaction_marker(name: object) -> bool:
+    """Whether a supplier name is (or carries) a redaction marker instead of a name.
+
+    Such a payee is treated as a private individual: never named, never drawn on the map.
+
+    >>> [is_redaction_marker(n) for n in ("*Redact - Personal Information", "REDACTED UNDER DP ACT",
+    ...  "****REDACTED PERSONAL INFO****", "Oak Tree Day Nursery_Redacted", "Withheld")]
+    [True, True, True, True, True]
+    >>> [is_redaction_marker(n) for n in ("Personal Data Solutions Ltd", "Redactive Events",
+    ...  "Tax Withheld", "")]
+    [False, False, False, False]
+    """
+    if not isinstance(name, str):
+        return False
+    upper = name.upper()
+    if _REDACT_WORD.search(upper.replace("_", " ")):
+        return True
+    words = set(re.sub(r"[\W_\d]+", " ", upper).split())
+    return bool(words) and words <= _MARKER_WORDS and bool(words & _MARKER_CORE)
