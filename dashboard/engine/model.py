@@ -71,6 +71,13 @@ class Dataset:
     name: str = "data set"
     #: Provenance only (title, sources, folder, drawing geometry ...); derived data is `derived`.
     meta: dict = field(default_factory=dict, compare=False)
+    #: The workforce lever, counts only (None when no workforce was imported): `anchor`, `lsoa`
+    #: ("" when not located), `living_wage` (-1 unknown, 0, 1), `new_starter` (bool),
+    #: `snapshot` ("YYYY-MM-DD"), `count` (int64). No postcode or pay is ever held here.
+    workforce: pd.DataFrame | None = field(default=None, compare=False)
+    #: The land and assets lever, one row per site (None when no estate was imported); columns
+    #: in `dashboard/ingest/io/assets.py` (SITE_COLUMNS).
+    assets: pd.DataFrame | None = field(default=None, compare=False)
 
     @cached_property
     def derived(self) -> Derived:

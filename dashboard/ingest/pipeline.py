@@ -27,6 +27,7 @@ from dashboard.ingest.io.deprivation import read_imd, read_population
 from dashboard.ingest.io.postcodes import read_postcodes
 from dashboard.ingest.io.spend import read_spend
 from dashboard.ingest.io.suppliers import read_suppliers
+from dashboard.ingest.levers import add_levers
 from dashboard.ingest.parse import normalise_postcode, normalise_supplier_name
 from dashboard.ingest.people import individual_names, looks_like_person, withhold_rejected
 from dashboard.ingest.rules import anchor_type, influenceable
@@ -52,6 +53,15 @@ class Sources:
     period: tuple[date, date] | None = None
     anchors: pd.DataFrame | None = None   # name, type, home_area, site_postcode (optional)
     postcode_cache: PathLike | None = None
+    #: The other two levers (`levers.py`): workforce files (paths or `WorkforceFile`s) with the
+    #: snapshot and anchor of files that lack them, the living wage rate table (None = shipped),
+    #: and estate files (sites).
+    workforce: list = field(default_factory=list)
+    workforce_snapshot: date | None = None
+    workforce_anchor: str | None = None
+    living_wage_rates: PathLike | None = None
+    assets: list = field(default_factory=list)
+    assets_anchor: str | None = None
 
 
 @dataclass
@@ -103,6 +113,10 @@ def build_from_files(src: Sources, *, name: str = "data set") -> Built:
     ds = build_dataset(tx_frame, suppliers, anchors, lsoas, wards, name=name,
                        meta={"sources": _sources_meta(src, spend.files, imd, wards_geo),
                              "lsoa_vintage": imd.attrs.get("lsoa_vintage")})
+    if src.workforce or src.assets:
+        ds = add_levers(ds, src, lambda pcs: _locate(pd.DataFrame({"postcode": pcs}), directory,
+                                                     src, imd, lsoas_geo, {}).assign(postcode=pcs),
+                        wards_geo, lsoas_geo, report)
     keep = [c for c in ("reference", "supplier_id", "source_file", "source_line") if c in tx]
     details = tx[keep].reset_index(drop=True)
     # Rejected rows never name a person: flagged in the register or the data set, or person-like.

@@ -36,6 +36,8 @@ TX_FILE = "transactions.arrow"
 #: Column of TX_FILE holding `Dataset.derived.weights` (absent in files saved before it was added).
 WEIGHTS_COLUMN = "amount_f64"
 GEOMETRY_KINDS = ("wards", "lsoas")
+#: The other two levers, each an optional table of its own (`workforce.parquet`, `assets.parquet`).
+LEVERS = ("workforce", "assets")
 
 
 def save_dataset(ds: Dataset, folder: str | os.PathLike, *, rejected: pd.DataFrame | None = None,
@@ -75,6 +77,10 @@ def _write_all(ds: Dataset, tmp: Path, rejected: pd.DataFrame | None,
             tmp / "rejected.parquet", index=False)
     if details is not None:
         details.to_parquet(tmp / "details.parquet", index=False)
+    for lever in LEVERS:  # counts and sites only: the importers dropped postcodes and pay
+        frame = getattr(ds, lever)
+        if frame is not None:
+            frame.to_parquet(tmp / f"{lever}.parquet", index=False)
     geometry = ds.meta.get("geometry", {})
     (tmp / "geometry").mkdir()
     for kind in GEOMETRY_KINDS:
@@ -150,6 +156,8 @@ def load_dataset(folder: str | os.PathLike) -> Dataset:
         services=tuple(manifest["services"]),
         name=manifest.get("name", folder.name),
         meta=meta,
+        **{lever: pd.read_parquet(folder / f"{lever}.parquet") for lever in LEVERS
+           if (folder / f"{lever}.parquet").exists()},
     )
     if weights is not None:
         ds.derived.use_weights(weights)
