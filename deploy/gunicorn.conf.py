@@ -41,3 +41,5 @@ errorlog = "-"
 loglevel = "info"
 # no user name, password or query string in the access log: the query may name a ward or anchor
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# every field escaped: a %0a in the path cannot forge a second log line (deploy/accesslog.py)
+logger_class = "deploy.accesslog.SafeLogger"

@@ -24,6 +24,7 @@ removed when a new one is made.
 """
 from __future__ import annotations
 
+import errno
 import glob
 import gzip
 import hashlib
@@ -127,7 +128,10 @@ class UploadStore:
         folder = self.batch_dir(batch)
         if length is not None and length > limit:
             raise UploadError(413, too_big(safe, length, limit))
-        target_dir = self._new_slot(folder, kind)
+        try:
+            target_dir = self._new_slot(folder, kind)
+        except OSError as exc:
+            raise _disk_full(exc, safe) from None
         tmp = target_dir / f".part-{secrets.token_hex(4)}"
         digest, total = hashlib.sha256(), 0
         try:
@@ -155,6 +159,9 @@ class UploadStore:
             info = {"name": safe, "size": total, "sha256": sha,
                     "uploaded": datetime.now(UTC).isoformat(timespec="seconds")}
             (target_dir / "info.json").write_text(json.dumps(info))
+        except OSError as exc:
+            shutil.rmtree(target_dir, ignore_errors=True)
+            raise _disk_full(exc, safe) from None
         except BaseException:
             shutil.rmtree(target_dir, ignore_errors=True)
             raise
@@ -208,6 +215,14 @@ class UploadStore:
         slot = self.batch_dir(batch) / kind / f"{index:03d}"
         if _inside(slot, self.folder):
             shutil.rmtree(slot, ignore_errors=True)
+
+
+def _disk_full(exc: OSError, name: str) -> Exception:
+    """A full disk (or quota) said plainly as a 507 with no server path; other errors as they are."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return UploadError(507, f"{name} was not kept: the server's disk for uploads is full. "
+                                "Tell the dashboard's administrator; nothing else was changed.")
+    return exc
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -21,6 +21,7 @@ import contextlib
 import errno
 import fcntl
 import gzip
+import logging
 import os
 import shutil
 import time
@@ -34,6 +35,7 @@ from dashboard.ingest.hashing import CHUNK, SpendFile, SpendItem
 from dashboard.ingest.pipeline import Built, Sources
 from dashboard.ingest.store import save_dataset
 
+log = logging.getLogger(__name__)
 LOCK_WAIT_S = 3.0   # a killed import's lock is released as its process exits: wait that long
 PAUSE_ENV = "ANCHOR_IMPORT_TEST_PAUSE"   # test hook: seconds to sleep before the swap
 
@@ -53,7 +55,9 @@ def disk_error(exc: OSError, root: Path, name: str) -> Exception:
     what = _DISK_ERRNOS.get(exc.errno)
     if what is None:
         return exc
-    return InputError(f"data set {name!r} was not imported: {what} ({root}). The data set is "
+    # no server path in the message (the page shows it): the log has the folder
+    log.warning("import of %r failed: %s (%s): %s", name, what, root, exc)
+    return InputError(f"data set {name!r} was not imported: {what}. The data set is "
                       "unchanged; free space or fix the folder's permissions, then import again.")
 
 

@@ -52,9 +52,12 @@ def _compose(data: Dataset | None, settings: Settings | None, networks: Networks
         networks = Networks(settings, data, factory=_compose)
     app = build_page(data, settings, Services(datasets=networks))
     server = app.server
-    register_geometry(server, settings.routes_prefix, served_geometry(data))
+    register_geometry(server, settings.routes_prefix, served_geometry(data),
+                      private=settings.auth != "none")   # signed-in geometry: no shared cache
     install_security(app, settings)   # headers, CSP, frame-ancestors, body limit, error pages
-    install_auth(app, settings)       # before_request: everything but static files and health
+    # before_request: everything but static files and the served app's health check (a data
+    # set's own d/NAME/health would tell anyone which data sets exist)
+    install_auth(app, settings, health_public=served)
     install_health(app, data, settings)
     install_compression(app, settings)
     register_exports(app, context_of(app))   # export/<file> and report.html

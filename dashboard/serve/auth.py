@@ -60,14 +60,28 @@ def public_prefixes(app: Dash) -> tuple[str, ...]:
 
 
 def is_public(path: str, prefixes: tuple[str, ...]) -> bool:
-    """Whether a request path is public; the health path must match exactly."""
+    """Whether a request path is public; the health path and the favicon must match exactly
+    (``health/`` or ``_favicon.icox`` would otherwise reach Dash's catch-all page route)."""
     for prefix in prefixes:
-        if prefix.endswith("health"):
-            if path in (prefix, prefix + "/"):
+        if prefix.endswith(("health", ".ico")):
+            if path == prefix:
                 return True
-        elif path.startswith(prefix):
+        elif path.startswith(prefix) and "//" not in path:
             return True
     return False
+
+
+def page_rules(app: Dash) -> frozenset[str]:
+    """The URL rules of Dash's page shell (the index and its catch-all): never public."""
+    routes = app.config.routes_pathname_prefix
+    return frozenset({routes, f"{routes}<path:path>"})
+
+
+def public_request(path: str, rule: str | None, prefixes: tuple[str, ...],
+                   shell: frozenset[str]) -> bool:
+    """Whether a request needs no user: its path is public AND it reaches a static route, not
+    the page shell (``assets//x`` looks like an asset but Dash answers it with the page)."""
+    return is_public(path, prefixes) and rule is not None and rule not in shell
 
 
 # --------------------------------------------------------------------------- password file
@@ -213,16 +227,24 @@ def _address_in(address: str | None, networks) -> bool:
     return any(ip in net for net in networks)
 
 
-def install_auth(app: Dash, settings: Settings) -> None:
+def install_auth(app: Dash, settings: Settings, *, health_public: bool = True) -> None:
     """Protect every route but the static files and the health check, as `settings.auth` says.
 
-    Fails at start-up (ValueError) when the mode cannot work: basic with no readable password
-    file or no users in it, proxy with no trusted proxy address.
+    `health_public` False (a saved data set's app at ``d/NAME/``) makes its health check need a
+    user too: a public one would tell anyone which data sets exist. Fails at start-up
+    (ValueError) when the mode cannot work: basic with no readable password file or no users in
+    it, proxy with no trusted proxy address.
     """
     if settings.auth == "none":
         return
-    prefixes = public_prefixes(app)
+    prefixes = tuple(p for p in public_prefixes(app) if health_public or not p.endswith("health"))
+    shell = page_rules(app)
     server = app.server
+
+    def is_open() -> bool:
+        rule = request.url_rule.rule if request.url_rule is not None else None
+        return public_request(request.path, rule, prefixes, shell)
+
     if settings.auth == "basic":
         if not settings.auth_file:
             raise ValueError("auth=basic needs auth_file (ANCHOR_AUTH_FILE): a password file made "
@@ -231,7 +253,7 @@ def install_auth(app: Dash, settings: Settings) -> None:
 
         @server.before_request
         def _basic() -> Response | None:
-            if is_public(request.path, prefixes):
+            if is_open():
                 return None
             creds = basic_credentials(request.headers.get("Authorization"))
             if creds is None:
@@ -256,7 +278,7 @@ def install_auth(app: Dash, settings: Settings) -> None:
 
     @server.before_request
     def _proxy() -> Response | None:
-        if is_public(request.path, prefixes):
+        if is_open():
             return None
         if not _address_in(request.remote_addr, networks):
             return _denied("This dashboard is reached through the intranet's sign-in proxy only.")

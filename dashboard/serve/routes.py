@@ -35,15 +35,18 @@ def serialise(fc: dict) -> GeoFile:
                    '"' + hashlib.sha256(raw).hexdigest()[:32] + '"')
 
 
-def register_geometry(server: Flask, routes_prefix: str, geometry: dict[str, dict]) -> None:
-    """Serve `geometry[kind]` at `<routes_prefix>geometry/<kind>.geojson`."""
+def register_geometry(server: Flask, routes_prefix: str, geometry: dict[str, dict], *,
+                      private: bool = False) -> None:
+    """Serve `geometry[kind]` at `<routes_prefix>geometry/<kind>.geojson`; `private` (sign-in on)
+    lets only the browser cache it, never a shared proxy cache."""
     files = {kind: serialise(geometry[kind]) for kind in KINDS}
+    scope = "private" if private else "public"
 
     def geojson(kind: str) -> Response:
         f = files.get(kind)
         if f is None:
             abort(404)
-        headers = {"ETag": f.etag, "Cache-Control": f"public, max-age={MAX_AGE}",
+        headers = {"ETag": f.etag, "Cache-Control": f"{scope}, max-age={MAX_AGE}",
                    "Vary": "Accept-Encoding"}
         if request.if_none_match.contains(f.etag.strip('"')):
             return Response(status=304, headers=headers)

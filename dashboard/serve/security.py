@@ -20,10 +20,12 @@ inside the callback JSON) and answers errors with a short text that names no fil
 """
 from __future__ import annotations
 
+import html
 import logging
 from urllib.parse import urlsplit
 
 from dash import Dash
+from dash.exceptions import DependencyException
 from flask import Response, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -84,6 +86,9 @@ def install_security(app: Dash, settings: Settings) -> None:
     """Add the headers, the body limit and plain error pages to `app.server`."""
     server = app.server
     server.config["MAX_CONTENT_LENGTH"] = max_body_bytes(settings)
+    # Dash writes the title into <title> unescaped: a data set titled "</title><meta
+    # http-equiv=refresh ...>" would redirect every viewer. Escaped once, here, for every app.
+    app.title = html.escape(str(app.title), quote=True)
     xfo = frame_options(settings.frame_ancestors)
     csp: list[str] = []   # computed at the first response: every callback is registered by then
     no_store = (f"{settings.routes_prefix}_dash-update-component",
@@ -103,7 +108,8 @@ def install_security(app: Dash, settings: Settings) -> None:
         resp.headers["Referrer-Policy"] = "same-origin"
         resp.headers["Permissions-Policy"] = PERMISSIONS
         resp.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        if request.path.startswith(no_store) or resp.headers.get("Content-Disposition"):
+        if (request.path.startswith(no_store) or resp.headers.get("Content-Disposition")
+                or resp.mimetype == "text/html"):   # the page, report.html: per user and view
             resp.headers["Cache-Control"] = "no-store"
         return resp
 
@@ -111,6 +117,12 @@ def install_security(app: Dash, settings: Settings) -> None:
     def _too_large(_exc: HTTPException) -> Response:
         return Response(f"The request is too large: files up to {settings.upload_limit_mb} MB "
                         "can be uploaded.\n", status=413, mimetype="text/plain")
+
+    @server.errorhandler(DependencyException)
+    def _no_such_script(_exc: Exception) -> Response:
+        """``_dash-component-suites/dash/dash.py``: a file Dash does not serve is a 404, with no
+        traceback logged (one per request would let anyone flood the log)."""
+        return Response("404 Not Found\n", status=404, mimetype="text/plain")
 
     if settings.debug:
         return   # debug mode: let Dash show the error and its traceback to the developer
