@@ -1,0 +1,258 @@
+"""Disclosure control for workforce counts (``../shared/spec/plan.md``, "Workforce").
+
+Nothing below ward level is shown; a count from 1 to 4 is shown as "<5" (primary suppression);
+and where the totals would let a reader work a suppressed count out, further counts are withheld
+(secondary suppression, shown as null / "—").
+
+The protected table is the one the page can show: anchors (rows) x wards plus "outside the mapped
+wards" and "not located" (columns), with its margins: each anchor's headcount (row totals), the
+network's count per ward (column totals) and the network's headcount. One suppression pattern is
+made for the whole table, so that the network's ward counts and each anchor's cannot be played
+against each other.
+
+How: primary cells are 1-4. Then, repeatedly, every row and column of the table with its margin
+is one equation ``sum of its cells = its total``; a reader who knows the rule knows each primary
+cell is 1-4 and each secondary cell at least 5 (zeros are shown: they are never withheld). Where
+those bounds and the equation pin a withheld cell to one value, the smallest shown non-zero count
+of the line is withheld too. Last, where scipy is installed and the table is small enough, an
+exact audit (`exposed`: the least and greatest value of every withheld cell over all tables
+consistent with what is shown, by linear programming) withholds more until no withheld cell has
+only one possible value. Tests attack the result with the same audit.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from dashboard.engine.model import Dataset
+from dashboard.engine.workforce import anchor_ward_counts
+
+SMALL = "<5"
+LOW, HIGH = 1, 4
+SHOWN, PRIMARY, SECONDARY = 0, 1, 2
+#: The exact audit runs on tables with at most this many withheld cells (it solves two small
+#: linear programmes per withheld cell); bigger tables rely on the line rule alone.
+AUDIT_LIMIT = 400
+#: The upper bound a reader has for a secondarily withheld count: none (a large number).
+UNBOUNDED = 10**12
+
+
+def with_margins(table: np.ndarray) -> np.ndarray:
+    """The table with a last column of row totals and a last row of column totals.
+
+    >>> with_margins(np.array([[1, 2], [3, 4]])).tolist()
+    [[1, 2, 3], [3, 4, 7], [4, 6, 10]]
+    """
+    t = np.asarray(table, np.int64)
+    rows = np.column_stack([t, t.sum(axis=1)]) if t.size else np.zeros((t.shape[0], 1), np.int64)
+    return np.vstack([rows, rows.sum(axis=0, keepdims=True)])
+
+
+def protect(table: np.ndarray, *, audit: bool = True) -> np.ndarray:
+    """Codes (SHOWN, PRIMARY, SECONDARY) for every cell of ``with_margins(table)``."""
+    full = with_margins(table)
+    code = np.where((full >= LOW) & (full <= HIGH), PRIMARY, SHOWN).astype(np.int8)
+    while True:
+        _line_rule(full, code)
+        if not audit or int((code > 0).sum()) > AUDIT_LIMIT:
+            return code
+        found = exposed(full, code)
+        if not found or not _withhold_beside(full, code, found):
+            return code
+
+
+def _lines(full: np.ndarray):
+    """(index arrays of one line's cells, position of its total in them) for every row and
+    column of a table with margins."""
+    r, c = full.shape
+    for i in range(r):
+        yield (np.full(c, i), np.arange(c)), c - 1
+    for j in range(c):
+        yield (np.arange(r), np.full(r, j)), r - 1
+
+
+def _bounds(full: np.ndarray, code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What a reader knows of each withheld cell: 1-4 for primary, at least 5 for secondary
+    (no upper bound but the shown totals, which the equations carry)."""
+    lo = np.where(code == PRIMARY, LOW, np.where(code == SECONDARY, HIGH + 1, full))
+    hi = np.where(code == PRIMARY, HIGH, np.where(code == SECONDARY, UNBOUNDED, full))
+    return lo.astype(np.int64), hi.astype(np.int64)
+
+
+def _line_rule(full: np.ndarray, code: np.ndarray) -> None:
+    """Withhold more until no line's equation and bounds pin a withheld cell of it."""
+    changed = True
+    while changed:
+        changed = False
+        lo, hi = _bounds(full, code)
+        for (ri, ci), total in _lines(full):
+            c = code[ri, ci]
+            if not c.any() or not _pinned(full[ri, ci], c, lo[ri, ci], hi[ri, ci], total):
+                continue
+            if _withhold_unpinning(full, code, ri, ci, total):
+                changed = True
+                lo, hi = _bounds(full, code)
+
+
+def _pinned(values: np.ndarray, c: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+            total: int) -> bool:
+    """Whether ``sum(cells) = total`` with the bounds leaves some withheld cell one value."""
+    sign = np.ones(len(values), np.int64)
+    sign[total] = -1                                 # cells - total = 0
+    hidden = c > 0
+    known = int((sign * values)[~hidden].sum())
+    b = -known                                       # sum over hidden of sign * x = b
+    smin = np.where(sign > 0, lo, -hi)[hidden]
+    smax = np.where(sign > 0, hi, -lo)[hidden]
+    for k, pos in enumerate(np.flatnonzero(hidden)):
+        rest_min, rest_max = smin.sum() - smin[k], smax.sum() - smax[k]
+        low, high = (b - rest_max, b - rest_min) if sign[pos] > 0 else (rest_min - b, rest_max - b)
+        if max(low, lo[pos]) >= min(high, hi[pos]):
+            return True
+    return False
+
+
+def _withhold_unpinning(full: np.ndarray, code: np.ndarray, ri: np.ndarray, ci: np.ndarray,
+                        total: int) -> bool:
+    """Withhold the smallest shown non-zero cell of a line whose withholding leaves no cell of
+    the line pinned (withholding a 5 beside two "<5" that add up to 2 would not help), else the
+    smallest; False when nothing is left to withhold."""
+    values, c = full[ri, ci], code[ri, ci]
+    candidates = np.flatnonzero((c == SHOWN) & (values > 0))
+    candidates = sorted(candidates, key=lambda k: (k == total, values[k]))
+    for k in candidates:
+        trial = c.copy()
+        trial[k] = SECONDARY
+        lo = np.where(trial == PRIMARY, LOW, np.where(trial == SECONDARY, HIGH + 1, values))
+        hi = np.where(trial == PRIMARY, HIGH, np.where(trial == SECONDARY, UNBOUNDED, values))
+        if not _pinned(values, trial, lo, hi, total):
+            code[ri[k], ci[k]] = SECONDARY
+            return True
+    return _withhold_smallest(full, code, ri, ci, total)
+
+
+def _withhold_smallest(full: np.ndarray, code: np.ndarray, ri: np.ndarray, ci: np.ndarray,
+                       total: int) -> bool:
+    """Withhold the smallest shown non-zero cell of a line (its total only when no other cell
+    is left); False when nothing is left to withhold."""
+    values, c = full[ri, ci], code[ri, ci]
+    open_ = (c == SHOWN) & (values > 0)
+    inner = open_.copy()
+    inner[total] = False
+    pick = inner if inner.any() else open_
+    if not pick.any():
+        return False
+    k = np.flatnonzero(pick)[np.argmin(np.where(pick, values, np.iinfo(np.int64).max)[pick])]
+    code[ri[k], ci[k]] = SECONDARY
+    return True
+
+
+def _withhold_beside(full: np.ndarray, code: np.ndarray, cells: list[tuple[int, int]]) -> bool:
+    """For each exposed cell, withhold the smallest shown count of its row (else its column)."""
+    done = False
+    for i, j in cells:
+        r, c = full.shape
+        row = (np.full(c, i), np.arange(c))
+        col = (np.arange(r), np.full(r, j))
+        done = _withhold_smallest(full, code, *row, c - 1) or \
+            _withhold_smallest(full, code, *col, r - 1) or done
+    return done
+
+
+def exposed(full: np.ndarray, code: np.ndarray) -> list[tuple[int, int]] | None:
+    """Withheld cells of a table with margins that have exactly one possible whole value given
+    the shown cells, the equations of every row and column and the bounds a reader knows.
+
+    None when scipy is not installed (the audit cannot run). This is the adversary of the tests.
+    """
+    try:
+        from scipy.optimize import linprog
+    except ImportError:  # pragma: no cover - scipy is in requirements
+        return None
+    hidden = np.argwhere(code > 0)
+    if not len(hidden):
+        return []
+    index = {(int(i), int(j)): k for k, (i, j) in enumerate(hidden)}
+    lo, hi = _bounds(full, code)
+    rows, rhs = [], []
+    for (ri, ci), total in _lines(full):
+        a = np.zeros(len(hidden))
+        b = 0.0
+        for k, (i, j) in enumerate(zip(ri, ci)):
+            s = -1.0 if k == total else 1.0
+            pos = index.get((int(i), int(j)))
+            if pos is None:
+                b -= s * full[i, j]
+            else:
+                a[pos] = s
+        if a.any():
+            rows.append(a)
+            rhs.append(b)
+    a_eq, b_eq = np.array(rows), np.array(rhs)
+    bounds = [(float(lo[i, j]), float(hi[i, j])) for i, j in hidden]
+    out = []
+    for k, (i, j) in enumerate(hidden):
+        cost = np.zeros(len(hidden))
+        cost[k] = 1.0
+        low = linprog(cost, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        high = linprog(-cost, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        if not (low.success and high.success):
+            continue
+        if np.ceil(low.fun - 1e-6) >= np.floor(-high.fun + 1e-6):
+            out.append((int(i), int(j)))
+    return out
+
+
+def show_count(value: int) -> int | str:
+    """A count as it may be shown on its own: "<5" for 1-4.
+
+    >>> [show_count(v) for v in (0, 1, 4, 5)]
+    [0, '<5', '<5', 5]
+    """
+    return SMALL if LOW <= int(value) <= HIGH else int(value)
+
+
+def shown(value: int, c: int) -> int | str | None:
+    """A protected cell as shown: the count, "<5" (primary) or None (secondary)."""
+    return int(value) if c == SHOWN else (SMALL if c == PRIMARY else None)
+
+
+def safe_share(numerator: int, denominator: int) -> float | None:
+    """A share, unless it would let a reader work out a count of 1-4 (the numerator, the
+    denominator or their difference): then None. None too for a zero denominator.
+
+    >>> safe_share(10, 40), safe_share(3, 40), safe_share(38, 40), safe_share(0, 0)
+    (0.25, None, None, None)
+    """
+    parts = (numerator, denominator, denominator - numerator)
+    if denominator <= 0 or any(LOW <= int(p) <= HIGH for p in parts):
+        return None
+    return numerator / denominator
+
+
+def workforce_protection(ds: Dataset, snapshot: str | None = None) -> tuple[list[str], np.ndarray,
+                                                                     np.ndarray]:
+    """(anchor names, table with margins, codes) of the anchors x wards table (plus outside the
+    mapped wards and not located), made once per data set and snapshot."""
+    def build():
+        names, table = anchor_ward_counts(ds, snapshot)
+        full = with_margins(table.reshape(len(names), -1) if len(names) else
+                            np.zeros((0, len(ds.wards) + 2), np.int64))
+        code = protect(table) if len(names) else np.zeros(full.shape, np.int8)
+        return names, full, code
+
+    return ds.derived.for_options("workforce-disclosure", snapshot, build)
+
+
+def ward_headcounts(ds: Dataset, anchors: tuple[str, ...] = (), snapshot: str | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """(counts, codes, anchor) per ward of ``ds.wards`` as the page may show them: one anchor's
+    row when exactly one anchor is chosen, else the network's (any other selection could be
+    played against the network's counts, so it is not offered); ``anchor`` says whose."""
+    names, full, code = workforce_protection(ds, snapshot)
+    n = len(ds.wards)
+    if not names:
+        return np.zeros(n, np.int64), np.zeros(n, np.int8), None
+    row, who = len(names), None
+    if len(anchors) == 1 and anchors[0] in names:
+        row, who = names.index(anchors[0]), anchors[0]
+    return full[row, :n], code[row, :n], who
