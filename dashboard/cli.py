@@ -11,6 +11,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from dashboard.cli_plan import add_plan_parsers
 from dashboard.engine import metrics as m
 from dashboard.engine.periods import fy_label, parse_fy
 from dashboard.errors import InputError
@@ -63,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=2026)
     demo.set_defaults(run=_run_demo)
     _import_parsers(sub)
+    add_plan_parsers(sub, _source_arguments, _sources)
     return parser
 
 

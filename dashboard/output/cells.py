@@ -94,16 +94,31 @@ def to_xlsx_bytes(frame: pd.DataFrame, lines: Sequence[str] = (), *, sheet: str 
     Numbers stay numbers (money columns, named "... £", get a £ number format), dates are dates,
     text is neutralised and stripped of characters XLSX cannot hold.
     """
+    return to_xlsx_book([(sheet, frame, lines)])
+
+
+def to_xlsx_book(sheets: Sequence[tuple[str, pd.DataFrame, Sequence[str]]]) -> bytes:
+    """XLSX of several sheets, each (name, table, lines above it) written as `to_xlsx_bytes`
+    writes its one sheet (the action plan's workbook has one sheet per part)."""
     from openpyxl import Workbook
+
+    for _, frame, lines in sheets:
+        room = XLSX_MAX_ROWS - len(lines) - 2
+        if len(frame) > room:
+            raise InputError(f"{len(frame):,} rows are more than a spreadsheet holds ({room:,} "
+                             "here): export CSV instead, or narrow the filters")
+    wb = Workbook(write_only=True)
+    for sheet, frame, lines in sheets:
+        _write_sheet(wb.create_sheet(_sheet_title(sheet)), frame, lines)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _write_sheet(ws, frame: pd.DataFrame, lines: Sequence[str]) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    room = XLSX_MAX_ROWS - len(lines) - 2
-    if len(frame) > room:
-        raise InputError(f"{len(frame):,} rows are more than a spreadsheet holds ({room:,} "
-                         "here): export CSV instead, or narrow the filters")
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_sheet_title(sheet))
     for line in lines:
         ws.append([_xlsx_text(line)])
     if lines:
@@ -119,9 +134,6 @@ def to_xlsx_bytes(frame: pd.DataFrame, lines: Sequence[str] = (), *, sheet: str 
     ws.append(header)
     for row in safe.itertuples(index=False, name=None):
         ws.append([_xlsx_cell(ws, v, f) for v, f in zip(row, formats)])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 def _sheet_title(name: str) -> str:
