@@ -15,10 +15,17 @@ import pandas as pd
 
 from dashboard.engine.living_wage import Rates, is_london, read_rates
 from dashboard.engine.model import Dataset
+from dashboard.ingest.geo import assign_lsoas_to_wards, points_in_areas
+from dashboard.ingest.io.assets import AssetsImport, read_assets
 from dashboard.ingest.io.workforce import WorkforceImport, read_workforce
 
 #: The saved workforce table's columns (`Dataset.workforce`), in order.
 WORKFORCE_COLUMNS = ("anchor", "lsoa", "living_wage", "new_starter", "snapshot", "count")
+#: The saved estate table's columns (`Dataset.assets`), one row per site, in order. `lat`/`lon`
+#: is the site's point (a polygon's representative point), `shape` "point" or "polygon".
+SITE_COLUMNS = ("anchor", "name", "tenure", "use", "floor_area_m2", "site_area_ha", "status",
+                "community_use", "lat", "lon", "shape", "lsoa", "ward", "source_file",
+                "source_line")
 #: Rejected and flagged rows listed in the import report (the rest are counted by reason).
 LISTED_NOTES = 200
 
@@ -37,7 +44,76 @@ def add_levers(ds: Dataset, src, locate: Locate, wards_geo, lsoas_geo, report: d
                              snapshot=src.workforce_snapshot)
         workforce, report["workforce"] = workforce_counts(
             imp, locate, ds.anchors, read_rates(src.living_wage_rates))
-    return replace(ds, workforce=workforce, meta=dict(ds.meta))
+    assets = None
+    if src.assets:
+        imp_a = read_assets(src.assets, anchor_name=src.assets_anchor)
+        assets, report["assets"] = asset_sites(imp_a, locate, ds.anchors, wards_geo, lsoas_geo)
+    return replace(ds, workforce=workforce, assets=assets, meta=dict(ds.meta))
+
+
+def _network_anchor(names: pd.Series, anchors: pd.DataFrame) -> pd.Series:
+    """Each name as the network's anchor (exact, else ignoring case), NaN when not one."""
+    known = set(anchors["name"].astype(str))
+    by_fold = {a.casefold(): a for a in known}
+    return names.astype(str).map(lambda a: a if a in known else by_fold.get(a.strip().casefold()))
+
+
+def asset_sites(imp: AssetsImport, locate: Locate, anchors: pd.DataFrame, wards_geo,
+                lsoas_geo) -> tuple[pd.DataFrame, dict]:
+    """Sites (``SITE_COLUMNS``) placed in their LSOA and ward, and the import report.
+
+    A postcode site takes the directory's point and LSOA (in the deprivation file's vintage); a
+    site with coordinates or a polygon is placed in the loaded LSOA boundaries. Ward: the ward
+    containing the point, or for a polygon the ward it overlaps most (the same for the LSOA).
+    """
+    import geopandas as gpd
+
+    sites = imp.sites
+    anchor = _network_anchor(sites["anchor"], anchors)
+    outside = anchor.isna().to_numpy(bool)
+    rejected = [imp.rejected, pd.DataFrame({
+        "source_file": sites["source_file"][outside].to_numpy(object),
+        "line": sites["source_line"][outside].to_numpy(np.int64),
+        "reason": [f"anchor '{a}' is not one of the network's anchors"
+                   for a in sites["anchor"][outside]]})]
+    sites = sites[~outside].assign(anchor=anchor[~outside]).reset_index(drop=True)
+    lat, lon = sites["lat"].to_numpy(float).copy(), sites["lon"].to_numpy(float).copy()
+    lsoa = np.full(len(sites), None, object)
+    by_pc = ~np.isfinite(lat) & sites["postcode"].notna().to_numpy(bool)
+    if by_pc.any():
+        found = locate(sites["postcode"][by_pc].to_numpy(object))
+        lat[by_pc], lon[by_pc] = found["lat"].to_numpy(float), found["lon"].to_numpy(float)
+        lsoa[by_pc] = found["lsoa"].to_numpy(object)
+    polygon = sites["geometry"].notna().to_numpy(bool)
+    ward = (points_in_areas(lat, lon, wards_geo) if wards_geo is not None
+            else np.full(len(sites), None, object))
+    if lsoas_geo is not None:
+        by_point = ~by_pc & np.isfinite(lat)
+        lsoa[by_point] = points_in_areas(lat[by_point], lon[by_point], lsoas_geo)
+    if polygon.any():
+        shapes = gpd.GeoDataFrame({"code": np.flatnonzero(polygon).astype(str)},
+                                  geometry=list(sites["geometry"][polygon]), crs="EPSG:4326")
+        for areas, out in ((wards_geo, ward), (lsoas_geo, lsoa)):
+            if areas is not None:
+                best = assign_lsoas_to_wards(shapes, areas, min_share=0.0)
+                pos = best["lsoa"].astype(int).to_numpy()
+                out[pos] = best["ward_code"].to_numpy(object)
+    frame = sites.assign(lat=lat, lon=lon, lsoa=lsoa, ward=ward,
+                         shape=np.where(polygon, "polygon", "point"))
+    placed = np.isfinite(lat)
+    report = {
+        "files": imp.files,
+        "sites": int(len(frame)),
+        "located": int(placed.sum()),
+        "postcode_not_found": int((by_pc & ~placed).sum()),
+        "in_an_lsoa": int(pd.notna(lsoa).sum()),
+        "in_a_ward": int(pd.notna(ward).sum()),
+        "polygons": int(polygon.sum()),
+        "rows_rejected": int(sum(len(r) for r in rejected)),
+        **_notes(pd.concat(rejected, ignore_index=True), "rejected"),
+        **_notes(imp.flagged, "flagged"),
+    }
+    return frame[list(SITE_COLUMNS)].reset_index(drop=True), report
 
 
 def london_anchors(anchors: pd.DataFrame) -> dict[str, bool]:
