@@ -232,11 +232,11 @@ def report_section(ds: Dataset, store: PlanStore, esc, year: int | None = None) 
         rows = "".join(
             f"<tr><td>{esc(t['scope'])}: {esc(t['metric_label'])} "
             f"({esc(fmt.share(t['target_value']))} by {esc(t['target_year'])})</td>"
-            f"<td class='num'>{esc(fmt.share(t['actual']))}</td>"
-            f"<td class='num'>{esc(fmt.share(t['trajectory']))}</td>"
+            f"<td class='n'>{esc(fmt.share(t['actual']))}</td>"
+            f"<td class='n'>{esc(fmt.share(t['trajectory']))}</td>"
             f"<td><strong>{esc(t['status'])}</strong></td>"
-            f"<td class='num'>{esc(fmt.money(t['gap_pence']))}</td>"
-            f"<td class='num'>{esc(_points(t['change']))}</td></tr>"
+            f"<td class='n'>{esc(fmt.money(t['gap_pence']))}</td>"
+            f"<td class='n'>{esc(_points(t['change']))}</td></tr>"
             for t in doc["targets"])
         year_label = fy_label(doc["year"]) if doc["year"] is not None else "—"
         parts.append(f"<table><caption>Targets, {esc(year_label)}</caption><thead><tr>"

@@ -3,7 +3,9 @@
 What a procurement lead takes to a board meeting: the data set and filters, the headline figures with
 "most deprived X%" and its reference stated, the change from the previous year, the map, the trend by
 financial year, the ten largest suppliers in and outside the most deprived areas, and how much of the
-spend could be placed at all (coverage) with the sources and their attribution.
+spend could be placed at all (coverage) with the sources and their attribution; and, when the
+data set has an action plan, each target's status this year in words, the saved what-if scenarios
+and the self-assessment's network medians (`output/plan.report_section`).
 
 Self-contained: no script, no external file; the map is an SVG embedded as a data URI image (an SVG
 shown through ``<img>`` cannot run scripts). Every piece of text from the data (supplier, anchor,
@@ -24,6 +26,7 @@ from dashboard.engine import metrics as m
 from dashboard.engine.model import YES, Dataset
 from dashboard.engine.periods import fy_label
 from dashboard.errors import InputError
+from dashboard.ingest.planstore import PlanStore
 from dashboard.output.exports import (
     DEFAULT_ATTRIBUTION,
     deprivation_text,
@@ -32,6 +35,7 @@ from dashboard.output.exports import (
     map_image,
     ward_map_figure,
 )
+from dashboard.output.plan import report_section as plan_report_section
 
 TOP_N = 10
 CSS = """
@@ -81,6 +85,7 @@ def report_html(ds: Dataset, filters: m.Filters, options: m.Options,
         "<div class='two'>", _trend(s), _coverage(ds, s), "</div>",
         "<div class='two'>", _top(s, True), _top(s, False), "</div>",
         _individuals_note(s),
+        plan_report_section(ds, PlanStore.for_dataset(ds), esc),
         _sources(ds),
     ]
     return _document(f"Anchor spend report: {title}", "\n".join(parts))
