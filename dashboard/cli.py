@@ -1,4 +1,5 @@
-"""The command line: `python -m dashboard metrics|demo|import|datasets|export|report ...`.
+"""The command line: `python -m dashboard metrics|demo|import|datasets|export|report|reference
+...` (`reference`: see dashboard/cli_reference.py).
 
 `metrics` reproduces any figure of the page from the raw files, with no server and no saved state.
 Errors go to stderr with exit status 2 and say what to do.
@@ -12,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from dashboard.cli_plan import add_plan_parsers
+from dashboard.cli_reference import add_reference_parser
 from dashboard.engine import metrics as m
 from dashboard.engine.periods import fy_label, parse_fy
 from dashboard.errors import InputError
@@ -65,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=_run_demo)
     _import_parsers(sub)
     add_plan_parsers(sub, _source_arguments, _sources)
+    add_reference_parser(sub)
     return parser
 
 

@@ -144,6 +144,10 @@ SETTINGS: tuple[Setting, ...] = (
             "'none', or origins separated by spaces, e.g. https://intranet.example.org."),
     Setting("upload_limit_mb", "ANCHOR_UPLOAD_LIMIT_MB", 200, _positive,
             "Largest file a user may upload, in MB; bigger request bodies are refused (413)."),
+    Setting("callback_limit_mb", "ANCHOR_CALLBACK_LIMIT_MB", 4, _positive,
+            "Largest request body of any request but an upload (the page's callbacks), in MB; "
+            "bigger bodies are refused (413) before they are read. Uploads stream through their "
+            "own route with upload_limit_mb."),
     Setting("auth", "ANCHOR_AUTH", "none", _auth_mode,
             "Who may see the dashboard: none (local demo), basic (users in auth_file) or proxy "
             "(a reverse proxy that signs users in sets auth_header)."),
@@ -172,23 +176,27 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("reference_dir", "ANCHOR_REFERENCE_DIR", str(ROOT / "data" / "reference"), str,
             "Folder of the reference files (postcode directory, deprivation, boundaries) that "
             "imports made in the page use when the data set shown records none that still exist; "
-            "the reference_* patterns are looked up in it."),
-    Setting("reference_postcodes", "ANCHOR_REFERENCE_POSTCODES", "**/NSPL*.csv*", str,
+            "the reference_* patterns are looked up in it. Fill it with `python -m dashboard "
+            "reference` (the files as ONS and MHCLG publish them; it writes current/KIND/...)."),
+    Setting("reference_postcodes", "ANCHOR_REFERENCE_POSTCODES",
+            "**/NSPL*.csv* current/postcodes/*", str,
             "Postcode directory (NSPL or ONSPD) for page imports: glob patterns relative to "
             "reference_dir (or absolute), separated by spaces; every matching file is used."),
-    Setting("reference_imd", "ANCHOR_REFERENCE_IMD", "**/File_1*", str,
-            "Deprivation file (IoD File 1, CSV or XLSX) for page imports: a glob pattern "
+    Setting("reference_imd", "ANCHOR_REFERENCE_IMD", "**/File_1* current/imd/*", str,
+            "Deprivation file (IoD File 1, CSV or XLSX) for page imports: glob patterns "
             "relative to reference_dir; exactly one file must match."),
-    Setting("reference_population", "ANCHOR_REFERENCE_POPULATION", "**/File_6*", str,
+    Setting("reference_population", "ANCHOR_REFERENCE_POPULATION",
+            "**/File_6* current/population/*", str,
             "Population denominators (IoD File 6) for page imports; empty or no match = none."),
-    Setting("reference_wards", "ANCHOR_REFERENCE_WARDS", "", str,
-            "Ward boundaries (GeoJSON) for page imports; empty = none (the map then shows no "
-            "wards)."),
-    Setting("reference_lsoas", "ANCHOR_REFERENCE_LSOAS", "", str,
-            "LSOA boundaries (GeoJSON) for page imports; empty = none."),
-    Setting("reference_lsoa_lookup", "ANCHOR_REFERENCE_LSOA_LOOKUP", "", str,
+    Setting("reference_wards", "ANCHOR_REFERENCE_WARDS", "current/wards/*", str,
+            "Ward boundaries (GeoJSON, GeoPackage or zipped shapefile) for page imports; empty "
+            "or no match = none (the map then shows no wards)."),
+    Setting("reference_lsoas", "ANCHOR_REFERENCE_LSOAS", "current/lsoas/*", str,
+            "LSOA boundaries for page imports; empty or no match = none."),
+    Setting("reference_lsoa_lookup", "ANCHOR_REFERENCE_LSOA_LOOKUP", "current/lsoa_lookup/*",
+            str,
             "LSOA 2011 to 2021 lookup for page imports (IoD2025 with a postcode directory on "
-            "2011 LSOAs); empty = none."),
+            "2011 LSOAs); empty or no match = none."),
 )
 
 #: Environment variable naming the optional TOML config file (keys are setting names).

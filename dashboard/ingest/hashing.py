@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from dashboard.errors import InputError
 
 CHUNK = 1 << 20
+#: The most a gzip file may unpack to (the spend reader's own default cap).
+MAX_UNPACKED = 200 * 1024 * 1024
 
 SpendItem = str | os.PathLike | tuple[str, bytes]
 
@@ -30,28 +35,36 @@ class SpendFile:
     kept: str | None = None    # path inside the version folder, for files already kept
 
 
-def file_sha256(source: SpendItem) -> tuple[str, int]:
+def file_sha256(source: SpendItem, max_bytes: int = MAX_UNPACKED) -> tuple[str, int]:
     """sha256 of a file's content (decompressed when gzip, as the spend reader hashes it) and
-    its size as given. Streams paths; never holds a whole file."""
+    its size as given. Streams; never holds a whole file. A gzip file that unpacks to more than
+    `max_bytes` is refused as soon as it passes the cap (a 10 MB gzip bomb unpacks to 10 GB:
+    hashing it all took a minute of CPU before the reader's own cap was reached)."""
     if isinstance(source, tuple):
         raw = bytes(source[1])
-        data = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
-        return hashlib.sha256(data).hexdigest(), len(raw)
+        return _digest(io.BytesIO(raw), display_name(source), max_bytes), len(raw)
     path = Path(source)
     if not path.is_file():
         raise InputError(f"{path}: file not found: check the path.")
-    digest = hashlib.sha256()
     with path.open("rb") as fh:
-        gz = fh.read(2) == b"\x1f\x8b"
-        fh.seek(0)
-        stream = gzip.GzipFile(fileobj=fh) if gz else fh
-        try:
-            while chunk := stream.read(CHUNK):
-                digest.update(chunk)
-        except (OSError, EOFError) as exc:
-            raise InputError(f"{path.name}: is a damaged gzip file ({exc}): download it "
-                             "again.") from None
-    return digest.hexdigest(), path.stat().st_size
+        return _digest(fh, path.name, max_bytes), path.stat().st_size
+
+
+def _digest(fh: BinaryIO, name: str, max_bytes: int) -> str:
+    digest, total = hashlib.sha256(), 0
+    gz = fh.read(2) == b"\x1f\x8b"
+    fh.seek(0)
+    stream = gzip.GzipFile(fileobj=fh) if gz else fh
+    try:
+        while chunk := stream.read(CHUNK):
+            total += len(chunk)
+            if gz and total > max_bytes:
+                raise InputError(f"{name}: unpacks to more than {max_bytes / 2**20:,.0f} MB: "
+                                 "files up to that size can be imported (split it by period)")
+            digest.update(chunk)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"{name}: is a damaged gzip file ({exc}): download it again.") from None
+    return digest.hexdigest()
 
 
 def display_name(source: SpendItem) -> str:

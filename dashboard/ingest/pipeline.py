@@ -15,6 +15,7 @@ import pandas as pd
 
 from dashboard.engine.model import NO, UNKNOWN, YES, Dataset, build_dataset
 from dashboard.errors import InputError
+from dashboard.ingest.caps import reject_long_cells
 from dashboard.ingest.geo import (
     assign_lsoas_to_wards,
     bridge_lsoas,
@@ -82,6 +83,9 @@ def build_from_files(src: Sources, *, name: str = "data set") -> Built:
 
     spend = read_spend(src.spend, columns=src.columns, anchor_name=src.anchor_name,
                        period=src.period)
+    # a 10 MB supplier name would travel in every view: such payments are rejected, said why
+    spend.transactions, spend.rejected, spend.files = reject_long_cells(
+        spend.transactions, spend.rejected, spend.files)
     tx = spend.transactions
     register = _read_register(src.suppliers)
     imd, population = _read_deprivation(src)

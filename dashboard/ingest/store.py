@@ -29,6 +29,7 @@ import pandas as pd
 
 from dashboard.engine.model import Dataset, Transactions
 from dashboard.errors import InputError
+from dashboard.ingest.caps import clip_names
 from dashboard.ingest.people import flag_people, individual_names, withhold_rejected
 
 FORMAT_VERSION = 1
@@ -147,7 +148,8 @@ def load_dataset(folder: str | os.PathLike) -> Dataset:
     tx, weights = _read_transactions(folder / TX_FILE)
     ds = Dataset(
         anchors=anchors,
-        suppliers=flag_people(pd.read_parquet(folder / "suppliers.parquet")),  # saved before
+        # saved before the rules: person-like names withheld, megabyte names cut
+        suppliers=clip_names(flag_people(pd.read_parquet(folder / "suppliers.parquet"))),
         lsoas=pd.read_parquet(folder / "lsoas.parquet"),
         wards=pd.read_parquet(folder / "wards.parquet"),
         tx=tx,

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from dashboard.errors import InputError
+from dashboard.ingest.caps import MAX_CELL_CHARS, check_columns, clip
 from dashboard.ingest.filenames import safe_filename
 from dashboard.ingest.io import _tabular
 from dashboard.ingest.io import spend as sp
@@ -277,18 +278,19 @@ def _preview(path: str, _mtime: int, _size: int, columns: tuple, anchor_name: st
             table = _xlsx_head(name, data, finder, missing)
         else:
             table = _tabular.read_table(name, data, finder, missing, max(len(data), 1))
-    except InputError as exc:
-        return Preview(name, error=str(exc))
+        check_columns(name, len(table.header))   # 200,000 columns: said, not a 21 MB answer
+    except InputError as exc:   # cut: a message may list every header of a very wide file
+        return Preview(name, error=clip(str(exc), MAX_CELL_CHARS))
     positions = sp.detect_mapping(table.header, cols, anchor_name or None, strict=False)
     error = None
     try:
         sp.require(table, positions, span, anchor_name or None)
     except InputError as exc:
-        error = str(exc)
+        error = clip(str(exc), MAX_CELL_CHARS)
     n = min(PREVIEW_ROWS, len(table))
-    rows = tuple(tuple(_tabular.cell_text(col.iloc[i]) for col in table.columns)
-                 for i in range(n))
-    return Preview(name, tuple(table.header), rows,
+    rows = tuple(tuple(clip(_tabular.cell_text(col.iloc[i])) for col in table.columns)
+                 for i in range(n))   # cells cut for the page (the import reads them whole)
+    return Preview(name, tuple(clip(h, MAX_CELL_CHARS) for h in table.header), rows,
                    {f: table.header[i] for f, i in positions.items()}, error, table.sheet)
 
 
@@ -326,9 +328,9 @@ REFERENCE = (("postcodes", "reference_postcodes", True), ("imd", "reference_imd"
              ("wards", "reference_wards", False), ("lsoas", "reference_lsoas", False),
              ("lsoa_lookup", "reference_lsoa_lookup", False))
 ORIGIN_DATASET, ORIGIN_SETTINGS = "dataset", "settings"
-NO_REFERENCE_DIR = ("the server has no reference folder (reference_dir) with the postcode "
-                    "directory and deprivation files: ask whoever runs it to set one up "
-                    "(docs/settings.md)")
+NO_REFERENCE_DIR = ("the server's reference folder (reference_dir) does not exist yet: "
+                    "`python -m dashboard reference` makes it and installs the postcode "
+                    "directory and deprivation files into it (docs/deployment.md)")
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,10 @@ Dash sets none of these. `install_security(app, settings)` adds, on every respon
   that turns off what a map has no use for, and ``Cache-Control: no-store`` on callback answers
   and downloads (they may hold figures a shared cache must not keep).
 
-It also caps request bodies (``MAX_CONTENT_LENGTH`` from ``upload_limit_mb``, allowing for base64
-inside the callback JSON) and answers errors with a short text that names no file, path or stack.
+It also caps request bodies (``MAX_CONTENT_LENGTH`` from ``callback_limit_mb``: a callback body
+just under the upload limit cost a worker about 1 GB to parse; the upload route streams to disk
+and sets its own, larger limit) and answers errors with a short text that names no file, path or
+stack.
 """
 from __future__ import annotations
 
@@ -33,15 +35,14 @@ from dashboard.settings import Settings
 
 log = logging.getLogger(__name__)
 
-#: Allowance for the JSON around an upload in a callback request (file name, other inputs).
-BODY_OVERHEAD = 1 << 20
 PERMISSIONS = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
                "interest-cohort=()")
 
 
 def max_body_bytes(settings: Settings) -> int:
-    """The largest request body accepted: an upload of ``upload_limit_mb`` as base64 in JSON."""
-    return settings.upload_limit_mb * (1 << 20) * 4 // 3 + BODY_OVERHEAD
+    """The largest request body accepted outside the upload route (which streams files to disk
+    under its own ``upload_limit_mb``): ``callback_limit_mb``."""
+    return settings.callback_limit_mb * (1 << 20)
 
 
 def tile_origin(tile_url: str) -> str | None:
@@ -115,8 +116,9 @@ def install_security(app: Dash, settings: Settings) -> None:
 
     @server.errorhandler(RequestEntityTooLarge)
     def _too_large(_exc: HTTPException) -> Response:
-        return Response(f"The request is too large: files up to {settings.upload_limit_mb} MB "
-                        "can be uploaded.\n", status=413, mimetype="text/plain")
+        return Response(f"The request is too large: at most {settings.callback_limit_mb} MB "
+                        f"(files up to {settings.upload_limit_mb} MB are uploaded with the "
+                        "page's upload button).\n", status=413, mimetype="text/plain")
 
     @server.errorhandler(DependencyException)
     def _no_such_script(_exc: Exception) -> Response:

@@ -17,9 +17,9 @@ SECURITY_HEADERS = {"x-content-type-options": "nosniff", "referrer-policy": "sam
 
 @pytest.fixture(scope="module")
 def small_limit(tmp_path_factory):
-    """The demo under gunicorn with a 1 MB upload limit (so the body cap is cheap to exceed)."""
+    """The demo under gunicorn with 1 MB upload and callback limits (cheap to exceed)."""
     tmp = tmp_path_factory.mktemp("limit")
-    with gunicorn(tmp, {"ANCHOR_UPLOAD_LIMIT_MB": "1"}) as g:
+    with gunicorn(tmp, {"ANCHOR_UPLOAD_LIMIT_MB": "1", "ANCHOR_CALLBACK_LIMIT_MB": "1"}) as g:
         yield g
 
 
@@ -68,9 +68,9 @@ def test_dep003_callbacks_answer_through_gunicorn(small_limit):
 
 def test_dep004_request_bodies_over_the_limit_are_refused_and_the_service_goes_on(small_limit):
     url = small_limit.url + "_dash-update-component"
-    big = b"{" + b" " * (3 << 20) + b"}"     # 3 MB > 1 MB upload as base64 + 1 MB overhead
+    big = b"{" + b" " * (3 << 20) + b"}"     # 3 MB > callback_limit_mb (1 MB)
     r = http("POST", url, big, {"Content-Type": "application/json"})
-    assert r.status == 413 and "up to 1 MB" in r.text
+    assert r.status == 413 and "at most 1 MB" in r.text
     # a lying Content-Length is refused before any body is read
     from http.client import HTTPConnection
     from urllib.parse import urlsplit

@@ -21,6 +21,7 @@ from dashboard.errors import InputError
 from dashboard.ingest import jobs
 from dashboard.ingest.catalog import read_manifest
 from dashboard.ingest.pipeline import Sources
+from dashboard.ingest.reference import postcode_cache_dir
 from dashboard.ingest.uploads import (
     Batch,
     UploadError,
@@ -122,7 +123,8 @@ def import_check(check: dict | None, name: str | None, add: list | None, existin
         problems.append(name_problem)
     if not references_ready and not add_to:
         problems.append("The server has no postcode directory and deprivation file for a new "
-                        "import (see Reference files); you can still add files to a data set.")
+                        "import (see the note at the top of this section for what whoever runs "
+                        "it must do); you can still add files to a data set.")
     children = [] if not problems else [
         html.P("Before importing:", className="problems-head"),
         html.Ul([html.Li(p) for p in problems], className="problem")]
@@ -164,7 +166,7 @@ def start_import(app_ctx: AppContext, store: UploadStore, files: dict | None, ch
                       lsoas=given.get("lsoas"), lsoa_lookup=given.get("lsoa_lookup"),
                       population=given.get("population"), suppliers=suppliers,
                       columns=columns, anchor_name=(anchor_name or "").strip() or None,
-                      period=period)
+                      period=period, postcode_cache=postcode_cache_dir(settings))
     name = str(name).strip()
     jobs_dir = jobs_folder(settings)
     jobs.cleanup_jobs(jobs_dir)

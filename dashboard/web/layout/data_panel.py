@@ -27,6 +27,7 @@ from dashboard.view.data import (
     short_sha,
     sources_view,
 )
+from dashboard.view.reference import ReferenceNotice, reference_notice
 from dashboard.web.ids import MAPPING_IDS, MAPPING_USED_IDS, Id
 from dashboard.web.layout.common import checklist, dropdown, labelled
 
@@ -131,6 +132,7 @@ def import_block(ctx: AppContext) -> html.Div:
         html.P("Three steps: upload the files, check which column is which, then import. The "
                "import runs on the server in the background: the map stays usable, for you and "
                "for everyone else.", className="hint"),
+        reference_notice_block(reference_notice(refs)),
         dcc.Store(id=Id.UPLOADS, data=None),
         dcc.Store(id=Id.UPLOAD_FILES_STATE, data=None),
         dcc.Store(id=Id.CHECK, data=None),
@@ -239,6 +241,19 @@ def upload_zone(kind: str, button_id: str, title: str, button: str, hint: str,
 def _date_box(id_: str) -> dcc.Input:
     return dcc.Input(id=id_, type="text", debounce=True, className="date-input",
                      placeholder="dd/mm/yyyy", autoComplete="off", maxLength=10)
+
+
+def reference_notice_block(notice: ReferenceNotice | None) -> html.Div | None:
+    """At the top of the import steps, when the server has no reference data: what is missing
+    and the command whoever runs the server must run (None, nothing shown, when it has them)."""
+    if notice is None:
+        return None
+    children = [html.P(notice.missing, className="problem"), html.P(notice.ask),
+                html.Pre(html.Code(notice.command), className="command"),
+                html.P(notice.sources, className="hint")]
+    if notice.details:
+        children.append(html.Ul([html.Li(d) for d in notice.details], className="problem"))
+    return html.Div(children, className="reference-notice", role="note")
 
 
 def references_block(refs: References, shown_title: str) -> html.Div:
