@@ -12,6 +12,13 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from dashboard.cli_levers import (
+    add_assets_arguments,
+    add_lever_parsers,
+    add_workforce_arguments,
+    apply_lever_arguments,
+    levers_report_lines,
+)
 from dashboard.cli_plan import add_plan_parsers
 from dashboard.cli_reference import add_reference_parser
 from dashboard.engine import metrics as m
@@ -67,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=_run_demo)
     _import_parsers(sub)
     add_plan_parsers(sub, _source_arguments, _sources)
+    add_lever_parsers(sub, _source_arguments, _sources)
     add_reference_parser(sub)
     return parser
 
@@ -187,6 +195,8 @@ def _import_parsers(sub) -> None:
                           " reference files not given are reused)")
     imp.add_argument("--title", help="a title for the data set (default: NAME)")
     imp.add_argument("--format", choices=("text", "json"), default="text")
+    add_workforce_arguments(imp)
+    add_assets_arguments(imp)
     imp.set_defaults(run=_run_import)
     listing = sub.add_parser("datasets", help="list the saved data sets")
     listing.add_argument("--format", choices=("text", "json"), default="text")
@@ -251,6 +261,7 @@ def _run_import(args: argparse.Namespace) -> int:
         src.anchors = read_anchor_table(args.anchors)
     src.spend = list(args.spend or [])
     src.postcodes = list(args.postcodes or [])
+    apply_lever_arguments(args, src)
 
     def progress(fraction: float, message: str) -> None:
         print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
@@ -304,6 +315,7 @@ def import_report_text(name: str, folder: Path, manifest: dict) -> str:
         lines.append(f"{report['unlocated_listed']:,} suppliers to locate: `python -m dashboard "
                      f"export {name} --what unlocated` gives a register to fill in and import "
                      "again with --suppliers")
+    lines += levers_report_lines(report)
     return "\n".join(lines) + "\n"
 
 

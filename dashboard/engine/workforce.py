@@ -160,3 +160,30 @@ def anchor_ward_counts(ds: Dataset, snapshot: str | None = None) -> tuple[list[s
         out[i, :len(ds.wards)] = f.by_ward
         out[i, -2], out[i, -1] = f.outside_wards, f.not_located
     return names, out
+
+
+#: The workforce metrics a target can carry (plan.md, "Targets and progress"): numerator and
+#: denominator of each, from `WorkforceFigures`.
+TARGET_METRICS = {
+    "workforce_share_most_deprived": ("most_deprived", "workforce_located"),
+    "workforce_local_share": ("local", "workforce_located"),
+    "living_wage_share": ("living_wage", "pay_known"),
+}
+
+
+def workforce_parts(ds: Dataset, metric: str, scope: str | None, year: int, options: Options
+                    ) -> tuple[int, int]:
+    """(numerator, denominator) headcounts of a workforce target metric for financial year
+    ``year`` (each anchor's latest snapshot within it), for the network (``scope`` None) or one
+    anchor: the same shape as the action plan's spend ``parts``, so targets can use either.
+
+    >>> workforce_parts(Dataset.__new__(Dataset), "nothing", None, 2024, Options())
+    Traceback (most recent call last):
+    ...
+    KeyError: "'nothing' is not a workforce metric"
+    """
+    if metric not in TARGET_METRICS:
+        raise KeyError(f"{metric!r} is not a workforce metric")
+    f = workforce_figures(ds, options, (scope,) if scope else (), year=year)
+    num, den = TARGET_METRICS[metric]
+    return int(getattr(f, num)), int(getattr(f, den))

@@ -157,3 +157,17 @@ def test_a_bad_rate_table_names_its_row(tmp_path):
     path.write_text("announced,uk_rate,london_rate,applies_from\n2026-10,abc,15.50,2027-05-01\n")
     with pytest.raises(InputError, match="row 2"):
         read_rates(path)
+
+
+@pytest.mark.parametrize("metric,scope,year,parts", [
+    ("workforce_share_most_deprived", None, 2024, (4, 25)),
+    ("workforce_local_share", None, 2024, (23, 25)),
+    ("living_wage_share", None, 2024, (21, 26)),
+    ("living_wage_share", "Trust", 2024, (10, 11)),
+    ("workforce_share_most_deprived", None, 2023, (100, 100)),   # Council's 2024-03-31 only
+    ("living_wage_share", None, 2022, (0, 0)),
+])
+def test_target_parts_for_the_action_plan(metric, scope, year, parts):
+    from dashboard.engine.workforce import workforce_parts
+
+    assert workforce_parts(wds(), metric, scope, year, Options()) == parts
