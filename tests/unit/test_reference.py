@@ -15,6 +15,7 @@ import json
 import os
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from dash import html
@@ -38,7 +39,7 @@ from dashboard.ingest.uploads import (
 )
 from dashboard.settings import load_settings
 from dashboard.view.reference import reference_notice
-from dashboard.web.layout.data_panel import reference_notice_block
+from dashboard.web.layout.data_panel import import_block, reference_notice_block
 
 HEADER = "pcd,pcds,dointr,doterm,laua,ward,lsoa11,msoa11,lat,long,imd\n"
 ROWS = {
@@ -365,6 +366,19 @@ def test_the_import_panel_says_what_the_administrator_must_run():
     codes = [c for c in block.children if isinstance(c, html.Pre)]
     assert codes[0].children.children == notice.command
     assert reference_notice_block(None) is None
+
+
+def test_the_import_panel_opens_with_the_notice_before_the_upload_step(tmp_path, downloads):
+    settings = load_settings(env={}, reference_dir=str(tmp_path / "reference"),
+                             networks_dir=str(tmp_path / "networks"))
+    ctx = SimpleNamespace(settings=settings, ds=SimpleNamespace(meta={}, name="demo"))
+    children = import_block(ctx).children
+    kinds = [getattr(c, "className", None) for c in children]
+    assert kinds.index("reference-notice") < kinds.index("steps")
+    assert "python -m dashboard reference" in str(children[kinds.index("reference-notice")])
+    install_reference(sources(downloads), settings)
+    assert "reference-notice" not in [getattr(c, "className", None)
+                                      for c in import_block(ctx).children]
 
 
 def test_the_notice_clears_once_the_command_has_run(downloads, settings):
