@@ -32,6 +32,9 @@ class Id(StrEnum):
     REFERENCE = "f-reference"
     LOCAL_AREA = "f-local-area"
     RESET = "f-reset"
+    FILTERS_COL = "filters-col"       # the filters' column: a drawer in presentation mode
+    FILTERS_OPEN = "filters-open"     # opens the drawer (assets/drawer.js)
+    FILTERS_CLOSE = "filters-close"   # closes it
 
     # map
     LAYER = "map-layer"

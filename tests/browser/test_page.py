@@ -170,8 +170,8 @@ def test_present001_presentation_mode_from_the_url_and_the_toggle(page, live):
     toggle = page.locator("#present-toggle")
     expect(toggle).to_have_attribute("aria-pressed", "true")
     size = page.evaluate("() => parseFloat(getComputedStyle("
-                         "document.querySelector('#card-total .card-value')).fontSize)")
-    assert size >= 40
+                         "document.querySelector('#card-deprived .card-value')).fontSize)")
+    assert size >= 40       # the headline share, large for the room
     toggle.click()
     expect(root).to_have_class("app desk")
     expect(page).to_have_url(live.url + "/?fy=2023")

@@ -21,7 +21,12 @@ def filters_panel(ctx: AppContext) -> html.Nav:
     first, _last = _date_bounds(ctx)
     return html.Nav(className="filters", id="filters", **{"aria-labelledby": "filters-h"},
                     children=[
-        html.H2("Filters", id="filters-h"),
+        html.Div(className="filters-head", children=[
+            html.H2("Filters", id="filters-h"),
+            html.Button("Close", id=Id.FILTERS_CLOSE, type="button",
+                        className="button secondary filters-close",
+                        **{"aria-label": "Close filters"}),
+        ]),
         fieldset("Anchors", checklist(Id.ANCHORS, _opts(ch.anchors), []),
                  hint="None ticked = all anchors."),
         fieldset("Financial years",

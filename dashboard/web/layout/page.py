@@ -10,13 +10,7 @@ from dashboard.web.ids import Id
 from dashboard.web.layout.data_panel import data_section
 from dashboard.web.layout.export_panel import export_section
 from dashboard.web.layout.filters import filters_panel
-from dashboard.web.layout.panels import (
-    cards_section,
-    drill_section,
-    map_section,
-    table_section,
-    trend_section,
-)
+from dashboard.web.layout.panels import drill_section, stage, table_section, trend_section
 
 INDEX_STRING = """<!DOCTYPE html>
 <html lang="en">
@@ -49,17 +43,18 @@ def page(ctx: AppContext) -> html.Div:
         dcc.Store(id=Id.GRID_KEY, storage_type="memory"),
         dcc.Store(id=Id.GRID_VALUES, storage_type="memory"),
         header(ctx),
-        # Bootstrap's grid: filters beside the main panels from 992px (lg) up, above them below it
+        # Bootstrap's grid: filters beside the main panels from 992px (lg) up; below it, and in
+        # presentation mode, the same filters are a drawer (assets/drawer.js, app.css)
         dbc.Container(fluid=True, class_name="body", children=dbc.Row(class_name="g-3", children=[
-            dbc.Col(filters_panel(ctx), xs=12, lg="auto", class_name="filters-col"),
+            dbc.Col(filters_panel(ctx), xs=12, lg="auto", class_name="filters-col",
+                    id=Id.FILTERS_COL),
             dbc.Col(xs=12, lg=True, class_name="main-col", children=html.Main(
                 id="main", tabIndex="-1", className="main", children=[
                 # Bootstrap's alert look, but role="status" (polite): dbc.Alert is always
                 # role="alert" (assertive), too loud for a message that follows every filter change
                 html.Div(id=Id.STATUS, role="status", className="status alert alert-warning",
                          **{"aria-live": "polite"}),
-                cards_section(),
-                map_section(ctx),
+                stage(ctx),
                 drill_section(ctx),
                 table_section(),
                 trend_section(),
@@ -97,8 +92,15 @@ def header(ctx: AppContext) -> html.Header:
                     html.A("Other data sets, import and sources", href="#data",
                            className="header-link")], className="subtitle"),
         ]),
-        html.Button("Presentation mode", id=Id.PRESENT_TOGGLE, type="button",
-                    className="button present-toggle", **{"aria-pressed": "false"}),
+        html.Div(className="header-buttons", children=[
+            # opens the filters as a drawer over the page's left edge (shown only where the
+            # filters are not beside the page: presentation mode and narrow screens)
+            html.Button("Filters", id=Id.FILTERS_OPEN, type="button",
+                        className="button present-toggle filters-open",
+                        **{"aria-expanded": "false", "aria-controls": Id.FILTERS_COL}),
+            html.Button("Presentation mode", id=Id.PRESENT_TOGGLE, type="button",
+                        className="button present-toggle", **{"aria-pressed": "false"}),
+        ]),
         *notice,
         html.Div(id=Id.FILTER_STRIP, className="filter-strip", role="group",
                  **{"aria-label": "Filters in force"}),

@@ -20,9 +20,24 @@ BLANK = {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"visible"
                                 "paper_bgcolor": "#fff", "plot_bgcolor": "#fff"}}
 
 
+def stage(ctx: AppContext) -> html.Div:
+    """The first screen: the headline figures beside the map, with the map's key and the ward
+    picker under them, then the ranked chart of the map's values.
+
+    DOM order is what a screen reader and the Tab key meet: headline, map (its layer and overlay
+    choices first), key, ward picker. `assets/app.css` places them: from 1100 px wide the map
+    fills the left column at the screen's height and the rest stack in a column beside it; below
+    that they stack in DOM order, the map between the headline and its key."""
+    return html.Div(className="stage", children=[
+        cards_section(), map_section(ctx), key_section(ctx), ranked_section(),
+    ])
+
+
 def cards_section() -> html.Section:
-    """Headline figures: a list of cards and the sentence saying what the changes compare."""
-    return html.Section(className="panel cards-panel", **{"aria-labelledby": "cards-h"}, children=[
+    """Headline figures: a list of cards (the share to the most deprived areas first and large,
+    the others compact) and the sentence saying what the changes compare."""
+    return html.Section(className="panel cards-panel stage-cards",
+                        **{"aria-labelledby": "cards-h"}, children=[
         html.H2("Headline figures", id="cards-h", className="visually-hidden"),
         html.Ul(id=Id.CARDS, className="cards"),
         html.P(id=Id.COMPARE_NOTE, className="compare-note"),
@@ -30,39 +45,54 @@ def cards_section() -> html.Section:
 
 
 def map_section(ctx: AppContext) -> html.Section:
-    """Layer choice, overlays, ward picker, the map with its legend, and a ranked chart of values."""
+    """The map: layer and overlay choices in one compact bar above it, its written summary under
+    it."""
     d = ctx.defaults
+    return html.Section(className="panel map-panel stage-map", **{"aria-labelledby": "map-h"},
+                        children=[
+        html.H2("Map of spend and deprivation", id="map-h", className="visually-hidden"),
+        # groups named by a visible label (role="group"), not fieldsets: a fieldset's legend
+        # cannot sit on the same line as its choices, and this bar must stay one or two lines
+        html.Div(className="map-controls", children=[
+            html.Div(role="group", className="map-choice", **{"aria-labelledby": "map-layer-h"},
+                     children=[
+                html.Span("Map layer:", id="map-layer-h", className="map-choice-label"),
+                radios(Id.LAYER, [{"label": m.LABEL, "value": k} for k, m in BASE_LAYERS.items()],
+                       d.layer, inline=True)]),
+            html.Div(role="group", className="map-choice", **{"aria-labelledby": "map-show-h"},
+                     children=[
+                html.Span("Show:", id="map-show-h", className="map-choice-label"),
+                checklist(Id.OVERLAYS, [{"label": m.LABEL, "value": k}
+                                        for k, m in OVERLAY_LAYERS.items()], list(d.overlays),
+                          inline=True)]),
+        ]),
+        html.Figure(className="map-figure", children=[
+            html.Div(className="map-frame", children=dcc.Graph(
+                id=Id.MAP, figure=BLANK, config={**GRAPH_CONFIG, "scrollZoom": True},
+                className="map-graph", style={"height": "100%"}, clear_on_unhover=True)),
+            html.Figcaption(id=Id.MAP_SUMMARY, className="map-summary"),
+        ]),
+    ])
+
+
+def key_section(ctx: AppContext) -> html.Div:
+    """The map's key (legend with its numbers) and the ward picker, beside the map."""
     ward_opts = sorted(({"label": n, "value": c} for c, n in
                         zip(ctx.choices.wards, ctx.choices.ward_names)),
                        key=lambda o: o["label"])
-    return html.Section(className="panel map-panel", **{"aria-labelledby": "map-h"}, children=[
-        html.H2("Map of spend and deprivation", id="map-h"),
-        html.Div(className="map-controls", children=[
-            html.Fieldset(className="field", children=[
-                html.Legend("Map layer"),
-                radios(Id.LAYER, [{"label": m.LABEL, "value": k} for k, m in BASE_LAYERS.items()],
-                       d.layer)]),
-            html.Fieldset(className="field", children=[
-                html.Legend("Show on the map"),
-                checklist(Id.OVERLAYS, [{"label": m.LABEL, "value": k}
-                                        for k, m in OVERLAY_LAYERS.items()], list(d.overlays))]),
-            labelled("Ward (or click the map)", Id.WARD,
-                     dropdown(Id.WARD, ward_opts, None, multi=False, placeholder="No ward selected")),
-        ]),
-        html.Figure(className="map-figure", children=[
-            html.Div(className="map-row", children=[
-                html.Div(className="map-frame", children=dcc.Graph(
-                    id=Id.MAP, figure=BLANK, config={**GRAPH_CONFIG, "scrollZoom": True},
-                    className="map-graph", style={"height": "100%"}, clear_on_unhover=True)),
-                html.Aside(id=Id.LEGEND, className="legend", **{"aria-label": "Map legend"}),
-            ]),
-            html.Figcaption(id=Id.MAP_SUMMARY, className="map-summary"),
-        ]),
-        html.Div(className="ranked", children=[
-            html.H3("Values shown on the map", id=Id.RANKED_HEADING),
-            dcc.Graph(id=Id.RANKED, figure=BLANK, config={**GRAPH_CONFIG, "displayModeBar": False},
-                      className="ranked-graph", style={"height": "200px"}),
-        ]),
+    return html.Div(className="panel stage-key", children=[
+        html.Aside(id=Id.LEGEND, className="legend", **{"aria-label": "Map legend"}),
+        labelled("Ward (or click the map)", Id.WARD,
+                 dropdown(Id.WARD, ward_opts, None, multi=False, placeholder="No ward selected")),
+    ])
+
+
+def ranked_section() -> html.Div:
+    """A ranked bar chart of the values the map shows."""
+    return html.Div(className="panel ranked stage-ranked", children=[
+        html.H3("Values shown on the map", id=Id.RANKED_HEADING),
+        dcc.Graph(id=Id.RANKED, figure=BLANK, config={**GRAPH_CONFIG, "displayModeBar": False},
+                  className="ranked-graph", style={"height": "200px"}),
     ])
 
 

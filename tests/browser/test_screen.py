@@ -1,0 +1,102 @@
+"""The first screen a meeting sees (issue 16): the headline share and the whole map inside the
+viewport at the three common screen sizes in desk and presentation mode; presentation mode
+steered through its filter drawer without leaving it; a phone never scrolled sideways."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from dashboard import fmt
+from dashboard.engine import metrics as m
+from dashboard.engine.metrics import Filters
+from tests.browser.conftest import assert_clean, open_page
+from tests.browser.helpers import goto, tick
+
+pytestmark = pytest.mark.browser
+
+SIZES = [(1280, 720), (1366, 768), (1920, 1080)]
+MODES = {"desk": "/", "present": "/?present=1"}
+
+#: Page-space boxes of the map's frame and the headline card, and the page's scroll width.
+BOXES_JS = """() => {
+  const box = sel => { const r = document.querySelector(sel).getBoundingClientRect();
+                       return {left: r.left, top: r.top, right: r.right, bottom: r.bottom,
+                               width: r.width, height: r.height}; };
+  return {map: box('.map-frame'), headline: box('#card-deprived'),
+          view: [window.innerWidth, window.innerHeight],
+          scroll: document.documentElement.scrollWidth};
+}"""
+
+
+def _inside(box: dict, view: list[int]) -> bool:
+    return (box["left"] >= 0 and box["top"] >= 0 and box["right"] <= view[0]
+            and box["bottom"] <= view[1])
+
+
+@pytest.mark.parametrize("width, height", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+@pytest.mark.parametrize("mode", list(MODES))
+def test_screen001_map_and_headline_on_the_first_screen(browser, live, mode, width, height):
+    page = open_page(browser, width, height)
+    try:
+        goto(page, live.url + MODES[mode])
+        page.wait_for_timeout(300)          # assets/stage.js sizes the map to the screen
+        b = page.evaluate(BOXES_JS)
+        assert _inside(b["map"], b["view"]), b
+        assert _inside(b["headline"], b["view"]), b
+        assert b["map"]["height"] >= 300 and b["map"]["width"] >= 500, b
+        assert b["map"]["right"] <= b["headline"]["left"], b        # beside, not under, it
+        assert b["scroll"] <= width
+        assert_clean(page)
+    finally:
+        page.context.close()
+
+
+def test_screen002_presentation_mode_changes_a_filter_from_its_drawer(browser, live):
+    page = open_page(browser, 1366, 768)
+    try:
+        goto(page, live.url + "/?present=1")
+        nav = page.locator("nav.filters")
+        expect(nav).to_be_hidden()
+        opener = page.locator("#filters-open")
+        expect(opener).to_have_attribute("aria-expanded", "false")
+        opener.click()
+        expect(nav).to_be_visible()
+        expect(opener).to_have_attribute("aria-expanded", "true")
+        expect(page.locator("#filters-close")).to_be_focused()
+        tick(page, "f-anchors", "University")
+        share = m.summarise(live.ds, Filters(anchors=("University",))).headline
+        expect(page.locator("#card-deprived .card-value")).to_have_text(
+            fmt.share(share["share_most_deprived"]))
+        expect(page.locator("#page-root")).to_have_class("app present")   # still presenting
+        expect(page.locator("#filter-strip")).to_contain_text("University")
+        b = page.evaluate(BOXES_JS)
+        assert b["headline"]["left"] > 380 and _inside(b["headline"], b["view"])  # in view
+        page.keyboard.press("Escape")
+        expect(nav).to_be_hidden()
+        expect(opener).to_be_focused()
+        assert_clean(page)
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_screen003_phone_stacks_without_sideways_scroll(browser, live, mode):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = open_page(browser, 390, 844)
+    try:
+        goto(page, live.url + MODES[mode])
+        b = page.evaluate(BOXES_JS)
+        assert b["scroll"] <= 390, b
+        assert b["map"]["width"] >= 300 and b["map"]["height"] >= 300, b
+        assert b["headline"]["bottom"] <= b["map"]["top"], b         # stacked: headline first
+        expect(page.locator("nav.filters")).to_be_hidden()           # a drawer on a phone
+        page.click("#filters-open")
+        expect(page.locator("nav.filters")).to_be_visible()
+        page.wait_for_timeout(300)
+        bad = [v for v in Axe().run(page).response["violations"]
+               if v["impact"] in ("serious", "critical")]
+        assert not bad, [(v["id"], [n["target"] for n in v["nodes"][:3]]) for v in bad]
+        assert_clean(page)
+    finally:
+        page.context.close()
