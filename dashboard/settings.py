@@ -154,6 +154,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("auth_file", "ANCHOR_AUTH_FILE", "", str,
             "Password file for auth=basic: one user:hash line each, made with `python -m "
             "dashboard.serve.auth add USER --file FILE` (hashed, never plain text)."),
+    Setting("auth_limits_file", "ANCHOR_AUTH_LIMITS_FILE", "", str,
+            "For auth=basic: the SQLite file in which every worker of this machine counts wrong "
+            "passwords (per address and user, per user, per address); empty = a file in the "
+            "temp folder. Keep it on a local disk."),
     Setting("auth_header", "ANCHOR_AUTH_HEADER", "X-Forwarded-User", _header_name,
             "For auth=proxy: the request header in which the reverse proxy puts the signed-in "
             "user."),
@@ -202,7 +206,7 @@ SETTINGS: tuple[Setting, ...] = (
 #: Environment variable naming the optional TOML config file (keys are setting names).
 CONFIG_ENV = "ANCHOR_CONFIG"
 #: Settings that name files or folders: relative paths in the config file are taken from its folder.
-PATH_SETTINGS = ("data_dir", "auth_file", "networks_dir", "reference_dir")
+PATH_SETTINGS = ("data_dir", "auth_file", "auth_limits_file", "networks_dir", "reference_dir")
 
 
 class _Resolved:

@@ -11,7 +11,9 @@ made by werkzeug (scrypt by default) with ``python -m dashboard.serve.auth add U
 hash costs about 0.1 s of CPU to check, and a browser sends the password with every request, so a
 successful check is remembered for a few minutes, in memory, under an HMAC of the user, password
 and hash with a random per-process key (no password is kept). The file is re-read when it changes.
-Repeated failures from one address for one user are refused for a minute without checking.
+Repeated failures are refused for a minute without checking, by limits per address and user,
+per user and per address that every worker shares (``signin_limits``); an unknown user is refused
+without hashing.
 
 ``auth = "proxy"``: a reverse proxy signs users in (OIDC, SAML, Kerberos ...) and puts the user in
 ``auth_header``. The header is believed only from the addresses in ``auth_proxies``; a request from
@@ -39,12 +41,11 @@ from dash import Dash
 from flask import Response, g, request
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from dashboard.serve.signin_limits import FailureStore, default_path
 from dashboard.settings import Settings
 
 REALM = "Anchor Spend Map"
 REMEMBER_S = 300            # a checked password is trusted this long without a new hash check
-FAILURES_ALLOWED = 10       # wrong passwords per (address, user) per window before refusing
-FAILURE_WINDOW_S = 60
 _USER = re.compile(r"[^\s:][^:\x00-\x1f\x7f]{0,127}")
 _HASH_METHODS = ("scrypt", "pbkdf2")
 
@@ -118,15 +119,16 @@ class PasswordFile:
     _users: dict[str, str] = field(default_factory=dict)
     _stamp: tuple | None = None
     _checked_at: float = 0.0
+    #: wrong-password limits, shared by the workers (None: this process's memory only)
+    limits: FailureStore | None = None
     _key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     _good: dict[bytes, float] = field(default_factory=dict)
-    _failures: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    #: a hash to check unknown users against, so they take as long as known ones
-    _dummy: str = field(default_factory=lambda: generate_password_hash(secrets.token_hex(8)))
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
+        if self.limits is None:
+            self.limits = FailureStore(None)
         self._reload(force=True)
         if not self._users:
             raise ValueError(f"{self.path}: no users: add one with `python -m dashboard.serve.auth add "
@@ -158,32 +160,36 @@ class PasswordFile:
             self._good.clear()
 
     def check(self, user: str, password: str, address: str = "") -> bool | None:
-        """True for a right password, False for a wrong one, None when refused unchecked
-        (too many recent failures from this address for this user)."""
+        """True for a right password, False for a wrong one or an unknown user, None when
+        refused unchecked (too many recent failures: `signin_limits.FailureStore`, shared by
+        the workers). A password checked in the last few minutes passes without a new check;
+        an unknown user is refused at once, without hashing (spraying user names costs no CPU)."""
         self._reload()
         now = time.monotonic()
         hashed = self._users.get(user)
-        token = hmac.new(self._key, b"\0".join(
-            s.encode("utf-8", "surrogatepass") for s in (user, password, hashed or "")),
-            hashlib.sha256).digest()
-        with self._lock:
-            if hashed is not None and self._good.get(token, 0.0) > now:
-                return True
-            recent = [t for t in self._failures.get((address, user), [])
-                      if now - t < FAILURE_WINDOW_S]
-            if len(recent) >= FAILURES_ALLOWED:
-                return None
-        ok = check_password_hash(hashed or self._dummy, password) and hashed is not None
-        with self._lock:
-            if ok:
+        limits = self.limits
+        assert limits is not None
+        if hashed is not None:
+            token = hmac.new(self._key, b"\0".join(
+                s.encode("utf-8", "surrogatepass") for s in (user, password, hashed)),
+                hashlib.sha256).digest()
+            with self._lock:
+                if self._good.get(token, 0.0) > now:
+                    return True
+        if limits.refused(address, user):
+            return None
+        if hashed is None:
+            limits.failed(address, user)
+            return False
+        ok = check_password_hash(hashed, password)
+        if ok:
+            with self._lock:
                 if len(self._good) > 10_000:
                     self._good.clear()
                 self._good[token] = now + REMEMBER_S
-                self._failures.pop((address, user), None)
-            else:
-                if len(self._failures) > 10_000:
-                    self._failures.clear()
-                self._failures[(address, user)] = recent + [now]
+            limits.succeeded(address, user)
+        else:
+            limits.failed(address, user)
         return ok
 
 
@@ -249,7 +255,8 @@ def install_auth(app: Dash, settings: Settings, *, health_public: bool = True) -
         if not settings.auth_file:
             raise ValueError("auth=basic needs auth_file (ANCHOR_AUTH_FILE): a password file made "
                              "with `python -m dashboard.serve.auth add USER --file FILE`")
-        passwords = PasswordFile(Path(settings.auth_file))
+        passwords = PasswordFile(Path(settings.auth_file), limits=FailureStore(
+            settings.auth_limits_file or default_path(settings.auth_file)))
 
         @server.before_request
         def _basic() -> Response | None:

@@ -85,8 +85,10 @@ def test_auth001_basic_protects_everything_but_static_files_and_health(ds, passw
     assert c.get(routes + "assets/../_dash-layout").status_code in (401, 404)
 
 
-def test_auth002_repeated_wrong_passwords_are_refused_without_checking(ds, password_file):
-    app = create_app(ds, load_settings(env={}, auth="basic", auth_file=str(password_file)))
+def test_auth002_repeated_wrong_passwords_are_refused_without_checking(ds, password_file,
+                                                                       tmp_path):
+    app = create_app(ds, load_settings(env={}, auth="basic", auth_file=str(password_file),
+                                       auth_limits_file=str(tmp_path / "limits.sqlite")))
     c = app.server.test_client()
     codes = [c.get("/", headers=basic("alice", f"guess {i}")).status_code for i in range(12)]
     assert codes[:10] == [401] * 10 and codes[10:] == [429, 429]
