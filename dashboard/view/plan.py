@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dashboard import fmt
 from dashboard.engine import metrics as m
 from dashboard.engine.assessment import Assessment, Framework, network_view
+from dashboard.engine.groups import GROUP_LABELS
+from dashboard.engine.leakage import Leakage
 from dashboard.engine.model import Dataset
 from dashboard.engine.periods import fy_label
 from dashboard.engine.plan import (
     METRIC_LABELS,
     NO_DATA,
-    SPEND_METRICS,
     as_float,
     current_year,
     progress,
@@ -139,5 +141,106 @@ def plan_document(ds: Dataset, store: PlanStore, year: int | None = None) -> dic
             "grid": grid}
 
 
-__all__ = ["NETWORK", "SPEND_METRICS", "Grid", "assessment_grid", "plan_document",
-           "scenario_result", "scenario_rows", "scope_name", "target_rows"]
+
+# --------------------------------------------------------------------------- the page
+#: A mark beside each status word, so that status is never told by colour alone.
+STATUS_MARKS = {"on track": "✓", "close": "≈", "off track": "✗", "no data": "–"}
+
+
+def status_text(status: str) -> str:
+    """A status as the page writes it: mark and words ("✗ off track")."""
+    return f"{STATUS_MARKS.get(status, '')} {status}".strip()
+
+
+def target_cells(row: dict) -> dict:
+    """One target row of the plan panel, written out (see `target_rows`)."""
+    change = row["change"]
+    return {
+        "id": row["id"], "scope": row["scope"], "metric": row["metric_label"],
+        "target": f"{fmt.share(row['target_value'])} by {row['target_year']}",
+        "baseline": f"{fmt.share(row['baseline_value'])} in {row['baseline_year']}",
+        "year": row["year"] or "—", "actual": fmt.share(row["actual"]),
+        "trajectory": fmt.share(row["trajectory"]), "status": status_text(row["status"]),
+        "status_key": row["status"].replace(" ", "-"), "gap": fmt.money(row["gap_pence"]),
+        "change": "—" if change is None else fmt.points(change),
+        "owner": row["owner"] or "—", "set": f"{row['set_by']}, {row['set_at'][:10]}"
+        + (f" (version {row['versions']})" if row["versions"] > 1 else ""),
+    }
+
+
+def progress_cells(row: dict) -> list[dict]:
+    """A target's year-by-year progress, written out."""
+    return [{"year": p["year"], "actual": fmt.share(p["actual"]),
+             "trajectory": fmt.share(p["trajectory"]), "status": status_text(p["status"]),
+             "status_key": p["status"].replace(" ", "-"), "gap": fmt.money(p["gap_pence"])}
+            for p in row["progress"]]
+
+
+def whatif_view(r: WhatIf) -> dict:
+    """A what-if's answer, written out: the headline before and after, what moved, the suppliers
+    already in the group, and one row per anchor."""
+    n = r.network
+    change = (None if n.share_before is None or n.share_after is None
+              else n.share_after - n.share_before)
+    group = GROUP_LABELS[r.group]
+    return {
+        "before": fmt.share(n.share_before), "after": fmt.share(n.share_after),
+        "change": "—" if change is None else fmt.points(change),
+        "sentence": (f"Moving {fmt.money(n.moved)} of {fmt.money(n.movable)} that could move "
+                     f"takes the share of spend with {group} from {fmt.share(n.share_before)} "
+                     f"to {fmt.share(n.share_after)}."),
+        "suppliers": (f"{r.suppliers_in_group:,} {group} already supply these categories to "
+                      "the network."),
+        "rows": [{"anchor": a, "before": fmt.share(mv.share_before),
+                  "after": fmt.share(mv.share_after), "moved": fmt.money(mv.moved),
+                  "movable": fmt.money(mv.movable)} for a, mv in r.by_anchor],
+    }
+
+
+def leakage_cells(lk: Leakage, n: int | None = 15) -> list[dict]:
+    """The leakage table's rows (largest outside first), written out."""
+    t = lk.categories if n is None else lk.categories.head(n)
+    return [{"category": r.category, "located": fmt.money(r.located, compact=True),
+             "outside": fmt.money(r.outside, compact=True), "leak": fmt.share(r.leak_share),
+             "deprived": fmt.share(r.deprived_share),
+             "unlocated": fmt.money(r.unlocated, compact=True),
+             "suppliers": f"{int(r.local_deprived_suppliers):,}"} for r in t.itertuples()]
+
+
+def opportunities_for(lk: Leakage, anchor: str | None, limit: int = 8) -> list[dict]:
+    """For one anchor: per category, the local suppliers in deprived areas other anchors use."""
+    if not anchor:
+        return []
+    t = lk.opportunities[lk.opportunities["anchor"] == anchor]
+    return [{"category": r.category, "suppliers": list(r.suppliers[:limit]),
+             "more": max(0, len(r.suppliers) - limit)} for r in t.itertuples()]
+
+
+def grid_cells(grid: Grid) -> dict:
+    """The heat map, written out: headings, one row per anchor of cells (level in words and
+    number, the change since the anchor's previous assessment), and the median row."""
+    dims = grid.framework.dimensions
+    rows = []
+    for a in grid.anchors:
+        cells = []
+        for d in dims:
+            c = grid.cells[(a, d.key)]
+            change = "" if c.change is None else (
+                "no change" if c.change == 0 else f"{c.change:+d} since last")
+            cells.append({"text": d.level_name(c.level) if c.level else "not assessed",
+                          "level": c.level or 0, "change": change})
+        when = grid.dates.get(a)
+        rows.append({"anchor": a, "date": when.isoformat() if when else "—", "cells": cells})
+    medians = [("—" if grid.medians[d.key] is None else f"{grid.medians[d.key]:g}") for d in dims]
+    return {"headings": [d.name for d in dims], "rows": rows, "medians": medians}
+
+
+def scenario_words(s: dict) -> str:
+    """What a saved scenario moves, in words ("10% of what could move in Catering, to SMEs,
+    2024/25")."""
+    how = (fmt.share(s["fraction"], 0) + " of what could move" if s["fraction"] is not None
+           else fmt.money(s["amount_pence"], places=0))
+    where = f" in {', '.join(s['categories'])}" if s["categories"] else ""
+    who = f" by {', '.join(s['anchors'])}" if s["anchors"] else ""
+    when = f", {', '.join(s['years'])}" if s["years"] else ", all years"
+    return f"{how}{where}{who} to {GROUP_LABELS[s['group']]}{when}"

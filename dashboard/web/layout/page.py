@@ -11,6 +11,7 @@ from dashboard.web.layout.data_panel import data_section
 from dashboard.web.layout.export_panel import export_section
 from dashboard.web.layout.filters import filters_panel
 from dashboard.web.layout.panels import drill_section, stage, table_section, trend_section
+from dashboard.web.layout.plan import plan_section
 
 INDEX_STRING = """<!DOCTYPE html>
 <html lang="en">
@@ -59,6 +60,7 @@ def page(ctx: AppContext) -> html.Div:
                 table_section(),
                 trend_section(),
                 export_section(),
+                plan_section(ctx),
                 data_section(ctx),
             ])),
         ])),
