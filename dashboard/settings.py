@@ -148,6 +148,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Largest request body of any request but an upload (the page's callbacks), in MB; "
             "bigger bodies are refused (413) before they are read. Uploads stream through their "
             "own route with upload_limit_mb."),
+    Setting("open_to_network", "ANCHOR_OPEN_TO_NETWORK", False, _bool,
+            "Allow listening on an address other machines can reach (not loopback) with "
+            "auth=none, so that anyone who reaches the port sees the data. Off: such a start "
+            "is refused, naming this setting."),
     Setting("auth", "ANCHOR_AUTH", "none", _auth_mode,
             "Who may see the dashboard: none (local demo), basic (users in auth_file) or proxy "
             "(a reverse proxy that signs users in sets auth_header)."),
@@ -298,6 +302,41 @@ def read_config(path: str | os.PathLike) -> dict[str, Any]:
             parsed = str((path.parent / parsed).resolve())
         values[key] = parsed
     return values
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a listening address is reachable from this machine only ("localhost", 127.x, ::1;
+    a unix socket counts as local)."""
+    host = host.strip().strip("[]")
+    if host.startswith("unix:") or host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False   # a host name or 0.0.0.0-like wildcard: other machines may reach it
+
+
+def bind_host(bind: str) -> str:
+    """The host part of a gunicorn bind ("0.0.0.0:8050", "[::]:8050", "unix:/run/x.sock")."""
+    if bind.startswith("unix:"):
+        return bind
+    if bind.startswith("["):
+        return bind[1:bind.index("]")]
+    return bind.rsplit(":", 1)[0] if bind.count(":") == 1 else bind
+
+
+def open_without_sign_in(settings: Any, hosts: list[str]) -> str | None:
+    """Why a start must be refused, or None: a non-loopback address with auth=none and
+    `open_to_network` off (the Docker image bound 0.0.0.0 with no sign-in by default)."""
+    if settings.auth != "none" or settings.open_to_network:
+        return None
+    public = [h for h in hosts if not is_loopback(bind_host(h))]
+    if not public:
+        return None
+    return (f"listening on {', '.join(public)} with no sign-in (auth=none) would show the data to "
+            "anyone who reaches that address: set auth (ANCHOR_AUTH=basic or proxy), listen on "
+            "127.0.0.1 behind a reverse proxy, or set ANCHOR_OPEN_TO_NETWORK=true if that is "
+            "really meant")
 
 
 def settings_markdown() -> str:

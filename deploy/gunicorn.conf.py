@@ -14,7 +14,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from dashboard.settings import load_settings
+from dashboard.settings import load_settings, open_without_sign_in
 
 _settings = load_settings()
 
@@ -43,3 +43,11 @@ loglevel = "info"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 # every field escaped: a %0a in the path cannot forge a second log line (deploy/accesslog.py)
 logger_class = "deploy.accesslog.SafeLogger"
+
+
+def on_starting(server):
+    """Refuse to listen where other machines can reach the app with no sign-in (unless
+    open_to_network says so), whatever bound it: ANCHOR_HOST or gunicorn's own -b."""
+    why = open_without_sign_in(_settings, list(server.cfg.bind))
+    if why:
+        sys.exit(f"anchor-spend-map: cannot start: {why}")

@@ -28,7 +28,7 @@ from dashboard.serve.networks import Networks, install
 from dashboard.serve.routes import register_geometry
 from dashboard.serve.security import install_security
 from dashboard.serve.uploads import register_upload_route
-from dashboard.settings import Settings, load_settings
+from dashboard.settings import Settings, load_settings, open_without_sign_in
 from dashboard.web.app import Services, build_page, context_of
 from layers._common import served_geometry
 
@@ -93,7 +93,11 @@ def entry_app(from_command_line: bool = False) -> Dash:
 
 
 def run(app: Dash) -> None:
-    """Serve `app` with Dash's development server (`python app.py`), as its settings say."""
+    """Serve `app` with Dash's development server (`python app.py`), as its settings say; a
+    non-loopback host with no sign-in is refused (see `settings.open_without_sign_in`)."""
     settings = context_of(app).settings
+    why = open_without_sign_in(settings, [settings.host])
+    if why:
+        sys.exit(f"anchor-spend-map: cannot start: {why}")
     app.run(host=settings.host, port=settings.port, debug=settings.debug,
             dev_tools_disable_version_check=True)  # no call to plotly.com, even in debug
