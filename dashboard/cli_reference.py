@@ -73,8 +73,8 @@ def run_reference(args: argparse.Namespace) -> int:
         bar.finish()
     for line in done.summary_lines():
         print(line)
-    print("Imports made in the page use these files from now on; restart the dashboard "
-          "(e.g. systemctl restart anchor-spend-map) so its import panel lists them.")
+    print("Imports made in the page use these files from now on; reload the dashboard "
+          "(systemctl reload anchor-spend-map, or restart it) so its import panel lists them.")
     return 0
 
 
