@@ -171,6 +171,8 @@ def install_reference(sources: ReferenceSources, settings: Settings, *, referenc
         for p in paths:
             if not p.is_file():
                 raise InputError(f"{p}: no such file. Check the path.")
+    for p in given["postcodes"]:
+        _whole_zip(p)
     folder = Path(reference_dir if reference_dir is not None else settings.reference_dir)
     settings = replace(settings, reference_dir=str(folder))
     try:
@@ -539,6 +541,17 @@ def _stream(fh: IO[bytes], target: Path, total: int, what: str, report: Progress
         out.flush()
         os.fsync(out.fileno())
     return digest.hexdigest()
+
+
+def _whole_zip(path: Path) -> None:
+    """InputError for a file that starts like a zip but is not a whole one (a download cut
+    short has no central directory at its end)."""
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    if magic == b"PK\x03\x04" and not zipfile.is_zipfile(path):
+        raise InputError(f"--postcodes {path.name} is an incomplete or damaged zip (a download "
+                         f"cut short?): download it again from {NSPL_SOURCE}. Nothing was "
+                         "changed.")
 
 
 def _is_xlsx(path: Path) -> bool:

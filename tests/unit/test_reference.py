@@ -10,6 +10,7 @@ bar, the command's exit status, and the import panel's notice when the server ha
 """
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -17,6 +18,7 @@ import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
+import openpyxl
 import pytest
 from dash import html
 
@@ -183,6 +185,32 @@ def test_the_wrong_zip_says_what_to_download_and_changes_nothing(tmp_path, downl
     folder = Path(settings.reference_dir)
     assert not (folder / LINK).exists()
     assert not [p for p in folder.iterdir() if p.name.startswith(".ref.")]
+
+
+def test_a_zip_cut_short_is_refused_as_such(tmp_path, downloads, settings):
+    whole = downloads["postcodes"].read_bytes()
+    cut = tmp_path / "NSPL_FEB_2025_UK.zip"
+    cut.write_bytes(whole[:len(whole) // 2])
+    with pytest.raises(InputError, match="incomplete or damaged zip .* download it again"):
+        install_reference(sources({**downloads, "postcodes": cut}), settings)
+    assert not (Path(settings.reference_dir) / LINK).exists()
+
+
+def test_file_1_as_an_xlsx_workbook_installs(tmp_path, settings):
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    book.active.append(["English Indices of Deprivation 2025: File 1"])
+    sheet = book.create_sheet("IMD25")
+    for cells in csv.reader(IMD_2021.splitlines()):   # ranks as numbers, as MHCLG's workbook
+        sheet.append([int(c.replace(",", "")) if c.replace(",", "").isdigit() else c
+                      for c in cells])
+    xlsx = tmp_path / "File_1_IoD2025_Index_of_Multiple_Deprivation.xlsx"
+    book.save(xlsx)
+    csv21 = tmp_path / "NSPL21_FEB_2025_UK.csv"
+    csv21.write_text(HEADER.replace("lsoa11", "lsoa21") + "".join(r + "\n" for r in ROWS["SR"]))
+    done = install_reference(ReferenceSources(postcodes=[csv21], imd=xlsx), settings)
+    assert done.kinds["imd"]["summary"] == "3 LSOAs (LSOA 2021)"
+    assert configured_references(settings).names()["imd"] == [xlsx.name]
 
 
 def test_an_iod_file_that_is_not_file_1_is_refused_and_the_old_set_stays(downloads, settings):
