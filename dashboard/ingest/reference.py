@@ -11,7 +11,9 @@ Indices of Deprivation's File 1 as XLSX or CSV. An administrator gives those fil
   do, not in an officer's import weeks later, and checks that the set fits together (the postcode
   directory's LSOAs and the index's LSOAs are of one vintage, or a lookup bridges them);
 - writes the set into a new hidden version folder and switches the link ``current`` to it with
-  one rename: a failed or killed run leaves the previous set in use, untouched;
+  one rename: a failed or killed run leaves the previous set in use, untouched. The set it
+  replaces is kept until the next install, so an import that started before the switch (its
+  paths resolved to that version) still finds its files;
 - warms ``read_postcodes``' Parquet cache, so the first import from the page does not parse the
   CSV again.
 
@@ -149,8 +151,8 @@ _LABEL = {"postcodes": "postcode directory", "imd": "deprivation (IMD)",
 
 
 # --------------------------------------------------------------------------- install
-def install_reference(sources: ReferenceSources, settings: Settings, *, reference_dir: str | os.PathLike
-                      | None = None, warm_cache: bool = True,
+def install_reference(sources: ReferenceSources, settings: Settings, *,
+                      reference_dir: str | os.PathLike | None = None, warm_cache: bool = True,
                       progress: Progress | None = None) -> Installed:
     """Validate the files as downloaded and install them as the server's reference set.
 
@@ -219,8 +221,8 @@ def install_reference(sources: ReferenceSources, settings: Settings, *, referenc
             if isinstance(exc, OSError) and exc.filename and _inside(Path(exc.filename), folder):
                 raise _disk_error(exc, folder) from exc
             raise
-        if previous is not None and previous != version:
-            shutil.rmtree(previous, ignore_errors=True)
+        # the previous set stays until the next install (which removes it before it stages):
+        # an import that resolved its paths before the switch still finds its files
         if warm_cache:
             _prune_caches(cache_dir, caches_before, done)
     done.seconds = time.monotonic() - started
@@ -336,11 +338,15 @@ def _check_space(given: dict[str, list[Path]], folder: Path) -> None:
 
 
 def _unzipped_size(path: Path) -> int:
+    """What extracting the directory from a zip writes, at most: its largest file, or all of its
+    per-area parts."""
     try:
         with zipfile.ZipFile(path) as zf:
-            return max((i.file_size for i in zf.infolist()), default=0)
+            infos = zf.infolist()
     except (zipfile.BadZipFile, OSError):
         return path.stat().st_size
+    parts = sum(i.file_size for i in infos if "multi_csv" in i.filename.lower())
+    return max([parts] + [i.file_size for i in infos])
 
 
 def _switch(link: Path, target: Path) -> None:

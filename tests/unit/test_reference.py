@@ -162,7 +162,9 @@ def test_a_plain_csv_and_a_second_install_replace_the_whole_set(tmp_path, downlo
     csv = tmp_path / "ONSPD_MAY_2025_UK.csv"
     csv.write_text(HEADER + ROWS["SR"][0] + "\n")
     second = install_reference(ReferenceSources(postcodes=[csv], imd=downloads["imd"]), settings)
-    assert not first.version.exists() and second.version.exists()
+    assert first.version.exists()   # kept until the next install: imports under way finish
+    third = install_reference(ReferenceSources(postcodes=[csv], imd=downloads["imd"]), settings)
+    assert not first.version.exists() and second.version.exists() and third.version.exists()
     names = configured_references(settings).names()
     assert names == {"postcodes": ["ONSPD_MAY_2025_UK.csv"],
                      "imd": ["File_1_IMD2019_Index_of_Multiple_Deprivation.csv"]}
