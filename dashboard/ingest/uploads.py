@@ -275,7 +275,7 @@ def _preview(path: str, _mtime: int, _size: int, columns: tuple, anchor_name: st
         data = head_bytes(path)
         finder, missing = sp.header_finder(cols), sp.missing_header(cols)
         if data.startswith(b"PK\x03\x04"):
-            table = _xlsx_head(name, data, finder, missing)
+            table = _readable_xlsx_head(name, data, finder, missing)
         else:
             table = _tabular.read_table(name, data, finder, missing, max(len(data), 1))
         check_columns(name, len(table.header))   # 200,000 columns: said, not a 21 MB answer
@@ -312,6 +312,20 @@ def head_bytes(path: str | os.PathLike, limit: int = HEAD_BYTES) -> bytes:
         return data
     cut = data.rfind(b"\n", 0, limit)
     return data[:cut + 1] if cut > 0 else data[:limit]
+
+
+def _readable_xlsx_head(name: str, data: bytes, finder, missing):
+    """`_xlsx_head`, with a workbook whose XML cannot be parsed (malformed, or with a DTD or
+    entities, which defusedxml refuses) said plainly rather than a 500 from the mapping step."""
+    try:
+        return _xlsx_head(name, data, finder, missing)
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any parser failure: the file cannot be read
+        raise InputError(f"{name}: could not be read as an Excel workbook (its XML is damaged, or "
+                         "uses a DTD or entities, which are refused for safety; "
+                         f"{type(exc).__name__}): open it in Excel and save it again as .xlsx, "
+                         "or save it as CSV") from None
 
 
 def _xlsx_head(name: str, data: bytes, finder, missing):

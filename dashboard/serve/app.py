@@ -65,7 +65,17 @@ def _compose(data: Dataset | None, settings: Settings | None, networks: Networks
                           limit_bytes=settings.upload_limit_mb * 2**20,
                           enabled=imports_enabled(settings))
     install(app, networks, served=served)   # the registry's middleware in front of the served app
+    set_up_now(app, settings)
     return app
+
+
+def set_up_now(app: Dash, settings: Settings) -> None:
+    """Do Dash's once-per-app setup (component libraries, scripts, callbacks) now, before the app
+    answers anyone. Dash does it in a before_request hook that marks itself done BEFORE doing the
+    work, so the first concurrent requests to a new app (a data set's app built under load, a
+    fresh worker's threads) got 500 "dash is not a registered library" and a blank page."""
+    with app.server.test_request_context(settings.routes_prefix):
+        app._setup_server()   # noqa: SLF001 - Dash's own hook, run once here instead of lazily
 
 
 # --------------------------------------------------------------------------- app.py
