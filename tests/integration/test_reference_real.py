@@ -94,6 +94,8 @@ def test_the_published_nspl_zip_and_iod_files_install_and_import(shared_data, tm
                                      imd=refs.files["imd"], population=refs.files["population"],
                                      wards=refs.files["wards"], lsoas=refs.files["lsoas"],
                                      suppliers=register, postcode_cache=folder / ".cache"))
+    # the import read the cache the command warmed (a miss would have written a second one)
+    assert len(list((folder / ".cache").glob("postcodes-*.parquet"))) == 1
     located = built.dataset.suppliers.set_index("name")
     assert bool(located.loc["Alpha Ltd", "located"]) and bool(located.loc["Beta Ltd", "located"])
     assert located.loc["Alpha Ltd", "ward"] is not None
