@@ -26,13 +26,8 @@ from dashboard.ingest.anchors import read_anchor_table
 from dashboard.ingest.catalog import DEFAULT_ROOT
 from dashboard.ingest.pipeline import build_from_files
 from dashboard.output.cells import to_csv_bytes, to_xlsx_bytes
-from dashboard.output.levers import (
-    assets_json,
-    assets_text,
-    candidates_frame,
-    workforce_json,
-    workforce_text,
-)
+from dashboard.output.levers import assets_json, assets_text, candidates_frame, workforce_text
+from dashboard.view.levers import workforce_json
 
 
 def add_lever_parsers(sub, source_arguments: Callable[..., None],

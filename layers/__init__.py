@@ -11,7 +11,15 @@ Point overlays draw plain circle markers (Scattermap, no colour or opacity array
 """
 from __future__ import annotations
 
-from layers import anchor_sites, lsoa_deprivation, supplier_points, ward_deprivation, ward_spend
+from layers import (
+    anchor_sites,
+    asset_sites,
+    lsoa_deprivation,
+    supplier_points,
+    ward_deprivation,
+    ward_spend,
+    workforce_wards,
+)
 from layers._common import LayerOutput, Legend
 
 #: Base layers (one at a time), in the order the page offers them.
@@ -20,9 +28,12 @@ BASE_LAYERS = {
     ward_deprivation.rank.KEY: ward_deprivation.rank,
     ward_deprivation.deprived.KEY: ward_deprivation.deprived,
     lsoa_deprivation.KEY: lsoa_deprivation,
+    workforce_wards.KEY: workforce_wards,
 }
 #: Point overlays (any combination).
-OVERLAY_LAYERS = {supplier_points.KEY: supplier_points, anchor_sites.KEY: anchor_sites}
+OVERLAY_LAYERS = {supplier_points.KEY: supplier_points, anchor_sites.KEY: anchor_sites,
+                  asset_sites.KEY: asset_sites}
 
 __all__ = ["BASE_LAYERS", "OVERLAY_LAYERS", "LayerOutput", "Legend", "anchor_sites",
-           "lsoa_deprivation", "supplier_points", "ward_deprivation", "ward_spend"]
+           "asset_sites", "lsoa_deprivation", "supplier_points", "ward_deprivation", "ward_spend",
+           "workforce_wards"]

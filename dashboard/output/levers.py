@@ -2,8 +2,9 @@
 workforce | assets`, their tables, and the export files. The page's cards and drill-down read the
 same functions, so the command line prints the figures exactly as the page shows them.
 
-Every workforce count goes through disclosure control (`engine/disclosure.py`) here: "<5" for
-1-4, null where secondarily withheld, shares withheld where they would give a small count away.
+Every workforce count goes through disclosure control (`engine/disclosure.py`): "<5" for 1-4,
+null where secondarily withheld, shares withheld where they would give a small count away. The
+JSON itself is made by `dashboard/view/levers.py` (the page's cards read it too).
 """
 from __future__ import annotations
 
@@ -12,52 +13,18 @@ import pandas as pd
 
 from dashboard import fmt
 from dashboard.engine import assets as a
-from dashboard.engine.deprivation import local_area, most_deprived_label
-from dashboard.engine.disclosure import SMALL, safe_share, show_count, shown, ward_headcounts
+from dashboard.engine.deprivation import most_deprived_label
+from dashboard.engine.disclosure import SMALL, shown, ward_headcounts
 from dashboard.engine.filters import Options
 from dashboard.engine.model import Dataset
-from dashboard.engine.workforce import WorkforceFigures, has_workforce, workforce_figures
-
-WITHHELD = "—"
-
-
-def _within(part: int, whole: int) -> int | str | None:
-    """A count shown beside its whole: withheld (None) where whole - part would be 1-4."""
-    return None if 1 <= whole - part <= 4 else show_count(part)
-
-
-def workforce_json(ds: Dataset, opts: Options = Options(), anchors: tuple[str, ...] = (),
-                   snapshot: str | None = None) -> dict:
-    """``plan.md``'s workforce JSON, disclosure-controlled: ``workforce``, ``workforce_located``,
-    ``pay_known`` (int, "<5" or null), ``workforce_share_most_deprived``,
-    ``workforce_local_share``, ``living_wage_share``, ``new_starters_share_most_deprived``
-    (fractions or null) and ``by_ward`` (``{"ward_code", "headcount"}`` per ward with staff:
-    an integer of at least 5, "<5", or null where secondarily withheld)."""
-    f = workforce_figures(ds, opts, anchors, snapshot)
-    counts, codes, whose = ward_headcounts(ds, anchors, snapshot)
-    wards = ds.wards["code"].to_numpy(object)
-    return {
-        "workforce": show_count(f.workforce),
-        "workforce_located": _within(f.workforce_located, f.workforce),
-        "pay_known": _within(f.pay_known, f.workforce),
-        "workforce_share_most_deprived": safe_share(f.most_deprived, f.workforce_located),
-        "workforce_local_share": safe_share(f.local, f.workforce_located),
-        "living_wage_share": safe_share(f.living_wage, f.pay_known),
-        "new_starters_share_most_deprived": safe_share(f.new_starters_most_deprived,
-                                                       f.new_starters_located),
-        "most_deprived": opts.most_deprived,
-        "reference": opts.reference,
-        "local_area": list(local_area(ds, opts)),
-        "anchors": list(anchors),
-        "snapshots": f.snapshots,
-        "by_ward_anchor": whose,
-        "by_ward": [{"ward_code": str(wards[i]), "headcount": shown(counts[i], codes[i])}
-                    for i in np.flatnonzero(counts > 0)],
-    }
-
-
-def _count_text(value: int | str | None) -> str:
-    return WITHHELD if value is None else (value if isinstance(value, str) else fmt.count(value))
+from dashboard.engine.workforce import has_workforce
+from dashboard.view.levers import (
+    WITHHELD_MARK as WITHHELD,
+)
+from dashboard.view.levers import (
+    candidate_records,
+    count_text,
+)
 
 
 def workforce_text(result: dict, ds: Dataset) -> str:
@@ -67,9 +34,9 @@ def workforce_text(result: dict, ds: Dataset) -> str:
     lines = [
         f"Workforce ({', '.join(result['anchors']) or 'all anchors'}; snapshots: "
         f"{', '.join(f'{k} {v}' for k, v in result['snapshots'].items()) or 'none'})",
-        f"  {'Headcount':<44}{_count_text(result['workforce']):>12}",
-        f"  {'Located (home LSOA known)':<44}{_count_text(result['workforce_located']):>12}",
-        f"  {'Pay known':<44}{_count_text(result['pay_known']):>12}",
+        f"  {'Headcount':<44}{count_text(result['workforce']):>12}",
+        f"  {'Located (home LSOA known)':<44}{count_text(result['workforce_located']):>12}",
+        f"  {'Pay known':<44}{count_text(result['pay_known']):>12}",
         f"  {'Living in the ' + label:<44}{fmt.share(result['workforce_share_most_deprived']):>12}",
         f"  {'Living in the local area':<44}{fmt.share(result['workforce_local_share']):>12}",
         f"  {'New starters from the ' + label:<44}"
@@ -83,7 +50,7 @@ def workforce_text(result: dict, ds: Dataset) -> str:
     names = dict(zip(ds.wards["code"], ds.wards["name"]))
     for r in result["by_ward"]:
         lines.append(f"  {r['ward_code']:<12}{str(names.get(r['ward_code'], ''))[:32]:<34}"
-                     f"{_count_text(r['headcount']):>8}")
+                     f"{count_text(r['headcount']):>8}")
     if not result["by_ward"]:
         lines.append("  (no staff located in the mapped wards)")
     return "\n".join(lines) + "\n"
@@ -98,23 +65,9 @@ def workforce_ward_frame(ds: Dataset, anchors: tuple[str, ...] = (),
     return pd.DataFrame({
         "Ward code": ds.wards["code"].to_numpy(object)[rows],
         "Ward": ds.wards["name"].to_numpy(object)[rows],
-        "Staff living here": [_count_text(shown(counts[i], codes[i])) for i in rows],
+        "Staff living here": [count_text(shown(counts[i], codes[i])) for i in rows],
         "Anchor": whose or "All anchors",
     })
-
-
-def figures_rows(f: WorkforceFigures, opts: Options) -> list[tuple[str, str]]:
-    """(label, value as shown) of each workforce headline, for cards and the drill-down."""
-    label = most_deprived_label(opts)
-    return [
-        ("Staff (headcount)", _count_text(show_count(f.workforce))),
-        ("Staff living in the " + label,
-         fmt.share(safe_share(f.most_deprived, f.workforce_located))),
-        ("Staff living in the local area", fmt.share(safe_share(f.local, f.workforce_located))),
-        ("New starters from the " + label,
-         fmt.share(safe_share(f.new_starters_most_deprived, f.new_starters_located))),
-        ("Paid at least the real Living Wage", fmt.share(safe_share(f.living_wage, f.pay_known))),
-    ]
 
 
 # --------------------------------------------------------------------------- assets
@@ -145,20 +98,6 @@ def assets_json(ds: Dataset, opts: Options = Options(), anchors: tuple[str, ...]
                      "site_area_ha": _area(r.site_area_ha)} for r in w.itertuples()],
         "vacant_or_surplus_in_most_deprived": candidate_records(c),
     }
-
-
-def candidate_records(c: pd.DataFrame) -> list[dict]:
-    """The candidate sites as JSON records (areas None where unknown)."""
-    def num(x):
-        return None if pd.isna(x) else _area(x)
-
-    return [{"anchor": r.anchor, "name": r.name, "status": r.status, "tenure": r.tenure,
-             "use": r.use, "floor_area_m2": num(r.floor_area_m2),
-             "site_area_ha": num(r.site_area_ha),
-             "community_use": {1: "yes", 0: "no"}.get(int(r.community_use), "unknown"),
-             "lsoa": r.lsoa, "ward_code": r.ward, "ward_name": r.ward_name,
-             "imd_decile": None if pd.isna(r.imd_decile) else int(r.imd_decile)}
-            for r in c.itertuples()]
 
 
 def candidates_frame(ds: Dataset, opts: Options = Options(), anchors: tuple[str, ...] = ()

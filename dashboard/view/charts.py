@@ -14,7 +14,7 @@ from dashboard.engine.metrics import Summary
 from dashboard.view.drill import Series
 from dashboard.view.state import ViewState
 from dashboard.view.tables import decile_spend
-from layers import BASE_LAYERS
+from layers import BASE_LAYERS, workforce_wards
 from layers._common import FONT
 
 INK, BAR = "#111111", "#2b4a7d"
@@ -48,6 +48,11 @@ def ranked_figure(summary: Summary, state: ViewState) -> tuple[str, dict[str, An
         text = [fmt.money(p, compact=True) for p in t["spend"].to_numpy(np.int64).tolist()]
         return ("Located spend by national deprivation decile of the supplier's area",
                 _bars(labels, values, text, state.present))
+    if state.layer == workforce_wards.KEY:   # shown counts only: never a bar for "<5"
+        pairs = workforce_wards.ranked(summary.ds, summary)[:MAX_BARS]
+        return ("Wards by staff living there (counts of 5 or more; largest first)",
+                _bars([fmt.plot_text(n) for n, _ in pairs], [v for _, v in pairs],
+                      [fmt.count(v) for _, v in pairs], state.present))
     layer = BASE_LAYERS[state.layer]
     z = layer.values(summary.ds, summary, summary.options)["z"]
     names = [fmt.plot_text(n) for n in summary.ds.wards["name"]]

@@ -75,7 +75,8 @@ def figure_updates(ds: Dataset, summary: Summary, state: ViewState, *, halo: boo
         layer = OVERLAY_LAYERS[key]
         vals = layer.values(ds, summary, summary.options)
         n = layer.TRACES
-        updates += [(index + i, vals) for i in range(n)]
+        per = vals if isinstance(vals, list) else [vals] * n   # one dict, or one per trace
+        updates += [(index + i, per[i]) for i in range(n)]
         index += n
     return updates
 

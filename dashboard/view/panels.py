@@ -11,7 +11,7 @@ values into components.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 import pandas as pd
@@ -25,9 +25,10 @@ from dashboard.view.context import AppContext
 from dashboard.view.digest import digest
 from dashboard.view.drill import all_years, drill, trend_series
 from dashboard.view.grid import GridUpdate, grid_update
+from dashboard.view.levers import lever_cards, lever_drill
 from dashboard.view.state import ViewState
 from dashboard.view.text import filter_strip, map_sentence
-from layers import Legend, supplier_points
+from layers import Legend, asset_sites, supplier_points
 
 NO_MATCH = "No payments match these filters. Widen the period or clear a filter."
 
@@ -62,6 +63,7 @@ class DrillView:
     categories: TableView | None = None
     years: TableView | None = None
     years_figure: dict[str, Any] | None = None
+    levers: TableView | None = None   # staff and sites of the selection (`view/levers.py`)
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ def panels(app_ctx: AppContext, state: ViewState, held: Any = None) -> Panels:
     summary = app_ctx.summary(state)
     every_year = app_ctx.summarise(all_years(state.filters), state.options)
     cards, compare = headline_cards(summary, app_ctx.summarise, ds)
+    cards += lever_cards(ds, state)
     heading, ranked = ranked_figure(summary, state)
     contents: dict[str, Any] = {
         "cards": tuple(cards), "compare": compare,
@@ -106,7 +109,7 @@ def panels(app_ctx: AppContext, state: ViewState, held: Any = None) -> Panels:
         "legend": legend_view(app_ctx, summary, state),
         "sentence": map_sentence(summary), "ranked_heading": heading, "ranked": ranked,
         "ranked_height": ranked["layout"]["height"],
-        "drill": drill_view(summary, state, every_year),
+        "drill": _with_levers(drill_view(summary, state, every_year), ds, state),
         "trend": trend_figure(trend_series(every_year), state.options.most_deprived,
                               state.present),
     }
@@ -141,6 +144,8 @@ def legend_view(app_ctx: AppContext, summary: Summary, state: ViewState) -> Lege
                                    "suppliers download lists every one."))
     if "anchors" in state.overlays:
         extras.append(("anchor", "Anchor site"))
+    if "assets" in state.overlays:
+        extras += [("note", line) for line in asset_sites.key_lines(app_ctx.ds)]
     return LegendView(mapfig.legend_for(app_ctx.ds, summary, state), tuple(extras))
 
 
@@ -168,6 +173,17 @@ def drill_view(summary: Summary, state: ViewState, every_year: Summary) -> Drill
         years=table_view(years, "Spend by financial year"),
         years_figure=years_figure(list(d.years["year"]), [int(v) for v in d.years["spend"]],
                                   state.present))
+
+
+def _with_levers(view: DrillView, ds, state: ViewState) -> DrillView:
+    """The drill-down with the selection's workforce and estate rows, where there are any."""
+    rows = lever_drill(ds, state)
+    if rows is None:
+        return view
+    title = view.title or " — ".join(x for x in (
+        dict(zip(ds.wards["code"], ds.wards["name"])).get(state.ward, state.ward),
+        state.detail_anchor) if x)
+    return replace(view, title=title, levers=table_view(rows, "Staff and sites"))
 
 
 def table_view(df: pd.DataFrame, caption: str) -> TableView:

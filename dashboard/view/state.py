@@ -16,8 +16,10 @@ from urllib.parse import parse_qsl, urlencode
 from dashboard.engine.metrics import MOST_DEPRIVED_CHOICES, REFERENCES, Filters, Options
 from dashboard.engine.model import CAPREV_LABELS, Dataset
 
-LAYERS = ("ward_spend", "ward_rank", "ward_deprived", "lsoa_decile")
-OVERLAYS = ("suppliers", "anchors")
+LAYERS = ("ward_spend", "ward_rank", "ward_deprived", "lsoa_decile", "ward_staff")
+OVERLAYS = ("suppliers", "anchors", "assets")
+#: Overlays shown on a first visit (the estate is one click away).
+DEFAULT_OVERLAYS = ("suppliers", "anchors")
 FLAGS = ("sme", "vcse")
 MAX_QUERY = 8000          # characters of query string considered at all
 MAX_VALUES = 500          # values per key considered
@@ -30,7 +32,7 @@ class ViewState:
     filters: Filters = Filters()
     options: Options = Options()
     layer: str = "ward_spend"
-    overlays: tuple[str, ...] = OVERLAYS
+    overlays: tuple[str, ...] = DEFAULT_OVERLAYS
     ward: str | None = None
     detail_anchor: str | None = None
     present: bool = False

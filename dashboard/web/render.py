@@ -58,9 +58,10 @@ def drill_children(view: DrillView) -> list[Any]:
     """The drill-down panel's children (a hint when nothing is selected)."""
     if view.title is None:
         return [html.P("Nothing selected yet.", className="empty")]
+    levers = [html.Div([html.H4("Staff and sites"), table(view.levers)])] if view.levers else []
     if view.suppliers is None:
         return [html.H3(view.title),
-                html.P("No payments match these filters here.", className="empty")]
+                html.P("No payments match these filters here.", className="empty"), *levers]
     return [
         html.H3(view.title, className="drill-title"),
         html.P(f"Spend under the current filters: {view.total}", className="drill-total"),
@@ -71,6 +72,7 @@ def drill_children(view: DrillView) -> list[Any]:
                       dcc.Graph(figure=view.years_figure, config=GRAPH,
                                 className="drill-years", style={"height": "220px"}),
                       table(view.years)]),
+            *levers,
         ]),
     ]
 

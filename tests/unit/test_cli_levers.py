@@ -14,7 +14,8 @@ import pytest
 
 from dashboard import cli
 from dashboard.engine.disclosure import SMALL, exposed, workforce_protection
-from dashboard.output.levers import workforce_json, workforce_ward_frame
+from dashboard.output.levers import workforce_ward_frame
+from dashboard.view.levers import workforce_json
 from tests import tiny
 from tests.unit.test_importer import write_sources
 
