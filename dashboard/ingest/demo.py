@@ -10,6 +10,7 @@ published for 2011 LSOAs, which is also the vintage of the postcode directory he
 """
 from __future__ import annotations
 
+import json
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,7 +22,7 @@ from dashboard.errors import InputError
 from dashboard.ingest.io.boundaries import drawing_for_map
 from dashboard.ingest.io.postcodes import read_postcodes
 from dashboard.ingest.pipeline import Sources, build_from_files
-from dashboard.ingest.store import save_dataset
+from dashboard.ingest.store import load_dataset, save_dataset
 
 DISTRICT = "E08000024"
 PLACE = "Sunderland"
@@ -103,7 +104,9 @@ def build_demo(shared: Path | None = None, out: Path | None = None, seed: int = 
                      "lsoas": drawing_for_map(built.lsoas_geo)},
         "import": built.report,
     })
-    return save_dataset(ds, out, rejected=built.rejected, details=built.details)
+    folder = save_dataset(ds, out, rejected=built.rejected, details=built.details)
+    demo_plan(load_dataset(folder), folder / "plan.json")
+    return folder
 
 
 def _one(folder: Path, pattern: str) -> Path:
@@ -247,3 +250,78 @@ def _write_spend(frame: pd.DataFrame, path: Path, style: int) -> None:
 def _pounds_text(value: float) -> str:
     sign = "-" if value < 0 else ""
     return f"{sign}£{abs(value):,.2f}"
+
+
+# --------------------------------------------------------------------------- the demo's plan
+#: (metric, scope, baseline year, target year, target value, owner, note): a mix of on track,
+#: close and off track in 2024/25, so that a first-time visitor sees every status.
+DEMO_TARGETS = [
+    ("share_most_deprived", None, 2022, 2026, 0.28, "Network procurement group",
+     "The network's headline commitment: more spend reaching the most deprived areas."),
+    ("local_share", None, 2022, 2027, 0.70, "Network procurement group",
+     "Keep more of the network's spend in Sunderland."),
+    ("vcse_share", None, 2022, 2026, 0.22, "Voluntary sector liaison lead", ""),
+    ("sme_share", "Wearside City Council", 2022, 2025, 0.65, "Head of procurement, council",
+     "Lots sized for small firms in highways and grounds maintenance."),
+    ("vcse_share", "Wearside Hospitals NHS Foundation Trust", 2022, 2026, 0.23,
+     "Trust social value lead", ""),
+]
+DEMO_SCENARIOS = [
+    ("Catering and cleaning to deprived areas", "most_deprived", 0.2, None,
+     ("Catering", "Cleaning")),
+    ("£1m more with local suppliers", "local", None, 100_000_000, ()),
+]
+#: Per anchor: levels (procurement, employment, land, finance, ownership) now and, for some, the
+#: year before.
+DEMO_LEVELS = {
+    "Wearside City Council": ((3, 3, 2, 2, 2), (2, 3, 2, 1, 2)),
+    "Wearside Hospitals NHS Foundation Trust": ((2, 3, 1, 1, 1), (2, 2, 1, 1, 1)),
+    "University of Wearside": ((2, 2, 3, 2, 1), None),
+    "Wearside College": ((2, 3, 2, 1, 2), None),
+    "Wearside Homes": ((3, 2, 3, 1, 3), (2, 2, 2, 1, 3)),
+    "Wearside Police": ((1, 2, 1, 1, 1), None),
+}
+DEMO_WHO = "demo"
+DEMO_AT = "2025-04-15T09:00:00+00:00"
+
+
+def demo_plan(ds, path: Path) -> Path:
+    """Write the demo's plan (targets, two scenarios, an assessment per anchor) to `path` (the
+    data set's shipped ``plan.json``), checked like any edit, with fixed dates so that the
+    shipped file is the same every time it is made."""
+    from datetime import date
+
+    from dashboard.engine.assessment import Assessment, Entry
+    from dashboard.engine.plan import Target
+    from dashboard.ingest.planstore import PlanStore, Scenario, default_framework
+
+    path = Path(path)
+    path.unlink(missing_ok=True)
+    store = PlanStore(path)
+    for metric, scope, base, year, value, owner, note in DEMO_TARGETS:
+        store.add_target(ds, Target(metric, base, year, value, scope=scope, owner=owner,
+                                    note=note), DEMO_WHO)
+    for name, group, fraction, amount, categories in DEMO_SCENARIOS:
+        store.save_scenario(ds, Scenario(name, group, fraction=fraction, amount=amount,
+                                         categories=categories, years=(ds.years[-1],)),
+                            DEMO_WHO)
+    dims = [d.key for d in default_framework().dimensions]
+    for anchor, (now, before) in DEMO_LEVELS.items():
+        for when, levels in ((date(2024, 3, 31), before), (date(2025, 3, 31), now)):
+            if levels is None:
+                continue
+            entries = {k: Entry(lv, f"{anchor}: evidence reviewed by the network",
+                                "Agree the next step at the network meeting", "Anchor lead")
+                       for k, lv in zip(dims, levels)}
+            store.add_assessment(ds, Assessment(anchor, when, entries), DEMO_WHO)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    for i, rec in enumerate(doc["targets"]):
+        rec["id"] = f"t-demo{i + 1}"
+        for v in rec["versions"]:
+            v["at"] = DEMO_AT
+    for i, rec in enumerate(doc["scenarios"]):
+        rec["id"], rec["at"] = f"s-demo{i + 1}", DEMO_AT
+    for i, rec in enumerate(doc["assessments"]):
+        rec["id"], rec["at"] = f"a-demo{i + 1}", f"{rec['date']}T12:00:00+00:00"
+    path.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path

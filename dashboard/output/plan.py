@@ -16,6 +16,7 @@ from dashboard.engine.groups import GROUP_LABELS
 from dashboard.engine.leakage import Leakage, leakage
 from dashboard.engine.model import Dataset
 from dashboard.engine.periods import fy_label
+from dashboard.engine.plan import STATUSES
 from dashboard.engine.whatif import WhatIf
 from dashboard.ingest.planstore import PlanStore
 from dashboard.output.cells import to_xlsx_book
@@ -82,10 +83,10 @@ def _line(cells: list[str], widths: list[int]) -> str:
 def plan_text(result: dict) -> str:
     """The `plan` table: one line per target, then the scenarios and the assessments' medians."""
     out = [f"Action plan: {result['data_set']} (year {result['year'] or '—'})", ""]
-    widths = [44, 9, 11, 9, 11, 13]
+    widths = [64, 9, 11, 9, 11, 13]
     out.append(_line(["Target", "actual", "trajectory", "target", "status", "gap"], widths))
     for t in result["targets"]:
-        out.append(_line([f"{t['scope']}: {t['metric_label']} by {t['target_year']}",
+        out.append(_line([f"{t['scope']}: {t['metric']} by {t['target_year']}",
                           fmt.share(t["actual"]), fmt.share(t["trajectory"]),
                           fmt.share(t["target_value"]), t["status"],
                           fmt.money(None if t["gap"] is None else round(t["gap"] * 100))],
@@ -227,34 +228,31 @@ def report_section(ds: Dataset, store: PlanStore, esc, year: int | None = None) 
     if not doc["targets"] and not doc["scenarios"] and not any(
             c.level for c in doc["grid"].cells.values()):
         return ""
-    parts = ["<section class='plan'><h2>Action plan</h2>"]
-    if doc["targets"]:
-        rows = "".join(
-            f"<tr><td>{esc(t['scope'])}: {esc(t['metric_label'])} "
-            f"({esc(fmt.share(t['target_value']))} by {esc(t['target_year'])})</td>"
-            f"<td class='n'>{esc(fmt.share(t['actual']))}</td>"
-            f"<td class='n'>{esc(fmt.share(t['trajectory']))}</td>"
-            f"<td><strong>{esc(t['status'])}</strong></td>"
-            f"<td class='n'>{esc(fmt.money(t['gap_pence']))}</td>"
-            f"<td class='n'>{esc(_points(t['change']))}</td></tr>"
-            for t in doc["targets"])
-        year_label = fy_label(doc["year"]) if doc["year"] is not None else "—"
-        parts.append(f"<table><caption>Targets, {esc(year_label)}</caption><thead><tr>"
-                     "<th>Target</th><th>Actual</th><th>Trajectory</th><th>Status</th>"
-                     "<th>Gap</th><th>Change since last year</th></tr></thead>"
-                     f"<tbody>{rows}</tbody></table>")
+    # the report is one A4 page with a few millimetres to spare: the plan is one short
+    # paragraph (the workbook has it in full)
+    year_label = fy_label(doc["year"]) if doc["year"] is not None else "—"
+    counts = {st: sum(t["status"] == st for t in doc["targets"]) for st in STATUSES}
+    said = ", ".join(f"{n} {st}" for st, n in counts.items() if n)
+    parts = [f"<section class='plan'><p class='note'><strong>Action plan, {esc(year_label)}"
+             f"</strong> ({len(doc['targets'])} target{'' if len(doc['targets']) == 1 else 's'}"
+             f"{': ' + esc(said) if said else ''})."]
+    behind = [t for t in doc["targets"] if t["status"] == "off track"]
+    if behind:
+        parts.append(" Off track: " + "; ".join(
+            f"{esc(t['scope'])} {esc(t['metric'])} {esc(fmt.share(t['actual']))} vs "
+            f"{esc(fmt.share(t['trajectory']))}, gap "
+            f"{esc(fmt.money(t['gap_pence'], compact=True))}" for t in behind) + ".")
     if doc["scenarios"]:
-        items = "".join(
-            f"<li>{esc(s['name'])}: moving {esc(fmt.money(s['moved']))} to "
-            f"{esc(GROUP_LABELS[s['group']])} takes the share from "
-            f"{esc(fmt.share(s['share_before']))} to {esc(fmt.share(s['share_after']))}</li>"
-            for s in doc["scenarios"])
-        parts.append(f"<h3>What if</h3><ul>{items}</ul>")
+        parts.append(" What if: " + "; ".join(
+            f"{esc(s['name'])}, {esc(fmt.share(s['share_before']))} to "
+            f"{esc(fmt.share(s['share_after']))}" for s in doc["scenarios"]) + ".")
     grid: Grid = doc["grid"]
     if any(c.level for c in grid.cells.values()):
-        meds = "".join(f"<li>{esc(d.name)}: {esc(_median_words(d, grid.medians[d.key]))}</li>"
-                       for d in grid.framework.dimensions)
-        parts.append(f"<h3>Self-assessment: network median level</h3><ul>{meds}</ul>")
+        top = grid.framework.dimensions[0].levels[-1].level
+        parts.append(f" Self-assessment, network median (1 to {top}): " + ", ".join(
+            f"{esc(d.key)} {'—' if grid.medians[d.key] is None else f'{grid.medians[d.key]:g}'}"
+            for d in grid.framework.dimensions) + ".")
+    parts.append("</p>")
     parts.append("</section>")
     return "".join(parts)
 

@@ -55,6 +55,7 @@ p { margin: 0.5mm 0; }
 .card .l, .card .s { font-size: 7pt; color: #333; }
 .map { text-align: center; margin: 1mm 0; }
 .map img { max-width: 100%; max-height: 66mm; }
+body:has(section.plan) .map img { max-height: 56mm; }  /* room for the plan's lines */
 .two { display: grid; grid-template-columns: 1fr 1fr; gap: 4mm; }
 table { border-collapse: collapse; width: 100%; font-size: 7pt; break-inside: avoid; }
 th, td { border-bottom: 1px solid #ccc; padding: 0.3mm 1mm; text-align: left; }

@@ -56,9 +56,10 @@ def test_workbook_has_every_part_with_numbers_as_numbers(planned):
 def test_report_section_states_status_in_words_and_escapes_names(planned):
     ds, store = planned
     html = report_section(ds, store, esc)
-    assert "<h2>Action plan</h2>" in html and "<strong>off track</strong>" in html
-    assert "&lt;b&gt;Works&lt;/b&gt;" in html and "<b>Works" not in html
-    assert "Progressive procurement: 2.5 (between 2 developing and 3 embedding)" in html
+    assert "<strong>Action plan, 2023/24</strong> (1 target: 1 off track)" in html
+    assert "Off track: Network share_most_deprived 39.0% vs 41.7%, gap £54" in html
+    assert "&lt;b&gt;Works&lt;/b&gt;, 38.4% to 58.9%" in html and "<b>Works" not in html
+    assert "network median (1 to 4): procurement 2.5, employment —" in html
     assert "Action plan" in report_html(ds, m.Filters(), m.Options())
 
 
