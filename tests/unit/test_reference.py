@@ -18,9 +18,11 @@ import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
+import geopandas as gpd
 import openpyxl
 import pytest
 from dash import html
+from shapely.geometry import box
 
 from dashboard.cli import main
 from dashboard.cli_reference import ProgressBar
@@ -170,6 +172,24 @@ def test_a_plain_csv_and_a_second_install_replace_the_whole_set(tmp_path, downlo
                      "imd": ["File_1_IMD2019_Index_of_Multiple_Deprivation.csv"]}
     # the cache of the replaced directory is gone, the new one is there
     assert len(list((Path(settings.reference_dir) / ".cache").glob("*.parquet"))) == 1
+
+
+def test_ward_boundaries_as_a_zipped_shapefile_install_as_given(tmp_path, downloads, settings):
+    wards = gpd.GeoDataFrame({"WD24CD": ["E05001158", "E05001160"],
+                              "WD24NM": ["Hendon", "Millfield"]},
+                             geometry=[box(-1.39, 54.90, -1.37, 54.91),
+                                       box(-1.38, 54.88, -1.36, 54.90)], crs="EPSG:4326")
+    shp = tmp_path / "shp"
+    shp.mkdir()
+    wards.to_file(shp / "WD_MAY_2024_UK_BGC.shp")
+    zipped = tmp_path / "Wards_May_2024_Boundaries_UK_BGC.zip"
+    with zipfile.ZipFile(zipped, "w") as zf:
+        for part in shp.iterdir():
+            zf.write(part, part.name)
+    done = install_reference(sources(downloads, wards=zipped), settings)
+    assert done.kinds["wards"]["summary"] == "2 wards (2024)"
+    assert configured_references(settings).names()["wards"] == [zipped.name]
+    assert not any("no ward boundaries" in n for n in done.notes)
 
 
 # --------------------------------------------------------------------------- wrong files
