@@ -27,6 +27,7 @@ from dashboard.ingest.pipeline import build_from_files
 from dashboard.ingest.planstore import PlanStore
 from dashboard.ingest.store import load_dataset
 from dashboard.output.plan import (
+    action_plan_xlsx,
     leakage_json,
     leakage_text,
     plan_json,
@@ -59,6 +60,9 @@ def add_plan_parsers(sub, source_arguments: Callable[..., None],
     p.add_argument("--root", type=Path, default=DEFAULT_ROOT, metavar="DIR")
     p.add_argument("--year", metavar="YYYY/YY", help="the year to report (default: the latest)")
     p.add_argument("--format", choices=("json", "table"), default="table")
+    p.add_argument("--xlsx", type=Path, metavar="FILE",
+                   help="also write the action-plan workbook (targets, progress, scenarios, "
+                        "leakage, assessments) to FILE")
     p.set_defaults(run=_run_plan)
 
 
@@ -162,4 +166,8 @@ def _run_plan(args: argparse.Namespace) -> int:
         year = parse_fy(args.year) if args.year else None
     except ValueError as exc:
         raise InputError(f"--year: {exc}: write the financial year as 2023/24") from None
-    return _emit(plan_json(ds, PlanStore.for_dataset(ds), year), args.format, plan_text)
+    store = PlanStore.for_dataset(ds)
+    if args.xlsx is not None:
+        args.xlsx.write_bytes(action_plan_xlsx(ds, store, year=year))
+        print(f"action plan written to {args.xlsx}", file=sys.stderr)
+    return _emit(plan_json(ds, store, year), args.format, plan_text)

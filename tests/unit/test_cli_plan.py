@@ -100,3 +100,10 @@ def test_bad_input_exits_2_with_a_message(root, capsys, argv, message):
 def test_files_or_data_are_needed(capsys):
     code, _, err = run(capsys, "leakage")
     assert code == 2 and "--spend, --postcodes, --imd" in err
+
+
+def test_plan_writes_the_workbook(root, capsys, tmp_path):
+    out = tmp_path / "plan.xlsx"
+    code, _, err = run(capsys, "plan", "--data", "tiny", "--root", str(root), "--xlsx", str(out))
+    assert code == 0 and "action plan written" in err
+    assert out.read_bytes()[:2] == b"PK"

@@ -8,12 +8,13 @@ import json
 import pytest
 from werkzeug.security import generate_password_hash
 
+from dashboard.ingest.store import load_dataset, save_dataset
 from dashboard.serve.app import create_app
 from dashboard.settings import load_settings
-from dashboard.ingest.store import load_dataset, save_dataset
 from tests.unit.conftest import tiny_with_geometry
 
 AUTH = "Basic " + base64.b64encode(b"alice:secret-words").decode()
+VIEWER = "Basic " + base64.b64encode(b"bob:other-words").decode()
 
 
 def _ids(key: str) -> list[dict]:
@@ -22,7 +23,7 @@ def _ids(key: str) -> list[dict]:
             for p in parts]
 
 
-def call(app, client, output: str, values: dict, changed: str, *, auth: bool = True,
+def call(app, client, output: str, values: dict, changed: str, *, auth: str | None = AUTH,
          pattern: list | None = None) -> dict:
     """Post the callback whose outputs include `output` with `values` ({"id.prop": value});
     `pattern`: the [values, ids] of a pattern-matching State (the assessment form)."""
@@ -46,7 +47,7 @@ def call(app, client, output: str, values: dict, changed: str, *, auth: bool = T
     payload = {"output": key, "outputs": outs if key.startswith("..") else outs[0],
                "inputs": fill(cb["inputs"]), "state": fill(cb["state"]),
                "changedPropIds": [changed]}
-    headers = {"Authorization": AUTH} if auth else {}
+    headers = {"Authorization": auth} if auth else {}
     resp = client.post("/_dash-update-component", data=json.dumps(payload),
                        content_type="application/json", headers=headers)
     assert resp.status_code in (200, 204), resp.data[:300]
@@ -75,7 +76,9 @@ def _text(component) -> str:
 def app(tmp_path):
     save_dataset(tiny_with_geometry(title="Tiny"), tmp_path / "tiny")
     users = tmp_path / "users"
-    users.write_text(f"alice:{generate_password_hash('secret-words')}\n")
+    # alice is an editor; bob signs in as a viewer (the default role): he may not edit
+    users.write_text(f"alice:{generate_password_hash('secret-words')} editor\n"
+                     f"bob:{generate_password_hash('other-words')}\n")
     settings = load_settings(env={"ANCHOR_AUTH": "basic", "ANCHOR_AUTH_FILE": str(users)})
     return create_app(load_dataset(tmp_path / "tiny"), settings)
 
@@ -119,9 +122,16 @@ def test_editing_needs_sign_in(tmp_path):
     save_dataset(tiny_with_geometry(title="Tiny"), tmp_path / "tiny")
     app = create_app(load_dataset(tmp_path / "tiny"), load_settings(env={}))
     out = call(app, app.server.test_client(), "plan-t-message.children", TARGET_FORM,
-               "plan-t-save.n_clicks", auth=False)
+               "plan-t-save.n_clicks", auth=None)
     assert "sign in as an editor" in text(out["plan-t-message.children"])
     assert not (tmp_path / ".tiny.plan.json").exists()
+
+
+def test_a_viewer_may_not_edit(app):
+    out = call(app, app.server.test_client(), "plan-t-message.children", TARGET_FORM,
+               "plan-t-save.n_clicks", auth=VIEWER)
+    assert "sign in as an editor" in text(out["plan-t-message.children"])
+    assert "plan-version.data" not in out
 
 
 def test_whatif_follows_the_page_filters_and_moves_live(app):
@@ -185,3 +195,12 @@ def test_record_an_assessment_and_see_the_heat_map(app):
                {"plan-a-anchor.value": "Council", "plan-a-date.value": "31/03/2025",
                 "plan-version.data": 1}, "plan-a-save.n_clicks", pattern=[values, ids])
     assert "YYYY-MM-DD" in text(bad["plan-a-message.children"])
+
+
+def test_the_workbook_downloads(app):
+    out = call(app, app.server.test_client(), "plan-download.data",
+               {"view-state.data": "", "plan-download-btn.n_clicks": 1},
+               "plan-download-btn.n_clicks")
+    sent = out["plan-download.data"]
+    assert sent["filename"].startswith("anchor-spend-action-plan-") and sent["base64"]
+    assert base64.b64decode(sent["content"])[:2] == b"PK"          # an XLSX (zip)

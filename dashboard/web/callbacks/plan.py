@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import fmt
 from dashboard.engine.assessment import Assessment, Entry
@@ -29,6 +29,8 @@ from dashboard.engine.whatif import apply, whatif_base
 from dashboard.errors import InputError
 from dashboard.ingest.parse import parse_money
 from dashboard.ingest.planstore import PlanStore, Scenario
+from dashboard.output.exports import export_filename
+from dashboard.output.plan import action_plan_xlsx
 from dashboard.view import plan as vp
 from dashboard.view.context import AppContext
 from dashboard.web.ids import Id
@@ -100,6 +102,14 @@ def register(app: Dash, app_ctx: AppContext) -> None:
         state = app_ctx.state(query)
         s = app_ctx.summary(state)
         return whatif_base(ds, state.filters, state.options, categories, anchors, mask=s.mask)
+
+    # ------------------------------------------------------------------ the workbook
+    @app.callback(Output(PlanId.DOWNLOAD, "data"), Input(PlanId.DOWNLOAD_BTN, "n_clicks"),
+                  State(Id.STATE, "data"), prevent_initial_call=True)
+    def download(_n, query):
+        state = app_ctx.state(query or "")
+        data = action_plan_xlsx(ds, store, state.filters, state.options)
+        return dcc.send_bytes(data, export_filename("action-plan", "xlsx"))
 
     # ------------------------------------------------------------------ targets
     @app.callback(Output(PlanId.TARGETS, "children"), Output(PlanId.PROGRESS, "children"),

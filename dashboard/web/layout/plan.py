@@ -69,6 +69,9 @@ class PlanId(StrEnum):
     A_MSG = "plan-a-message"
     FRAMEWORK = "plan-a-framework"
     FRAMEWORK_MSG = "plan-a-framework-message"
+    # the workbook
+    DOWNLOAD_BTN = "plan-download-btn"
+    DOWNLOAD = "plan-download"
 
 
 #: Pattern-matching ids of the assessment form's per-dimension fields.
@@ -99,6 +102,10 @@ def plan_section(ctx: AppContext) -> html.Section:
         dcc.Store(id=PlanId.VERSION, data=0, storage_type="memory"),
         html.H2("Action plan", id="plan-h"),
         html.P(note, id=PlanId.EDIT_NOTE, className="hint"),
+        html.Div(className="button-row", children=[
+            dbc.Button("Download the action plan (XLSX)", id=PlanId.DOWNLOAD_BTN, type="button",
+                       color="primary", class_name="button"),
+            dcc.Download(id=PlanId.DOWNLOAD)]),
         dbc.Tabs(id="plan-tabs", active_tab="plan-tab-targets", children=[
             dbc.Tab(_targets(ctx, editable), label="Targets", tab_id="plan-tab-targets"),
             dbc.Tab(_whatif(ctx, editable), label="What if", tab_id="plan-tab-whatif"),
