@@ -83,6 +83,22 @@ def _header_name(text: str) -> str:
     return value
 
 
+def _role(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("viewer", "editor", "admin"):
+        raise ValueError("expected viewer, editor or admin")
+    return value
+
+
+def _names(text: str) -> str:
+    """Group names separated by spaces or commas (no other characters that could split them)."""
+    items = [t for t in re.split(r"[\s,]+", text.strip()) if t]
+    for item in items:
+        if not re.fullmatch(r"[\w.@=/-]{1,128}", item):
+            raise ValueError(f"{item!r} is not a group name")
+    return " ".join(items)
+
+
 def _networks(text: str) -> str:
     """Addresses or networks (CIDR) separated by spaces or commas, each checked."""
     items = [t for t in re.split(r"[\s,]+", text.strip()) if t]
@@ -168,6 +184,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("auth_proxies", "ANCHOR_AUTH_PROXIES", "127.0.0.1 ::1", _networks,
             "For auth=proxy: addresses or networks (CIDR) of the proxies trusted to set "
             "auth_header; requests from anywhere else are refused."),
+    Setting("default_role", "ANCHOR_DEFAULT_ROLE", "viewer", _role,
+            "Role of a signed-in user with none given (no role on their password file line, or "
+            "no editor or admin group from the proxy): viewer (see), editor (also upload, import "
+            "into existing data sets, edit the plan and assessments) or admin (also create and "
+            "replace data sets)."),
+    Setting("auth_groups_header", "ANCHOR_AUTH_GROUPS_HEADER", "X-Forwarded-Groups",
+            _header_name,
+            "For auth=proxy: the request header in which the proxy lists the user's groups "
+            "(believed only from auth_proxies)."),
+    Setting("editor_groups", "ANCHOR_EDITOR_GROUPS", "", _names,
+            "For auth=proxy: groups (space separated) whose members are editors."),
+    Setting("admin_groups", "ANCHOR_ADMIN_GROUPS", "", _names,
+            "For auth=proxy: groups (space separated) whose members are admins."),
     Setting("workers", "ANCHOR_WORKERS", 4, _positive,
             "Gunicorn worker processes (deploy/gunicorn.conf.py); about 2 per CPU core."),
     Setting("timeout", "ANCHOR_TIMEOUT", 60, _positive,

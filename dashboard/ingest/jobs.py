@@ -61,7 +61,8 @@ HOST = socket.gethostname()
 # --------------------------------------------------------------------------- starting
 def start_import(name: str, sources: Sources, *, root: str | os.PathLike = DEFAULT_ROOT,
                  jobs_dir: str | os.PathLike = DEFAULT_JOBS, add_to: bool = False,
-                 title: str | None = None, env: dict[str, str] | None = None) -> str:
+                 title: str | None = None, env: dict[str, str] | None = None,
+                 user: str | None = None) -> str:
     """Start importing `sources` into data set `name` in a background process; returns the job id.
 
     Spend files and the supplier register may be paths or uploaded ``(name, bytes)`` pairs (written
@@ -73,10 +74,11 @@ def start_import(name: str, sources: Sources, *, root: str | os.PathLike = DEFAU
     folder = Path(jobs_dir).resolve() / job_id
     folder.mkdir(parents=True)
     spec = {"name": name, "root": str(Path(root).resolve()), "add_to": add_to, "title": title,
-            "sources": _sources_json(sources, folder)}
+            "user": user, "sources": _sources_json(sources, folder)}
     (folder / "spec.json").write_text(json.dumps(spec, indent=1))
     _write_status(folder, state="queued", progress=0.0, message="waiting to start", name=name,
-                  created=datetime.now(UTC).isoformat(timespec="seconds"), host=HOST)
+                  created=datetime.now(UTC).isoformat(timespec="seconds"), host=HOST,
+                  by=user)   # who started it: shown with the job, kept in the audit log too
     _spawn(folder, env)
     return job_id
 

@@ -63,7 +63,7 @@ def _compose(data: Dataset | None, settings: Settings | None, networks: Networks
     register_exports(app, context_of(app))   # export/<file> and report.html
     register_upload_route(server, settings.routes_prefix, UploadStore(uploads_folder(settings)),
                           limit_bytes=settings.upload_limit_mb * 2**20,
-                          enabled=imports_enabled(settings))
+                          enabled=imports_enabled(settings), audit_dir=settings.networks_dir)
     install(app, networks, served=served)   # the registry's middleware in front of the served app
     set_up_now(app, settings)
     return app

@@ -43,6 +43,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from dashboard.serve.signin_limits import FailureStore, default_path
 from dashboard.settings import Settings
+from dashboard.web.access import parse_role, role_from_groups, roles_of
 
 REALM = "Anchor Spend Map"
 REMEMBER_S = 300            # a checked password is trusted this long without a new hash check
@@ -95,19 +96,30 @@ def _valid_hash(value: str) -> bool:
 
 
 def read_password_file(path: str | os.PathLike) -> dict[str, str]:
-    """user -> werkzeug hash from a ``user:hash`` file; ValueError naming the line when a line is
-    not a user and a hash (a plain-text password is refused, never used)."""
-    users: dict[str, str] = {}
+    """user -> werkzeug hash from a ``user:hash [role]`` file; ValueError naming the line when a
+    line is not a user and a hash (a plain-text password is refused, never used)."""
+    return {user: hashed for user, (hashed, _role) in read_password_entries(path).items()}
+
+
+def read_password_entries(path: str | os.PathLike) -> dict[str, tuple[str, str | None]]:
+    """user -> (hash, role or None) from a ``user:hash [role]`` file (the role, viewer, editor
+    or admin, after a space: hashes have none); ValueError naming a bad line."""
+    users: dict[str, tuple[str, str | None]] = {}
     text = Path(path).read_text(encoding="utf-8")
     for number, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        user, sep, hashed = line.partition(":")
+        user, sep, rest = line.partition(":")
+        hashed, _, role_text = rest.partition(" ")
         if not sep or not _valid_user(user) or not _valid_hash(hashed):
             raise ValueError(f"{path} line {number}: expected user:hash with a hash made by "
                              "`python -m dashboard.serve.auth add USER --file FILE`")
-        users[user] = hashed
+        try:
+            role = parse_role(role_text)
+        except ValueError as exc:
+            raise ValueError(f"{path} line {number}: {exc}") from None
+        users[user] = (hashed, role)
     return users
 
 
@@ -117,6 +129,7 @@ class PasswordFile:
 
     path: Path
     _users: dict[str, str] = field(default_factory=dict)
+    _roles: dict[str, str | None] = field(default_factory=dict)
     _stamp: tuple | None = None
     _checked_at: float = 0.0
     #: wrong-password limits, shared by the workers (None: this process's memory only)
@@ -150,14 +163,20 @@ class PasswordFile:
         if stamp == self._stamp:
             return
         try:
-            users = read_password_file(self.path)
+            entries = read_password_entries(self.path)
         except (OSError, ValueError):
             if force:
                 raise
             return   # a half-written or broken new file: keep the previous users
         with self._lock:
-            self._users, self._stamp = users, stamp
+            self._users = {u: h for u, (h, _r) in entries.items()}
+            self._roles = {u: r for u, (_h, r) in entries.items()}
+            self._stamp = stamp
             self._good.clear()
+
+    def role_of(self, user: str) -> str | None:
+        """The role written on the user's line (None when none is)."""
+        return self._roles.get(user)
 
     def check(self, user: str, password: str, address: str = "") -> bool | None:
         """True for a right password, False for a wrong one or an unknown user, None when
@@ -271,6 +290,7 @@ def install_auth(app: Dash, settings: Settings, *, health_public: bool = True) -
             if not verdict:
                 return _challenge("Wrong user name or password.")
             g.user = creds[0]
+            g.roles = roles_of(passwords.role_of(creds[0]) or settings.default_role)
             request.environ["REMOTE_USER"] = creds[0]
             return None
 
@@ -294,6 +314,9 @@ def install_auth(app: Dash, settings: Settings, *, health_public: bool = True) -
             return _denied("Not signed in: open the dashboard through the intranet's sign-in "
                            "page.", 401)
         g.user = user
+        g.roles = roles_of(role_from_groups(request.headers.get(settings.auth_groups_header),
+                                            settings.editor_groups, settings.admin_groups,
+                                            settings.default_role))
         request.environ["REMOTE_USER"] = user
         return None
 
@@ -318,15 +341,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--file", required=True, help="the password file (auth_file)")
     parser.add_argument("--password-stdin", action="store_true",
                         help="read the password from standard input instead of asking")
+    parser.add_argument("--role", choices=("viewer", "editor", "admin"),
+                        help="the user's role (add; kept when omitted for an existing user; "
+                             "default_role when none is written)")
     args = parser.parse_args(argv)
     path = Path(args.file)
     try:
-        users = read_password_file(path) if path.exists() else {}
+        entries = read_password_entries(path) if path.exists() else {}
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
+    users = {u: h for u, (h, _r) in entries.items()}
+    roles = {u: r for u, (_h, r) in entries.items()}
     if args.action == "list":
-        print("\n".join(sorted(users)))
+        print("\n".join(f"{u} {roles[u] or '(default role)'}" for u in sorted(users)))
         return 0
     if not args.user or not _valid_user(args.user):
         print("give a user name without ':' or spaces at the start", file=sys.stderr)
@@ -347,7 +375,9 @@ def main(argv: list[str] | None = None) -> int:
             print("use a password of at least 8 characters", file=sys.stderr)
             return 2
         users[args.user] = generate_password_hash(password)
-    _write_atomic(path, [f"{u}:{h}" for u, h in sorted(users.items())])
+        roles[args.user] = args.role or roles.get(args.user)
+    _write_atomic(path, [f"{u}:{h}" + (f" {roles[u]}" if roles.get(u) else "")
+                         for u, h in sorted(users.items())])
     print(f"{args.action}: {args.user} ({len(users)} user(s) in {path})")
     return 0
 

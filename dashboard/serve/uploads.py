@@ -11,27 +11,33 @@ from __future__ import annotations
 
 from flask import Flask, Response, jsonify, request
 
+from dashboard.ingest.audit import record
 from dashboard.ingest.filenames import safe_filename
 from dashboard.ingest.uploads import UploadError, UploadStore, too_big
+from dashboard.web.access import allowed, current_user, refusal
 
 HEADER = "X-Anchor-Upload"          # a custom header: a cross-site form cannot send it (no CSRF)
 REFUSALS = (409, 415, 422)   # a file refused for its content; the upload itself went fine
 
 
 def register_upload_route(server: Flask, routes_prefix: str, store: UploadStore, *,
-                          limit_bytes: int, enabled: bool = True) -> None:
+                          limit_bytes: int, enabled: bool = True,
+                          audit_dir: str | None = None) -> None:
     """``POST <routes_prefix>upload``: the raw body is one file (see the module docstring).
 
     Answers JSON: ``{"batch", "kind", "name", "size"}`` for a file kept; ``{"batch", "refused":
     message, "status"}`` (still 200: a browser logs every 4xx as an error, and the page expects
     these) for a file refused for what it is: the same content as another (409), not CSV or XLSX
     (415), empty (422); ``{"error": message}`` with 400 (malformed or cut short), 403 (imports
-    off), 411 (no length) or 413 (too big, refused before its body is read).
+    off, or a signed-in user without the editor role), 411 (no length), 413 (too big, refused
+    before its body is read) or 507 (disk full). A file kept is recorded in the audit log.
     """
 
     def upload() -> Response:
         if not enabled:
             return _error(403, "imports are turned off on this server")
+        if not allowed("editor"):
+            return _error(403, refusal("editor", "uploading files"))
         if request.headers.get(HEADER) != "1":
             return _error(400, "send files with the page's upload button")
         length = request.content_length
@@ -51,6 +57,9 @@ def register_upload_route(server: Flask, routes_prefix: str, store: UploadStore,
             if exc.status in REFUSALS:   # the file, not the request: the page names it and goes on
                 return jsonify({"batch": batch, "refused": str(exc), "status": exc.status})
             return _error(exc.status, str(exc))
+        if audit_dir is not None:
+            record(audit_dir, current_user(), "upload", kind=saved.kind, file=saved.name,
+                   size=saved.size, sha256=saved.sha256, batch=batch)
         return jsonify({"batch": batch, "kind": saved.kind, "name": saved.name,
                         "size": saved.size})
 

@@ -18,7 +18,7 @@ from dash import ALL, Dash, Input, Output, State, html, no_update
 from dash import ctx as dash_ctx
 
 from dashboard.errors import InputError
-from dashboard.ingest import jobs
+from dashboard.ingest import audit, jobs
 from dashboard.ingest.catalog import read_manifest
 from dashboard.ingest.pipeline import Sources
 from dashboard.ingest.reference import postcode_cache_dir
@@ -34,6 +34,7 @@ from dashboard.ingest.uploads import (
 )
 from dashboard.view import data as vm
 from dashboard.view.context import AppContext
+from dashboard.web.access import allowed, current_user, refusal
 from dashboard.web.ids import MAPPING_FIELDS, MAPPING_IDS, MAPPING_USED_IDS, Id
 from dashboard.web.layout import data_panel as panel
 
@@ -142,6 +143,10 @@ def start_import(app_ctx: AppContext, store: UploadStore, files: dict | None, ch
     if not imports_enabled(settings):
         raise InputError("imports are turned off on this server")
     add_to = bool(add)
+    if not allowed("editor"):
+        raise InputError(refusal("editor", "importing"))
+    if not add_to and not allowed("admin"):   # a new data set, or one replaced afresh
+        raise InputError(refusal("admin", "creating or replacing a data set"))
     problem, _ = vm.check_name(name, existing, add_to)
     if problem:
         raise InputError(problem)
@@ -170,8 +175,12 @@ def start_import(app_ctx: AppContext, store: UploadStore, files: dict | None, ch
     name = str(name).strip()
     jobs_dir = jobs_folder(settings)
     jobs.cleanup_jobs(jobs_dir)
+    user = current_user()
     job = jobs.start_import(name, sources, root=settings.networks_dir, jobs_dir=jobs_dir,
-                            add_to=add_to, title=(title or "").strip() or None)
+                            add_to=add_to, title=(title or "").strip() or None, user=user)
+    audit.record(settings.networks_dir, user, "import", dataset=name, job=job,
+                 mode="add" if add_to else ("replace" if name in existing else "create"),
+                 files=[Path(p).name for p in spend])
     return {"job": job, "name": name}
 
 
