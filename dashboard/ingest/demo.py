@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.errors import InputError
+from dashboard.ingest.demo_levers import generate_levers
 from dashboard.ingest.io.boundaries import drawing_for_map
 from dashboard.ingest.io.postcodes import read_postcodes
 from dashboard.ingest.pipeline import Sources, build_from_files
@@ -87,13 +88,16 @@ def build_demo(shared: Path | None = None, out: Path | None = None, seed: int = 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         anchors, spend_files, register = generate_network(rng, nspl, tmp)
+        # the other two levers: their own seed, so the spend above is unchanged
+        workforce, estate = generate_levers(np.random.default_rng([seed, 18]),
+                                            read_postcodes(nspl), anchors, DISTRICT, tmp)
         src = Sources(
             spend=spend_files, postcodes=nspl, suppliers=register,
             imd=_one(shared / "iod2019", "File_1_*"),
             population=_one(shared / "iod2019", "File_6_*"),
             wards=shared / "ons" / "wards_2013_by_lad" / f"{DISTRICT}.geojson.gz",
             lsoas=shared / "ons" / "lsoa_2011_by_lad" / f"{DISTRICT}.geojson.gz",
-            anchors=anchors,
+            anchors=anchors, workforce=workforce, assets=estate,
         )
         built = build_from_files(src, name=f"{PLACE} demo network")
     ds = _trimmed(built.dataset)
@@ -121,6 +125,9 @@ def _trimmed(ds):
     from dataclasses import replace
 
     used = set(ds.suppliers["lsoa"].dropna())
+    for lever in (ds.workforce, ds.assets):   # where staff live and sites stand, too
+        if lever is not None:
+            used |= set(lever["lsoa"].dropna())
     keep = ds.lsoas["lad"].eq(DISTRICT) | ds.lsoas["lsoa"].isin(used)
     return replace(ds, lsoas=ds.lsoas[keep].reset_index(drop=True), meta=dict(ds.meta))
 

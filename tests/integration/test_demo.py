@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from dashboard.engine import metrics as m
@@ -46,3 +47,6 @@ def test_regenerating_gives_the_committed_figures(shared_data, tmp_path):
     assert m.summarise(fresh).headline == m.summarise(old).headline, (
         "data/demo is stale: run `python -m dashboard demo` and commit data/demo")
     np.testing.assert_array_equal(fresh.tx.amount, old.tx.amount)
+    # the workforce and estate (issue 18) come from the same seed through the same importers
+    pd.testing.assert_frame_equal(fresh.workforce, old.workforce)
+    pd.testing.assert_frame_equal(fresh.assets, old.assets)
