@@ -119,7 +119,9 @@ def register(app: Dash, app_ctx: AppContext) -> None:
         rows = vp.target_rows(ds, store.targets())
         cells = [vp.target_cells(r) for r in rows]
         year = rows[0]["year"] if rows else None
-        chosen = next((r for r in rows if r["id"] == picked), None)
+        # the picked target, else the latest set (a new target's id may reach the picker
+        # before its option does, and the picker then clears it)
+        chosen = next((r for r in rows if r["id"] == picked), rows[-1] if rows else None)
         progress = (_table(PROGRESS_COLUMNS, vp.progress_cells(chosen),
                            f"{chosen['scope']}: {chosen['metric_label']}") if chosen else None)
         options = [{"label": "New target", "value": ""}] + [

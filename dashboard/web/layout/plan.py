@@ -159,7 +159,8 @@ def _targets(ctx: AppContext, editable: bool) -> html.Div:
         html.H3("Targets this year"),
         html.Div(id=PlanId.TARGETS, className="plan-table-wrap"),
         html.H3("Progress of the chosen target"),
-        html.P("Choose a target in the form to see its years.", className="hint"),
+        html.P("The target chosen in the form below (else the latest set), year by year.",
+               className="hint"),
         html.Div(id=PlanId.PROGRESS, className="plan-table-wrap"),
         form,
     ])
