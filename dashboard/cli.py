@@ -35,6 +35,7 @@ from dashboard.ingest.unlocated import unlocated_register
 from dashboard.output import exports as e
 from dashboard.output.exports import export_filename
 from dashboard.output.figures import metrics_json, metrics_text
+from dashboard.output.levers import LEVER_TABLES, lever_table
 from dashboard.output.printable import report_html, report_map_svg
 
 EXIT_USAGE = 2
@@ -179,7 +180,8 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- saved data sets
-EXPORTS = ("transactions", "wards", "suppliers", "rejected", "unlocated", "map")
+EXPORTS = ("transactions", "wards", "suppliers", "rejected", "unlocated", "map", "staff_wards",
+           "sites")
 
 
 def _import_parsers(sub) -> None:
@@ -373,6 +375,8 @@ def _export_frame(what: str, ds, filters, options, unlocated_register):
         return e.transactions_table(ds, filters)
     if what == "rejected":
         return read_rejected(ds.meta["folder"])
+    if what in LEVER_TABLES:
+        return lever_table(ds, what, filters.anchors, options)
     if what == "unlocated":
         return unlocated_register(ds)
     return e.supplier_table_export(m.summarise(ds, filters, options))

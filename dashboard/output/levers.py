@@ -135,3 +135,20 @@ def assets_text(result: dict) -> str:
 def has_levers(ds: Dataset) -> bool:
     """Whether the data set holds a workforce or an estate."""
     return has_workforce(ds) or a.has_assets(ds)
+
+
+#: The levers' table exports: file stem -> what it holds.
+LEVER_TABLES = {"staff_wards": "Where staff live, by ward (counts under 5 shown as <5)",
+                "sites": "Vacant, surplus or disposal-planned sites in the most deprived areas"}
+
+
+def lever_table(ds: Dataset, what: str, anchors: tuple[str, ...] = (),
+                opts: Options = Options()) -> pd.DataFrame:
+    """The export table ``what`` (a key of ``LEVER_TABLES``) for the anchors and options: the
+    protected ward counts of where staff live, or the candidate sites. Empty (with its columns)
+    when the data set has no such lever."""
+    if what == "staff_wards":
+        return workforce_ward_frame(ds, anchors)
+    if what == "sites":
+        return candidates_frame(ds, opts, anchors)
+    raise KeyError(what)

@@ -18,6 +18,7 @@ from dashboard.errors import InputError
 from dashboard.ingest.store import read_rejected
 from dashboard.ingest.unlocated import unlocated_register
 from dashboard.output import exports as ex
+from dashboard.output.levers import LEVER_TABLES, lever_table
 from dashboard.output.printable import report_html, report_map_svg
 from dashboard.output.register import register_csv_bytes
 from dashboard.view.context import AppContext
@@ -76,6 +77,8 @@ def table_frame(app_ctx: AppContext, what: str, state) -> Any:
         if not folder:
             raise InputError("this data set keeps no rejected rows")
         return read_rejected(folder)
+    if what in LEVER_TABLES:   # disclosure-controlled ward counts; candidate sites
+        return lever_table(ds, what, state.filters.anchors, state.options)
     return ex.supplier_table_export(app_ctx.summary(state))   # wards: ex.ward_table_file
 
 

@@ -158,3 +158,34 @@ def test_import_report_counts_postcodes_outside_the_directory(inputs, capsys, tm
     assert "Workforce: 16 staff; located 15; not located 1 (0 with no home postcode or LSOA, " \
            "1 with a postcode not in the postcode directory)" in out
     assert "ZZ9" not in out and "13.50" not in out
+
+
+def test_export_command_writes_the_levers_tables(inputs, capsys, tmp_path):
+    folder, files = inputs
+    root = tmp_path / "networks"
+    code, _, err = run(["import", "net", *files, "--workforce", str(folder / "staff.csv"),
+                        "--assets", str(folder / "estate.csv"), "--root", str(root)], capsys)
+    assert code == 0, err
+    for what, expect in (("staff_wards", "Staff living here"), ("sites", "Old library")):
+        out = tmp_path / f"{what}.csv"
+        code, _, err = run(["export", "net", "--what", what, "--out", str(out),
+                            "--root", str(root)], capsys)
+        assert code == 0, err
+        assert expect in out.read_text(encoding="utf-8-sig")
+
+
+def test_page_download_of_staff_wards_is_protected():
+    """The page's download route gives the same protected counts as the map (no count < 5)."""
+    from dashboard.serve.exports_routes import export_file
+    from dashboard.settings import load_settings
+    from dashboard.view.context import build_context
+    from tests.unit.conftest import tiny_with_geometry
+
+    ds = replace(tiny_with_geometry(), workforce=wds().workforce)
+    ctx = build_context(ds, load_settings(env={}), {"wards": "/w", "lsoas": "/l"})
+    data, name = export_file(ctx, "staff_wards.csv", "?anchor=Trust")
+    text = data.decode("utf-8-sig")
+    assert "staff_wards" in name and "Trust" in text and "<5" in text
+    rows = [line.split(",") for line in text.splitlines() if line[:2] in ("W1", "W2", "W3")]
+    assert rows
+    assert all(r[2] in ("<5", "—") or int(r[2]) >= 5 for r in rows)

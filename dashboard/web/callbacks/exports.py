@@ -30,7 +30,7 @@ def link_targets(app_ctx: AppContext, query: str | None, base: str, *, map_ok: b
     rows = {"transactions": transactions,
             "wards": len(app_ctx.ds.wards), "suppliers": len(app_ctx.ds.suppliers)}
     for what, _ in TABLES:
-        if rows[what] + 20 < ex.XLSX_MAX_ROWS:
+        if rows.get(what, len(app_ctx.ds.wards)) + 20 < ex.XLSX_MAX_ROWS:   # levers: by ward
             hrefs[f"{what}.xlsx"] = f"{base}export/{what}.xlsx{q}"
         else:
             notes[what] = "too many rows for one spreadsheet sheet: use CSV"

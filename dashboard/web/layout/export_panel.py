@@ -7,10 +7,11 @@ from typing import Any
 
 from dash import dcc, html
 
+from dashboard.output.levers import LEVER_TABLES
 from dashboard.web.ids import Id
 
 TABLES = (("transactions", "Payments (every transaction)"), ("wards", "Wards"),
-          ("suppliers", "Suppliers"))
+          ("suppliers", "Suppliers"), *LEVER_TABLES.items())
 
 
 def export_section() -> html.Section:
