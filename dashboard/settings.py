@@ -197,6 +197,12 @@ SETTINGS: tuple[Setting, ...] = (
             "For auth=proxy: groups (space separated) whose members are editors."),
     Setting("admin_groups", "ANCHOR_ADMIN_GROUPS", "", _names,
             "For auth=proxy: groups (space separated) whose members are admins."),
+    Setting("export_workers", "ANCHOR_EXPORT_WORKERS", 1, _positive,
+            "Processes per web worker that make exports (map images, the report, tables), so "
+            "that long exports never run on the web threads."),
+    Setting("exports_per_user", "ANCHOR_EXPORTS_PER_USER", 2, _positive,
+            "Exports one user (or client address, with no sign-in) may have queued or running "
+            "in a web worker at a time; one more is refused (429) until one finishes."),
     Setting("workers", "ANCHOR_WORKERS", 4, _positive,
             "Gunicorn worker processes (deploy/gunicorn.conf.py); about 2 per CPU core."),
     Setting("timeout", "ANCHOR_TIMEOUT", 60, _positive,

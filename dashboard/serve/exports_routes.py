@@ -9,10 +9,11 @@ to these are kept in step with the view by ``dashboard.web.callbacks.exports``.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from dash import Dash
-from flask import Response, request
+from flask import Response, jsonify, request
 
 from dashboard.errors import InputError
 from dashboard.ingest.store import read_rejected
@@ -21,7 +22,9 @@ from dashboard.output import exports as ex
 from dashboard.output.levers import LEVER_TABLES, lever_table
 from dashboard.output.printable import report_html, report_map_svg
 from dashboard.output.register import register_csv_bytes
+from dashboard.serve.exportqueue import Busy, export_in_process, queue_of
 from dashboard.view.context import AppContext
+from dashboard.web.access import current_user
 from dashboard.web.callbacks.exports import map_availability
 from dashboard.web.layout.export_panel import TABLES
 
@@ -82,27 +85,68 @@ def table_frame(app_ctx: AppContext, what: str, state) -> Any:
     return ex.supplier_table_export(app_ctx.summary(state))   # wards: ex.ward_table_file
 
 
-def register_exports(app: Dash, app_ctx: AppContext) -> None:
-    """Serve ``<routes prefix>export/<file>`` and ``<routes prefix>report.html`` for `app`."""
-    prefix = app_ctx.settings.routes_prefix
+def report_bytes(app_ctx: AppContext, query: str | None) -> bytes:
+    """The one-page printable report of a view query, as UTF-8 HTML."""
+    state = app_ctx.state(query)
+    f, o = state.filters, state.options
     map_ok, _ = map_availability(app_ctx)
+    svg = report_map_svg(app_ctx.ds, f, o) if map_ok else None
+    return report_html(app_ctx.ds, f, o, svg).encode("utf-8")
+
+
+def register_exports(app: Dash, app_ctx: AppContext) -> None:
+    """Serve ``<routes prefix>export/<file>``, ``<routes prefix>report.html`` and
+    ``<routes prefix>export/status`` for `app`. Files are made through the worker's export queue
+    (`exportqueue`): in its own process, a few per user at a time."""
+    prefix = app_ctx.settings.routes_prefix
+    queue = queue_of(app_ctx.settings)
+    folder = app_ctx.ds.meta.get("folder")
+    saved = bool(folder) and (Path(str(folder)) / "manifest.json").exists()
+
+    def make(kind: str, file: str) -> tuple[bytes, str]:
+        query = request.query_string.decode("utf-8", "replace")
+        what = "report" if kind == "report" else file
+        who, signed_in = _who()
+        if saved:
+            return queue.run(who, what, export_in_process, str(folder), app_ctx.settings,
+                             kind, file, query, per_user=signed_in)
+        fn = (lambda: (report_bytes(app_ctx, query), MIME["html"])) if kind == "report" else (
+            lambda: export_file(app_ctx, file, query))
+        return queue.run(who, what, fn, in_process=False, per_user=signed_in)
 
     def download(file: str) -> Response:
         if file not in FILES:
             return Response("No such download.\n", status=404, mimetype="text/plain")
         try:
-            data, name = export_file(app_ctx, file, request.query_string.decode("utf-8",
-                                                                                "replace"))
+            data, name = make("file", file)
         except InputError as exc:
             return Response(f"{exc}\n", status=422, mimetype="text/plain")
+        except Busy as exc:
+            return _busy(exc)
         return Response(data, mimetype=MIME[file.rpartition(".")[2]],
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     def report() -> Response:
-        state = app_ctx.state(request.query_string.decode("utf-8", "replace"))
-        f, o = state.filters, state.options
-        svg = report_map_svg(app_ctx.ds, f, o) if map_ok else None
-        return Response(report_html(app_ctx.ds, f, o, svg), mimetype=MIME["html"])
+        try:
+            data, _ = make("report", "report.html")
+        except Busy as exc:
+            return _busy(exc)
+        return Response(data, mimetype=MIME["html"])
 
+    def status() -> Response:
+        return jsonify({"exports": queue.status(_who()[0])})
+
+    app.server.add_url_rule(f"{prefix}export/status", "anchor_export_status", status)
     app.server.add_url_rule(f"{prefix}export/<file>", "anchor_export", download)
     app.server.add_url_rule(f"{prefix}report.html", "anchor_report", report)
+
+
+def _who() -> tuple[str, bool]:
+    """Whose export, and whether that is a signed-in user (else the client address)."""
+    user = current_user()
+    return (user, True) if user else (f"address {request.remote_addr or '-'}", False)
+
+
+def _busy(exc: Busy) -> Response:
+    return Response(f"{exc}\n", status=exc.status, mimetype="text/plain",
+                    headers={"Retry-After": str(exc.retry_after), "Cache-Control": "no-store"})
