@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
+
 from dashboard.errors import InputError
 from dashboard.ingest.anchors import anchor_frame
 from dashboard.ingest.catalog import read_manifest
@@ -106,6 +108,16 @@ def merged(given: Sources, previous: dict | None, spend: list[SpendFile]) -> Sou
         anchors=src.anchors if src.anchors is not None else anchor_frame(options.get("anchors")),
     )
     check_reference(src)
+    return kept_levers(src, previous["_folder"])
+
+
+def kept_levers(src: Sources, folder: Path) -> Sources:
+    """`src` keeping the workforce counts and sites of the data set added to, where no new
+    workforce or estate files are given (the raw files are never kept: counts only)."""
+    for lever, given in (("workforce", src.workforce), ("assets", src.assets)):
+        path = Path(folder) / f"{lever}.parquet"
+        if not given and path.exists():
+            src = replace(src, **{f"kept_{lever}": pd.read_parquet(path)})
     return src
 
 

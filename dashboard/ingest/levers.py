@@ -32,19 +32,25 @@ LISTED_NOTES = 200
 Locate = Callable[[np.ndarray], pd.DataFrame]
 
 
+def has_levers(src) -> bool:
+    """Whether pipeline Sources bring a workforce or an estate (files, or kept from the data set
+    added to)."""
+    return bool(src.workforce or src.assets) or src.kept_workforce is not None or \
+        src.kept_assets is not None
+
+
 def add_levers(ds: Dataset, src, locate: Locate, wards_geo, lsoas_geo, report: dict) -> Dataset:
     """``ds`` with the workforce counts and the estate's sites of ``src`` (a pipeline
     ``Sources``), their import reports in ``report["workforce"]`` / ``report["assets"]``.
 
     ``locate`` maps an array of postcodes to a frame of ``postcode``, ``lat``, ``lon``, ``lsoa``
     (in the deprivation file's vintage), ``lad`` (None where not in the directory)."""
-    workforce = None
+    workforce, assets = src.kept_workforce, src.kept_assets
     if src.workforce:
         imp = read_workforce(src.workforce, anchor_name=src.workforce_anchor,
                              snapshot=src.workforce_snapshot)
         workforce, report["workforce"] = workforce_counts(
             imp, locate, ds.anchors, read_rates(src.living_wage_rates))
-    assets = None
     if src.assets:
         imp_a = read_assets(src.assets, anchor_name=src.assets_anchor)
         assets, report["assets"] = asset_sites(imp_a, locate, ds.anchors, wards_geo, lsoas_geo)

@@ -28,7 +28,7 @@ from dashboard.ingest.io.deprivation import read_imd, read_population
 from dashboard.ingest.io.postcodes import read_postcodes
 from dashboard.ingest.io.spend import read_spend
 from dashboard.ingest.io.suppliers import read_suppliers
-from dashboard.ingest.levers import add_levers
+from dashboard.ingest.levers import add_levers, has_levers
 from dashboard.ingest.parse import normalise_postcode, normalise_supplier_name
 from dashboard.ingest.people import individual_names, looks_like_person, withhold_rejected
 from dashboard.ingest.rules import anchor_type, influenceable
@@ -63,6 +63,10 @@ class Sources:
     living_wage_rates: PathLike | None = None
     assets: list = field(default_factory=list)
     assets_anchor: str | None = None
+    #: The levers of the data set added to (`import --add` with no new workforce/estate files):
+    #: its saved counts and sites, kept as they were.
+    kept_workforce: pd.DataFrame | None = None
+    kept_assets: pd.DataFrame | None = None
 
 
 @dataclass
@@ -117,7 +121,7 @@ def build_from_files(src: Sources, *, name: str = "data set") -> Built:
     ds = build_dataset(tx_frame, suppliers, anchors, lsoas, wards, name=name,
                        meta={"sources": _sources_meta(src, spend.files, imd, wards_geo),
                              "lsoa_vintage": imd.attrs.get("lsoa_vintage")})
-    if src.workforce or src.assets:
+    if has_levers(src):
         ds = add_levers(ds, src, lambda pcs: _locate(pd.DataFrame({"postcode": pcs}), directory,
                                                      src, imd, lsoas_geo, {}).assign(postcode=pcs),
                         wards_geo, lsoas_geo, report)

@@ -203,3 +203,23 @@ def test_no_postcode_or_pay_survives_in_the_saved_data_set(tmp_path):
     report = ds.meta["import"]["workforce"]
     assert report["headcount"] == 3 and report["postcode_not_found"] == 1
     assert report["flagged_reasons"][0]["rows"] == 1
+
+
+def test_adding_spend_keeps_the_workforce_and_estate(tmp_path):
+    """`import --add` with new spend files only keeps the saved counts and sites as they were
+    (the workforce files themselves were never kept)."""
+    from dataclasses import replace
+
+    src = write_sources(tmp_path / "in")
+    staff = tmp_path / "in" / "staff.csv"
+    staff.write_text("Anchor,Home Postcode,Snapshot Date\n" + "Test Council,SR1 1AB,2025-03-31\n" * 6)
+    estate = tmp_path / "in" / "estate.csv"
+    estate.write_text("Organisation,Site Name,Postcode,Status\nTest Council,Depot,SR1 1AB,vacant\n")
+    root = tmp_path / "networks"
+    first = open_dataset(import_dataset("t", replace(src, workforce=[staff], assets=[estate]),
+                                        root=root).name, root)
+    more = replace(src, spend=[tmp_path / "in" / "spend2.csv"])
+    again = open_dataset(import_dataset("t", more, root=root, add_to=True).name, root)
+    assert len(again.tx) > len(first.tx)
+    pd.testing.assert_frame_equal(again.workforce, first.workforce)
+    assert again.assets["name"].tolist() == ["Depot"]
