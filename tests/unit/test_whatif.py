@@ -152,3 +152,13 @@ def test_moving_spend_never_lowers_the_share_and_moves_at_most_movable(rows, gro
                 assert mv.share_after >= mv.share_before
         if "amount" in kwargs:
             assert sum(mv.moved for _, mv in r.by_anchor) == r.network.moved
+
+
+def test_integer_sums_above_the_float_limit_give_the_same_answer():
+    exact = tiny.tiny_dataset()
+    big = tiny.tiny_dataset()
+    big.derived.__dict__["exact_in_float"] = False     # as if the total passed 2**52 pence
+    for kwargs in ({"categories": ("Care", "Works")}, {}):
+        f = m.Filters(anchors=("Council",))
+        assert w.whatif(big, f, OPTS, "local", fraction=0.3, **kwargs) == w.whatif(
+            exact, f, OPTS, "local", fraction=0.3, **kwargs)
