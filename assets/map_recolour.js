@@ -14,7 +14,9 @@
      - plotly's own record of the values (its data and calcdata) is updated, so hover labels say
        the new figures, hidden points do not hover, and a later redraw starts from them;
      - when the colour range follows the values (zauto), the colour bar is redrawn for the new
-       range, by itself.
+       range, by itself;
+     - a classed layer (spend by ward: its classes follow the values) sends its new colour
+       scale and range with the values (`scale`); they are set on the trace first.
    Colours are interpolated in RGB along the trace's colour scale, as plotly does. When the set of
    drawn wards would change (a value appearing or vanishing), or anything is not as expected, the
    values are handed to plotly to draw (Plotly.restyle). Emits `anchor_recoloured` on the graph.
@@ -168,8 +170,21 @@
     if (window.console) { window.console.warn("map in place: " + err.message + "; redrawing"); }
   }
 
-  /* Show `values` ({z, points}) on the map graph `gd`: in place where possible, else through
-     plotly (whose own redraw then ends the change). */
+  /* Set a classed layer's new colour scale and range ({colorscale, zmin, zmax}) on the trace,
+     in the figure Dash holds and in plotly's full data (which the colours are read from). */
+  function setScale(gd, scale) {
+    var input = gd.data[0], full = gd._fullData && gd._fullData[0];
+    if (!full) { throw new Error("no base trace"); }
+    ["colorscale", "zmin", "zmax"].forEach(function (k) {
+      if (k in scale) { input[k] = full[k] = scale[k]; }
+    });
+    if ("zmin" in scale) { full._zmin = scale.zmin; }
+    if ("zmax" in scale) { full._zmax = scale.zmax; }
+    input.zauto = full.zauto = false;
+  }
+
+  /* Show `values` ({z, scale, points}) on the map graph `gd`: in place where possible, else
+     through plotly (whose own redraw then ends the change). */
   function show(gd, values) {
     var redraw = [], bar = null;
     Object.keys(values.points || {}).forEach(function (key) {
@@ -186,10 +201,17 @@
     if (Array.isArray(values.z)) {
       gd.data[0].z = values.z;
       try {
+        if (values.scale) { setScale(gd, values.scale); }
         bar = recolour(gd);
       } catch (err) {
         warn(err);
-        redraw.push([0, {z: [values.z]}]);
+        var base = {z: [values.z]};
+        if (values.scale) {
+          Object.keys(values.scale).forEach(function (k) {
+            base[k] = k === "colorscale" ? [values.scale[k]] : values.scale[k];
+          });
+        }
+        redraw.push([0, base]);
       }
     }
     if (redraw.length) {

@@ -18,14 +18,26 @@ OUTLINE = "#1f1f1f"       # thin dark boundaries: 3:1 against the light end of c
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 
 
+#: "No spend" (and net credit): white, the map's own background, so a ward with nothing looks
+#: empty; the dark outline keeps it visible and the key names it in words.
+NO_SPEND = "#ffffff"
+
+
 @dataclass(frozen=True)
 class Legend:
-    """The legend in words: title, what each end of the colour scale means, and notes."""
+    """The legend in words: title, what each end of the colour scale means, and notes.
+
+    `classes` lists a classed layer's colours with what each means in numbers, in the order
+    shown ((colour, label), e.g. ("#00224e", "£1.2m to £3.4m: 5 wards")); `method` says how the
+    classes were chosen. A layer with no classes shades continuously: its `dark` and `light` words
+    carry the numbers at either end."""
 
     title: str
     dark: str                 # what the dark end means (in words)
     light: str                # what the light end means
     notes: tuple[str, ...] = ()
+    classes: tuple[tuple[str, str], ...] = ()
+    method: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,3 +149,41 @@ def feature_names(ds, kind: str) -> dict[str, str]:
         return names
 
     return ds.derived.once(f"layers.names_{kind}", build)
+
+
+def stepped_scale(colours: list[str], cuts: list[float], zmin: float, zmax: float
+                  ) -> list[list]:
+    """A plotly colour scale of flat classes: `colours[i]` from cut i-1 to cut i (the first from
+    `zmin`, the last to `zmax`); `cuts` (increasing, len(colours) - 1) in the values' units.
+
+    Cuts should fall between values, never on one: where two stops share a position, plotly and
+    the page's in-place recolour (assets/map_recolour.js) could take either colour."""
+    span = (zmax - zmin) or 1.0
+    pos = [min(max((c - zmin) / span, 0.0), 1.0) for c in cuts]
+    scale: list[list] = [[0.0, colours[0]]]
+    for p, before, after in zip(pos, colours, colours[1:]):
+        scale += [[p, before], [p, after]]
+    scale.append([1.0, colours[-1]])
+    return scale
+
+
+def quantile_classes(values, k: int) -> list[tuple[float, float, int]]:
+    """Up to `k` classes of the positive `values`, each about the same number of areas
+    (quantiles), as (lowest, highest, count); ties never split across classes, so there may be
+    fewer. Values of zero or less are not classed (they are the "no spend" class)."""
+    import numpy as np
+
+    pos = np.sort(np.asarray([v for v in values if v is not None and v > 0], dtype=float))
+    n = len(pos)
+    out: list[tuple[float, float, int]] = []
+    start = 0
+    for j in range(1, k + 1):
+        end = n if j == k else max(int(np.ceil(n * j / k)), start + 1)
+        if start >= n:
+            break
+        end = min(end, n)
+        while end < n and pos[end] == pos[end - 1]:   # keep equal values in one class
+            end += 1
+        out.append((float(pos[start]), float(pos[end - 1]), end - start))
+        start = end
+    return out

@@ -1,4 +1,7 @@
-"""LSOA deprivation deciles: national IMD decile, or the local decile under the local reference."""
+"""LSOA deprivation deciles: national IMD decile, or the local decile under the local reference.
+
+Ten flat classes, one colour per decile (not a gradient: a decile is a class, and the key says
+which colour is which decile, 1 = most deprived, darkest)."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,13 +10,26 @@ from dashboard.engine import metrics as m
 from dashboard.engine.metrics import Options, Summary
 from dashboard.engine.model import Dataset
 from dashboard.fmt import plot_text
-from layers._common import DARK_LOW, LayerOutput, Legend, choropleth, drawn_rows, feature_names
+from layers._common import (
+    CIVIDIS,
+    LayerOutput,
+    Legend,
+    choropleth,
+    drawn_rows,
+    feature_names,
+    stepped_scale,
+)
 
 KEY = "lsoa_decile"
 LABEL = "LSOA deprivation deciles"
 GEOMETRY = "lsoas"
 TRACES = 1
 TICKS = ["1 MOST deprived"] + [str(d) for d in range(2, 10)] + ["10 least deprived"]
+#: decile d takes CIVIDIS[d - 1] (1 darkest), flat from d - 0.5 to d + 0.5
+SCALE = stepped_scale(CIVIDIS, [d + 0.5 for d in range(1, 10)], 0.5, 10.5)
+
+
+_WORDS = {1: " = most deprived", 10: " = least deprived"}
 
 
 def values(ds: Dataset, summary: Summary, options: Options) -> dict[str, list]:
@@ -36,7 +52,7 @@ def build(ds: Dataset, summary: Summary, options: Options, geojson_url: str) -> 
               for c in codes]
     trace = choropleth(
         geojson_url, rows.tolist(), values(ds, summary, options)["z"], labels,
-        colorscale=DARK_LOW, zmin=1, zmax=10,
+        colorscale=SCALE, zmin=0.5, zmax=10.5,
         colorbar={"title": {"text": f"{kind} IMD decile", "side": "top"},
                   "tickvals": list(range(1, 11)), "ticktext": TICKS},
         hovertemplate=f"<b>%{{text}}</b><br>{kind} IMD decile %{{z}}"
@@ -47,7 +63,12 @@ def build(ds: Dataset, summary: Summary, options: Options, geojson_url: str) -> 
     if local:
         notes.append("Local deciles rank the local area's LSOAs only; LSOAs outside it are "
                      "unshaded.")
+    z = trace["z"]
+    counts = [sum(1 for v in z if v == d) for d in range(1, 11)]
+    key = tuple((CIVIDIS[d - 1], f"{d}{_WORDS.get(d, '')}: {n:,} LSOA" + ("" if n == 1 else "s"))
+                for d, n in zip(range(1, 11), counts))
     legend = Legend(title=f"{kind} Index of Multiple Deprivation decile of each LSOA",
                     dark="Darker: decile 1 = MOST deprived",
-                    light="Lighter: decile 10 = least deprived", notes=tuple(notes))
+                    light="Lighter: decile 10 = least deprived", notes=tuple(notes),
+                    classes=key, method="Ten classes, one per decile: 1 = most deprived.")
     return LayerOutput([trace], legend)

@@ -71,6 +71,7 @@ def values(ds: Dataset, summary: Summary, options: Options) -> dict[str, list]:
     spend = summary.sup_spend[idx]
     on = spend > 0
     top = float(spend[on].max()) if on.any() else 1.0
+    # as `diameter`, for every point at once
     sizes = np.where(on, MIN_SIZE + (MAX_SIZE - MIN_SIZE) * np.sqrt(np.maximum(spend, 0) / top),
                      0.0)
     lat = np.round(ds.suppliers["lat"].to_numpy(np.float64)[idx], 5)
@@ -79,6 +80,36 @@ def values(ds: Dataset, summary: Summary, options: Options) -> dict[str, list]:
         "marker.size": np.round(sizes, 1).tolist(),
         "customdata": [int((p + 50) // 100) if o else 0 for p, o in zip(spend.tolist(), on)],
     }
+
+
+def diameter(spend_pence: float, top_pence: float) -> float:
+    """A circle's diameter in pixels for a supplier's spend, as `values` draws it (area grows
+    with spend above the smallest circle), `top_pence` being the largest drawn."""
+    return MIN_SIZE + (MAX_SIZE - MIN_SIZE) * float(np.sqrt(max(spend_pence, 0) / top_pence))
+
+
+def size_key(ds: Dataset, summary: Summary) -> list[tuple[int, float]]:
+    """The circle-size key: up to three round amounts (pence) from the largest drawn supplier's
+    spend down, each with the diameter (px) a supplier with that spend is drawn at now."""
+    spend = summary.sup_spend[points(ds)]
+    top = float(spend.max()) if len(spend) and spend.max() > 0 else 0.0
+    if top <= 0:
+        return []
+    out: list[tuple[int, float]] = []
+    for share in (1.0, 0.25, 1 / 25):
+        amount = _round_down(top * share)
+        if amount > 0 and all(amount != a for a, _ in out):
+            out.append((amount, round(diameter(amount, top), 1)))
+    return out
+
+
+def _round_down(pence: float) -> int:
+    """`pence` rounded down to one significant figure of pounds (e.g. £2,345,678 -> £2,000,000)."""
+    pounds = int(pence // 100)
+    if pounds <= 0:
+        return 0
+    unit = 10 ** (len(str(pounds)) - 1)
+    return (pounds // unit) * unit * 100
 
 
 def build(ds: Dataset, summary: Summary, options: Options, geojson_url: str | None = None

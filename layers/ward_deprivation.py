@@ -62,7 +62,14 @@ class _WardDeprivation:
                 dark="Darker: higher share = MOST deprived",
                 light="Lighter: lower share = least deprived")
         notes = legend.notes + ("Wards with no population figures are left unshaded.",)
-        return LayerOutput([trace], Legend(legend.title, legend.dark, legend.light, notes))
+        # the numbers at either end of the shading, as drawn (the key has no colour bar)
+        shown = [v for v in z if v is not None]
+        if self.KEY == "ward_rank":
+            ends = (f"{min(shown):,.0f}", f"{max(shown):,.0f}") if shown else ("—", "—")
+        else:
+            ends = ("100%", "0%")
+        return LayerOutput([trace], Legend(legend.title, f"{legend.dark}: {ends[0]}",
+                                           f"{legend.light}: {ends[1]}", notes))
 
 
 rank = _WardDeprivation("ward_rank", "Ward deprivation (average rank)")

@@ -43,18 +43,27 @@ def structure_key(state: ViewState) -> str:
     return f"{state.layer}|{','.join(state.overlays)}" + ("|present" if state.present else "")
 
 
-def build_figure(ds: Dataset, summary: Summary, state: ViewState, cfg: MapConfig
-                 ) -> tuple[dict[str, Any], Legend]:
-    """The whole figure (plotly JSON dict) and the base layer's legend."""
+def build_figure(ds: Dataset, summary: Summary, state: ViewState, cfg: MapConfig, *,
+                 colour_bar: bool = True) -> tuple[dict[str, Any], Legend]:
+    """The whole figure (plotly JSON dict) and the base layer's legend.
+
+    `colour_bar=False` (the page) leaves plotly's colour bar out and gives the map the whole
+    width: the page's key beside the map lists the classes with their numbers. A map image
+    (`dashboard.output.exports`) keeps it, as its only key."""
     base = BASE_LAYERS[state.layer]
     out = base.build(ds, summary, summary.options, cfg.geojson_urls[base.GEOMETRY])
+    if not colour_bar:
+        out.traces[0]["showscale"] = False
     traces = list(out.traces) + _halo(cfg.geojson_urls["wards"], _ward_rows(ds, state.ward))
     for key in state.overlays:
         traces += OVERLAY_LAYERS[key].build(ds, summary, summary.options, None).traces
     if state.present:
         out.traces[0]["colorbar"]["tickfont"]["size"] = 17
         out.traces[0]["colorbar"]["thickness"] = 22
-    return {"data": traces, "layout": _layout(cfg, state.present)}, out.legend
+    layout = _layout(cfg, state.present)
+    if not colour_bar:
+        layout["map"]["domain"]["x"] = [0, 1]
+    return {"data": traces, "layout": layout}, out.legend
 
 
 def figure_updates(ds: Dataset, summary: Summary, state: ViewState, *, halo: bool = True

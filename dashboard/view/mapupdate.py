@@ -26,9 +26,10 @@ from dashboard.view.state import ViewState
 #: (trace index, {dotted property: value}): one trace's values, as `mapfig.figure_updates` gives.
 TraceUpdate = tuple[int, dict[str, Any]]
 
-#: What the page can show without plotly: the base layer's colour values, and the point
-#: overlays' positions (a None latitude hides a point), sizes and hover amounts.
-BASE_IN_PLACE = frozenset({"z"})
+#: What the page can show without plotly: the base layer's colour values (with the colour scale
+#: and range of a classed layer, whose classes follow the values), and the point overlays'
+#: positions (a None latitude hides a point), sizes and hover amounts.
+BASE_IN_PLACE = frozenset({"z", "colorscale", "zmin", "zmax"})
 POINTS_IN_PLACE = frozenset({"lat", "marker.size", "customdata"})
 
 
@@ -53,7 +54,8 @@ def map_update(app_ctx: AppContext, state: ViewState, built: Any) -> MapUpdate:
     key = mapfig.structure_key(state)
     before = built if isinstance(built, dict) and built.get("structure") == key else None
     if before is None:
-        fig, _legend = mapfig.build_figure(app_ctx.ds, summary, state, app_ctx.map_config)
+        fig, _legend = mapfig.build_figure(app_ctx.ds, summary, state, app_ctx.map_config,
+                                           colour_bar=False)
         updates = mapfig.figure_updates(app_ctx.ds, summary, state)
         return MapUpdate(figure=fig, key=drawn(key, state.ward, updates))
     updates = mapfig.figure_updates(app_ctx.ds, summary, state,
@@ -75,12 +77,16 @@ def map_update(app_ctx: AppContext, state: ViewState, built: Any) -> MapUpdate:
 
 def in_place(changed: list[TraceUpdate], points: Collection[int]) -> dict[str, Any] | None:
     """The MAP_VALUES payload for a change the page can show in place ({"z": base values,
-    "points": {trace index: {property: values}}}, either part absent when unchanged), or
-    None when any other trace or property changes (plotly must draw it)."""
+    "scale": {"colorscale", "zmin", "zmax"} of a classed layer, "points": {trace index:
+    {property: values}}}, any part absent when unchanged), or None when any other trace or
+    property changes (plotly must draw it)."""
     values: dict[str, Any] = {}
     for index, props in changed:
-        if index == 0 and set(props) == BASE_IN_PLACE:
+        if index == 0 and "z" in props and set(props) <= BASE_IN_PLACE:
             values["z"] = props["z"]
+            scale = {k: props[k] for k in ("colorscale", "zmin", "zmax") if k in props}
+            if scale:
+                values["scale"] = scale
         elif index in points and set(props) <= POINTS_IN_PLACE:
             values.setdefault("points", {})[str(index)] = props
         else:

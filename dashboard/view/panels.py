@@ -40,6 +40,7 @@ class LegendView:
 
     legend: Legend
     extras: tuple[tuple[str, str], ...] = ()
+    sizes: tuple[tuple[str, float], ...] = ()   # supplier circles: (amount, diameter in px)
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,10 @@ def legend_view(app_ctx: AppContext, summary: Summary, state: ViewState) -> Lege
     """The base layer's legend, and a line for each point overlay shown; a note when only the
     largest suppliers are drawn (more are drawable than `supplier_points.MAX_POINTS`)."""
     extras: list[tuple[str, str]] = []
+    sizes: tuple[tuple[str, float], ...] = ()
     if "suppliers" in state.overlays:
+        sizes = tuple((fmt.money(amount, compact=True), d)
+                      for amount, d in supplier_points.size_key(app_ctx.ds, summary))
         extras.append(("supplier", "Supplier: circle area = spend (individuals never shown)"))
         drawable = supplier_points.drawable_count(app_ctx.ds)
         if drawable > supplier_points.MAX_POINTS:
@@ -146,7 +150,7 @@ def legend_view(app_ctx: AppContext, summary: Summary, state: ViewState) -> Lege
         extras.append(("anchor", "Anchor site"))
     if "assets" in state.overlays:
         extras += [("note", line) for line in asset_sites.key_lines(app_ctx.ds)]
-    return LegendView(mapfig.legend_for(app_ctx.ds, summary, state), tuple(extras))
+    return LegendView(mapfig.legend_for(app_ctx.ds, summary, state), tuple(extras), sizes)
 
 
 MONEY_COLUMNS = frozenset({"Spend (£)"})

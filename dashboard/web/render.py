@@ -34,22 +34,39 @@ def filter_strip(phrases: tuple[str, ...]) -> list[Any]:
 
 
 def legend_children(view: LegendView) -> list[Any]:
-    """The legend in words, with a swatch strip whose ends are labelled, a line per point
-    overlay shown and the notes."""
+    """The map's key: a classed layer's classes, each a swatch and its numbers (darkest first),
+    with how they were chosen; else the shading's two ends in words and numbers. Then a line per
+    point overlay shown, the circle-size key and the notes. Every colour is named in words or
+    numbers beside it (not colour alone)."""
     legend = view.legend
-    items: list[Any] = [
-        html.H3(legend.title, className="legend-title"),
-        html.Div(className="legend-scale", **{"aria-hidden": "true"}),
-        html.Ul(className="legend-ends", children=[
-            html.Li([html.Span(className="swatch dark"), legend.dark]),
-            html.Li([html.Span(className="swatch light"), legend.light]),
-        ]),
-    ]
+    items: list[Any] = [html.H3(legend.title, className="legend-title")]
+    if legend.classes:
+        items.append(html.Ul(className="legend-classes", children=[
+            html.Li([html.Span(className="swatch", style={"background": colour}), label])
+            for colour, label in legend.classes]))
+        if legend.method:
+            items.append(html.P(legend.method, className="legend-method"))
+    else:
+        items += [
+            html.Div(className="legend-scale", **{"aria-hidden": "true"}),
+            html.Ul(className="legend-ends", children=[
+                html.Li([html.Span(className="swatch dark"), legend.dark]),
+                html.Li([html.Span(className="swatch light"), legend.light]),
+            ]),
+        ]
     extras = [html.Li(text, className="legend-note") if kind == "note" else
               html.Li([html.Span(className=f"swatch dot {kind}"), text])
               for kind, text in view.extras]
     if extras:
         items.append(html.Ul(extras, className="legend-ends"))
+    if view.sizes:
+        items.append(html.Div(className="size-key", children=[
+            html.P("Supplier circles, spend under the filters:", className="size-key-title"),
+            html.Ul(className="size-key-list", children=[
+                html.Li([html.Span(className="size-dot", **{"aria-hidden": "true"},
+                                   style={"width": f"{d}px", "height": f"{d}px"}),
+                         html.Span(label)]) for label, d in view.sizes]),
+        ]))
     items += [html.P(n, className="legend-note") for n in legend.notes]
     return items
 

@@ -12,7 +12,7 @@ from dashboard.engine.metrics import Filters, Options
 from dashboard.view import mapfig
 from dashboard.view.state import LAYERS, OVERLAYS, ViewState
 from layers import BASE_LAYERS, OVERLAY_LAYERS, anchor_sites, supplier_points
-from layers._common import LayerOutput, Legend
+from layers._common import NO_SPEND, LayerOutput, Legend
 from tests import tiny
 from tests.unit.conftest import tiny_with_geometry
 
@@ -38,7 +38,8 @@ def test_base_layers_send_geometry_by_url_and_match_on_feature_id(gds, key):
     assert trace["geojson"] == URLS[layer.GEOMETRY] and trace["featureidkey"] == "id"
     assert len(trace["locations"]) == len(trace["z"]) == len(trace["text"])
     assert trace["marker"]["line"]["width"] > 0  # thin dark outlines on the light end
-    assert trace["colorscale"][0][1] in ("#00224e", "#fee838")  # cividis, either direction
+    # cividis, either direction; spend's classes start with white "no spend" when a ward has none
+    assert trace["colorscale"][0][1] in ("#00224e", "#fee838", NO_SPEND)
     go.Figure(data=[trace])  # valid plotly
 
 

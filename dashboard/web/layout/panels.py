@@ -67,12 +67,21 @@ def map_section(ctx: AppContext) -> html.Section:
                           inline=True)]),
         ]),
         html.Figure(className="map-figure", children=[
-            html.Div(className="map-frame", children=dcc.Graph(
-                id=Id.MAP, figure=BLANK, config={**GRAPH_CONFIG, "scrollZoom": True},
-                className="map-graph", style={"height": "100%"}, clear_on_unhover=True)),
+            html.Div(className="map-frame", children=[
+                dcc.Graph(id=Id.MAP, figure=BLANK, config={**GRAPH_CONFIG, "scrollZoom": True},
+                          className="map-graph", style={"height": "100%"},
+                          clear_on_unhover=True),
+                *attribution(ctx)]),
             html.Figcaption(id=Id.MAP_SUMMARY, className="map-summary"),
         ]),
     ])
+
+
+def attribution(ctx: AppContext) -> list[html.P]:
+    """The data set's attribution, on the map (boundaries and deprivation carry Crown and ONS
+    copyright: the licence asks for it where the map is shown, not at the page's foot)."""
+    text = str(ctx.ds.meta.get("attribution") or "")
+    return [html.P(text, className="map-attribution")] if text else []
 
 
 def key_section(ctx: AppContext) -> html.Div:

@@ -1,0 +1,103 @@
+"""The map's key (issue 16): spend in classes (quantiles, with a "no spend" class), deciles in
+ten classes with "1 = most deprived", numbers on every key, and the circle-size key."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import pytest
+
+from dashboard.engine import metrics as m
+from dashboard.engine.metrics import Filters, Options
+from layers import lsoa_deprivation, supplier_points, ward_deprivation, ward_spend
+from layers._common import CIVIDIS, NO_SPEND, quantile_classes, stepped_scale
+
+
+def colour_at(scale: list[list], zmin: float, zmax: float, v: float) -> str:
+    """The colour a stepped scale gives value `v` (no value may sit on a step)."""
+    t = (v - zmin) / (zmax - zmin)
+    for (p0, c0), (p1, c1) in zip(scale, scale[1:]):
+        if p0 < t < p1 or (t == p0 == 0) or (t == p1 == 1):
+            assert c0 == c1, "a value sits on a step"
+            return c0
+    raise AssertionError(f"{v} outside the scale")
+
+
+@pytest.mark.parametrize("values, k, expected", [
+    ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 5, [(1, 2, 2), (3, 4, 2), (5, 6, 2), (7, 8, 2), (9, 10, 2)]),
+    ([0, -5, 1, 2], 5, [(1, 1, 1), (2, 2, 1)]),            # zero and credit are not classed
+    ([5, 5, 5, 5, 1], 5, [(1, 1, 1), (5, 5, 4)]),          # ties stay in one class
+    ([0, 0], 5, []),
+    ([3], 5, [(3, 3, 1)]),
+])
+def test_quantile_classes(values, k, expected):
+    assert quantile_classes(values, k) == expected
+
+
+def test_stepped_scale_is_flat_within_each_class_and_valid_for_plotly():
+    scale = stepped_scale(["#000000", "#777777", "#ffffff"], [2.5, 6.0], 0, 10)
+    assert scale == [[0.0, "#000000"], [0.25, "#000000"], [0.25, "#777777"], [0.6, "#777777"],
+                     [0.6, "#ffffff"], [1.0, "#ffffff"]]
+    go.Choroplethmap(colorscale=scale)          # plotly accepts repeated positions
+
+
+def test_spend_classes_colour_every_ward_by_its_class_and_count_every_ward(gds):
+    z = [0.0, 0.0, 120.0, 900.0, 950.0, 5000.0, 12000.0, 40000.0, 41000.0, 2_000_000.0, -30.0]
+    key, scale, zmin, zmax = ward_spend.classes(z)
+    assert key[0] == (NO_SPEND, "No spend or net credit: 3 wards")
+    assert sum(int(label.rsplit(": ", 1)[1].split()[0]) for _, label in key) == len(z)
+    colours = {label: colour for colour, label in key}
+    assert len(set(colours.values())) == len(key)                 # one colour per class
+    by_class = {colour_at(scale, zmin, zmax, v) for v in z if v <= 0}
+    assert by_class == {NO_SPEND}
+    shown = [colour_at(scale, zmin, zmax, v) for v in sorted(v for v in z if v > 0)]
+    assert shown == sorted(shown, key=[c for c, _ in key].index)   # darker for more spend
+    assert shown[-1] == CIVIDIS[0] and shown[0] == CIVIDIS[9]
+    assert any("£2.00m" in label for _, label in key)
+
+
+def test_spend_layer_states_its_method_and_lists_classes_darkest_first(gds):
+    s = m.summarise(gds, Filters(years=(2023,)))
+    out = ward_spend.build(gds, s, s.options, "u")
+    assert "quantiles" in out.legend.method and "no spend" in out.legend.method
+    assert out.legend.classes[0][1].startswith("£")
+    trace = out.traces[0]
+    assert trace["zauto"] is False and trace["colorscale"] == ward_spend.values(
+        gds, s, s.options)["colorscale"]
+    for v in trace["z"]:                        # every ward coloured by its class
+        colour_at(trace["colorscale"], trace["zmin"], trace["zmax"], v)
+
+
+def test_empty_result_is_all_no_spend_never_a_range_around_zero(gds):
+    key, scale, zmin, zmax = ward_spend.classes([0.0, 0.0, 0.0])
+    assert key == [(NO_SPEND, "No spend (£0): 3 wards")]
+    assert {c for _, c in scale} == {NO_SPEND} and (zmin, zmax) == (0.0, 1.0)
+
+
+def test_deciles_are_ten_classes_with_one_most_deprived(gds):
+    s = m.summarise(gds)
+    out = lsoa_deprivation.build(gds, s, Options(), "u")
+    trace = out.traces[0]
+    labels = [label for _, label in out.legend.classes]
+    assert len(labels) == 10 and labels[0].startswith("1 = most deprived")
+    assert labels[-1].startswith("10 = least deprived")
+    assert [c for c, _ in out.legend.classes] == CIVIDIS
+    for d in range(1, 11):
+        assert colour_at(trace["colorscale"], trace["zmin"], trace["zmax"], d) == CIVIDIS[d - 1]
+
+
+def test_continuous_layers_give_numbers_at_both_ends(gds):
+    s = m.summarise(gds)
+    legend = ward_deprivation.rank.build(gds, s, Options(), "u").legend
+    z = [v for v in ward_deprivation.rank.values(gds, s, Options())["z"] if v is not None]
+    assert legend.dark.endswith(f"{min(z):,.0f}") and legend.light.endswith(f"{max(z):,.0f}")
+
+
+def test_size_key_uses_the_maps_own_circle_sizes(gds):
+    s = m.summarise(gds)
+    key = supplier_points.size_key(gds, s)
+    assert key and key[0][1] <= supplier_points.MAX_SIZE
+    assert [d for _, d in key] == sorted((d for _, d in key), reverse=True)
+    drawn = supplier_points.values(gds, s, s.options)["marker.size"]
+    top = float(s.sup_spend[supplier_points.points(gds)].max())
+    assert max(drawn) == pytest.approx(supplier_points.diameter(top, top), abs=0.05)
+    assert all(str(a)[1:].strip("0") == "" for a, _ in key)        # round amounts: 1 figure
+    assert supplier_points.size_key(gds, m.summarise(gds, Filters(years=(1990,)))) == []
