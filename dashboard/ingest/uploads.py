@@ -281,7 +281,7 @@ def _preview(path: str, _mtime: int, _size: int, columns: tuple, anchor_name: st
         check_columns(name, len(table.header))   # 200,000 columns: said, not a 21 MB answer
     except InputError as exc:   # cut: a message may list every header of a very wide file
         return Preview(name, error=clip(str(exc), MAX_CELL_CHARS))
-    positions = sp.detect_mapping(table.header, cols, anchor_name or None, strict=False)
+    positions = sp.table_mapping(table, cols, anchor_name or None)
     error = None
     try:
         sp.require(table, positions, span, anchor_name or None)

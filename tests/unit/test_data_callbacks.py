@@ -173,9 +173,9 @@ def test_files_mapping_and_check_steps(tmp_path):
     assert {"label": "Org", "value": "Org"} in options[0] and len(options) == len(MAPPING_FIELDS)
     anchor = used[MAPPING_FIELDS.index("anchor")]
     assert "Body Name (1 file)" in str(anchor) and "needed" in str(anchor)
-    assert check["has_spend"] and "q2.csv: has no anchor column" in check["errors"][0]
+    assert check["has_spend"] and "q2.csv: has no column naming the organisation" in check["errors"][0]
     note, problems, disabled = cb.import_check(check, "tiny2", [], ["tiny"], True)
-    assert disabled and "has no anchor column" in str(problems)
+    assert disabled and "has no column naming the organisation" in str(problems)
     chosen = [("Org" if f == "anchor" else None) for f in MAPPING_FIELDS]   # not in q1.csv
     _, _, _, check = cb.mapping_step(store, files, chosen, None, None, None)
     assert "q1.csv: has no column 'Org'" in check["errors"][0]

@@ -239,7 +239,7 @@ def test_preview_says_what_stops_the_import_and_follows_corrections(tmp_path):
     assert p.header == () and "no header row with an amount column" in p.error
     fixed = preview_spend(path, columns={"date": "When", "supplier": "Who", "amount": "How much"})
     assert fixed.mapping == {"date": "When", "supplier": "Who", "amount": "How much"}
-    assert "has no anchor column" in fixed.error
+    assert "has no column naming the organisation" in fixed.error
     named = preview_spend(path, columns={"date": "When", "supplier": "Who", "amount": "How much"},
                           anchor_name="Test Council")
     assert named.error is None and "anchor" not in named.mapping
@@ -287,12 +287,13 @@ def test_preview_mapping_is_the_readers_mapping(path):
     data = path.read_bytes()
     table = read_table(path.name, data, sp.header_finder({}), sp.missing_header({}), len(data))
     try:
-        expected = sp._mapping(table, {}, None, None)
+        expected, _ = sp._mapping(table, sp.FileOptions(), None, sp.continued_header(table))
     except InputError:
-        expected = sp._mapping(table, {}, None, "Anchor")   # a file with no anchor column
-        assert sp.detect_mapping(table.header, {}, "Anchor", strict=False) == expected
+        expected, _ = sp._mapping(table, sp.FileOptions("Anchor"), None,
+                                  sp.continued_header(table))      # a file with no anchor column
+        assert sp.table_mapping(table, {}, "Anchor") == expected
         return
-    assert sp.detect_mapping(table.header, {}, None, strict=False) == expected
+    assert sp.table_mapping(table, {}, None) == expected
     assert preview_spend(path).mapping == {f: table.header[i] for f, i in expected.items()}
 
 

@@ -18,6 +18,7 @@ import csv
 import gzip
 import io
 import os
+import re
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -36,6 +37,8 @@ HEADER_SCAN_ROWS = 20
 XLSX_EXPANSION = 10
 _CHUNK = 1 << 20
 _DELIMITERS = (",", "\t", ";", "|")
+#: A well-formed two-byte UTF-8 character ("£" is C2 A3): evidence that a file is UTF-8.
+_UTF8_PAIR = re.compile(rb"[\xc2-\xdf][\x80-\xbf]")
 
 FindHeader = Callable[[list[list[str]]], "int | None"]
 OnMissing = Callable[[str, list[list[str]]], Exception]
@@ -117,19 +120,51 @@ def _too_big(name: str, max_bytes: int, unpacked: bool = False) -> InputError:
 
 def read_table(name: str, data: bytes, find_header: FindHeader, on_missing: OnMissing,
                max_bytes: int) -> Table:
-    """Split a file's content into a Table: XLSX when it is a zip workbook, else delimited text."""
+    """The file's first table: a CSV's rows, or a workbook's first sheet with a header."""
+    return read_tables(name, data, find_header, on_missing, max_bytes)[0][0]
+
+
+def read_tables(name: str, data: bytes, find_header: FindHeader, on_missing: OnMissing,
+                max_bytes: int) -> tuple[list[Table], list[tuple[str, str]]]:
+    """Every table of a file and the sheets left out, as (sheet, why).
+
+    A CSV is one table. A workbook (.xlsx, .xls, .xlsb, .ods) gives one table per sheet with a
+    header; a sheet whose header row has lost the names of some columns (a monthly sheet pasted
+    below an emptied header) is read with the header row found on the previous sheet's pattern.
+    Hidden sheets and sheets with no header are left out and listed.
+    """
     if not data.strip():
         raise InputError(f"{name}: the file is empty: choose the file with the data.")
-    if data.startswith(b"PK\x03\x04"):
-        return read_xlsx(name, data, find_header, on_missing, max_bytes)
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InputError(f"{name}: is an old-style Excel .xls workbook: save it as .xlsx or CSV.")
+    kind = workbook_kind(data)
+    if kind == "xlsx":
+        return read_xlsx_sheets(name, data, find_header, on_missing, max_bytes)
+    if kind is not None:
+        return _read_calamine(name, data, find_header, on_missing, max_bytes)
     text, encoding = utf8(name, data)
-    return _read_csv(name, text, encoding, find_header, on_missing)
+    return [_read_csv(name, text, encoding, find_header, on_missing)], []
+
+
+def workbook_kind(data: bytes) -> str | None:
+    """"xlsx", "xls", "xlsb" or "ods" for a spreadsheet workbook; None for anything else."""
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    if not data.startswith(b"PK\x03\x04"):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+            if "xl/workbook.bin" in names:
+                return "xlsb"
+            if "mimetype" in names and b"opendocument.spreadsheet" in zf.read("mimetype"):
+                return "ods"
+    except zipfile.BadZipFile:
+        return "xlsx"  # read_xlsx says what is wrong with it
+    return "xlsx"
 
 
 def _not_table(name: str) -> InputError:
-    return InputError(f"{name}: is not a CSV or XLSX file: export the data as CSV or XLSX.")
+    return InputError(f"{name}: is not a CSV or spreadsheet file (CSV, XLSX, XLS, XLSB or ODS): "
+                      "export the data as CSV or XLSX.")
 
 
 # --- text ----------------------------------------------------------------------------------------
@@ -152,13 +187,68 @@ def utf8(name: str, data: bytes) -> tuple[bytes, str]:
     if _is_utf8(body):
         _checked(name, body[:65536].decode("utf-8", errors="ignore"))
         return body, "utf-8-sig" if bom else "utf-8"
-    for encoding in ("cp1252", "latin-1"):
+    mixed = _mostly_utf8(name, body)
+    if mixed is not None:
+        return mixed
+    try:
+        text = _checked(name, body.decode("cp1252"))
+    except UnicodeDecodeError as exc:
+        line = body.count(b"\n", 0, exc.start) + 1
+        raise InputError(f"{name}: line {line} has bytes that are neither UTF-8 nor Windows-1252, "
+                         "so the file's encoding cannot be decided: save it again as CSV UTF-8 "
+                         "(in Excel: Save As, CSV UTF-8).") from None
+    return text.encode("utf-8"), "cp1252"
+
+
+def _cp1252_bytes(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: bytes that are not UTF-8 read as Windows-1252 (the line's good UTF-8,
+    its "£" included, stays UTF-8)."""
+    assert isinstance(exc, UnicodeDecodeError)
+    return exc.object[exc.start:exc.end].decode("cp1252"), exc.end
+
+
+_CP1252_BYTES = "anchor-cp1252-bytes"
+codecs.register_error(_CP1252_BYTES, _cp1252_bytes)
+
+
+def _mostly_utf8(name: str, body: bytes, limit: int = 100) -> tuple[bytes, str] | None:
+    """A UTF-8 file with a few bad lines (a stray Windows byte pasted in): the good lines read as
+    UTF-8 and only the bad ones as Windows-1252, so every "£" of the good lines stays right.
+    None when the file shows no UTF-8 (a Windows file) or has more than `limit` bad lines."""
+    spans, pos = [], 0
+    while True:
         try:
-            text = _checked(name, body.decode(encoding))
+            body[pos:].decode("utf-8")
+            break
+        except UnicodeDecodeError as exc:
+            at = pos + exc.start
+            begin = body.rfind(b"\n", 0, at) + 1
+            end = body.find(b"\n", at)
+            end = len(body) if end < 0 else end
+            spans.append((begin, end))
+            pos = end + 1
+            if len(spans) > limit or pos >= len(body):
+                break
+    if (not spans or len(spans) > limit or not _UTF8_PAIR.search(body)
+            or sum(e - b for b, e in spans) * 2 > len(body)):
+        return None
+    parts, last = [], 0
+    for begin, end in spans:
+        parts.append(body[last:begin])
+        try:
+            parts.append(body[begin:end].decode("utf-8", errors=_CP1252_BYTES).encode("utf-8"))
         except UnicodeDecodeError:
-            continue
-        return text.encode("utf-8"), encoding
-    raise _not_table(name)  # pragma: no cover - latin-1 decodes every byte
+            line = body.count(b"\n", 0, begin) + 1
+            raise InputError(f"{name}: line {line} is neither UTF-8 nor Windows-1252, so the "
+                             "file's encoding cannot be decided: save it again as CSV UTF-8.") \
+                from None
+        last = end
+    parts.append(body[last:])
+    lines = [body.count(b"\n", 0, b) + 1 for b, _ in spans[:5]]
+    shown = ", ".join(map(str, lines)) + (" ..." if len(spans) > 5 else "")
+    text = b"".join(parts)
+    _checked(name, text[:65536].decode("utf-8", errors="ignore"))
+    return text, f"utf-8 (line {shown} read as Windows-1252)"
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -343,7 +433,15 @@ def _drop_blank(table: Table) -> Table:
 def read_xlsx(name: str, data: bytes, find_header: FindHeader, on_missing: OnMissing,
               max_bytes: int, max_rows: int | None = None) -> Table:
     """The first worksheet with a recognisable header, as a Table of cell values (at most
-    `max_rows` rows below the header when given: the upload preview).
+    `max_rows` rows below the header when given: the upload preview)."""
+    return read_xlsx_sheets(name, data, find_header, on_missing, max_bytes, max_rows,
+                            first_only=True)[0][0]
+
+
+def read_xlsx_sheets(name: str, data: bytes, find_header: FindHeader, on_missing: OnMissing,
+                     max_bytes: int, max_rows: int | None = None, first_only: bool = False
+                     ) -> tuple[list[Table], list[tuple[str, str]]]:
+    """Every visible worksheet with a header, as Tables of cell values, and the sheets left out.
 
     A formula cell reads as the value Excel saved with it (what the user sees in Excel: an
     amount written as =SUM(...) imports as its total); a formula with no saved value (a workbook
@@ -359,23 +457,81 @@ def read_xlsx(name: str, data: bytes, find_header: FindHeader, on_missing: OnMis
     except Exception:  # noqa: BLE001 - any failure to open means "not a workbook we can read"
         raise _not_table(name) from None
     try:
-        first: list[list[str]] | None = None
-        for ws in wb.worksheets:
-            if not hasattr(ws, "iter_rows"):
-                continue
-            rows = _sheet_rows(ws, saved[ws.title] if saved is not None else None)
-            top = [list(r) for _, r in zip(range(HEADER_SCAN_ROWS), rows)]
-            texts = [[cell_text(v) for v in r] for r in top]
-            first = first if first is not None else texts
-            idx = find_header(texts)
-            if idx is not None:
-                rest = rows if max_rows is None else islice(rows, max_rows)
-                return _sheet_table(name, ws.title, texts[idx], idx + 1, top[idx + 1:], rest)
-        raise on_missing(name, first or [])
+        sheets = ((ws.title, getattr(ws, "sheet_state", "visible") != "visible",
+                   (lambda ws=ws: _sheet_rows(ws, saved[ws.title] if saved is not None
+                                              else None)))
+                  for ws in wb.worksheets if hasattr(ws, "iter_rows"))
+        return _sheet_tables(name, sheets, find_header, on_missing, max_rows, first_only)
     finally:
         wb.close()
         if saved is not None:
             saved.close()
+
+
+def _read_calamine(name: str, data: bytes, find_header: FindHeader, on_missing: OnMissing,
+                   max_bytes: int) -> tuple[list[Table], list[tuple[str, str]]]:
+    """.xls, .xlsb and .ods workbooks, read by calamine (cached formula values, never evaluated)."""
+    from python_calamine import CalamineWorkbook
+
+    if data.startswith(b"PK\x03\x04"):
+        _check_zip(name, data, max_bytes)
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        meta = list(wb.sheets_metadata)
+    except Exception:  # noqa: BLE001 - any failure to open means "not a workbook we can read"
+        raise _not_table(name) from None
+
+    def rows(sheet: str):
+        try:
+            return iter(wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False))
+        except Exception:  # noqa: BLE001 - a damaged sheet: say so, as for a damaged file
+            raise _not_table(name) from None
+
+    sheets = ((m.name, "visible" not in str(m.visible).lower(),
+               (lambda n=m.name: rows(n))) for m in meta)
+    return _sheet_tables(name, sheets, find_header, on_missing, None, False)
+
+
+def _sheet_tables(name: str, sheets, find_header: FindHeader, on_missing: OnMissing,
+                  max_rows: int | None, first_only: bool
+                  ) -> tuple[list[Table], list[tuple[str, str]]]:
+    """Tables of the sheets (title, hidden, rows()) that have a header; the rest listed."""
+    tables: list[Table] = []
+    skipped: list[tuple[str, str]] = []
+    first: list[list[str]] | None = None
+    for title, hidden, make_rows in sheets:
+        if hidden:
+            skipped.append((title, "hidden sheet (a working copy): not read"))
+            continue
+        rows = make_rows()
+        top = [list(r) for _, r in zip(range(HEADER_SCAN_ROWS), rows)]
+        texts = [[cell_text(v) for v in r] for r in top]
+        first = first if first is not None else texts
+        idx = find_header(texts)
+        if idx is None and tables:
+            idx = _like_header(texts, tables[-1].header)
+        if idx is None:
+            skipped.append((title, "no header row with an amount and a date or supplier"))
+            continue
+        rest = rows if max_rows is None else islice(rows, max_rows)
+        tables.append(_sheet_table(name, title, texts[idx], idx + 1, top[idx + 1:], rest))
+        if first_only:
+            break
+    if not tables:
+        raise on_missing(name, first or [])
+    return tables, skipped
+
+
+def _like_header(rows: list[list[str]], previous: list[str]) -> int | None:
+    """The row laid out like the previous sheet's header: at least two of its non-blank cells
+    equal that header's at the same positions, and more agree than differ."""
+    want = {i: c.casefold() for i, c in enumerate(previous) if c}
+    for i, cells in enumerate(rows):
+        same = sum(1 for j, c in enumerate(cells) if c and want.get(j) == c.casefold())
+        clash = sum(1 for j, c in enumerate(cells) if c and j in want and want[j] != c.casefold())
+        if same >= 2 and same > clash:
+            return i
+    return None
 
 
 def _sheet_rows(ws, saved_ws):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,16 +24,17 @@ import numpy as np
 import pandas as pd
 
 from dashboard.errors import InputError
+from dashboard.ingest import headers
 from dashboard.ingest.io import _tabular
 from dashboard.ingest.parse import (
     FIELDS,
     NoDateError,
-    field_rank,
     header_key,
-    match_field,
     normalise_postcode,
     parse_date,
     parse_money,
+    parse_period,
+    slash_date_order,
 )
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
@@ -47,6 +49,19 @@ FAST_MONEY = (r"[ \t]*(?P<neg>-?)£?(?P<int>[0-9]{1,3}(?:,[0-9]{3}){1,3}|[0-9]{1
 _PERIOD_HINT = "give the file's period (--period FROM:TO) to import these rows"
 _ANCHOR_HINT = "give the anchor name (--anchor-name)"
 _COLUMNS_HINT = "name the columns with --columns FIELD=HEADER, e.g. --columns amount=\"Net Value\""
+
+
+@dataclass(frozen=True)
+class FileOptions:
+    """How to read one file: its anchor, explicit columns, period and day/month order.
+
+    ``date_order`` is "day" or "month" (first), or None to decide from the file's own dates.
+    """
+
+    anchor_name: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    period: tuple[date, date] | None = None
+    date_order: str | None = None
 
 
 @dataclass
@@ -65,6 +80,8 @@ def read_spend(
     anchor_name: str | None = None,
     period: tuple[date | str, date | str] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    date_order: str | None = None,
+    per_file: Callable[[str], FileOptions | None] | None = None,
 ) -> SpendImport:
     """Import spend files into transactions (see ``docs/contracts.md``).
 
@@ -72,16 +89,19 @@ def read_spend(
     ``anchor_name`` names the anchor for every row (overriding any anchor column).
     ``period`` = (from, to): rows with no date (blank, or a time alone such as ``00:00:00``) are
     dated ``from`` instead of being rejected; dated rows keep their date, and a date that is
-    wrong (``31/02/2024``) is still rejected. ``postcode`` is missing (NaN) where blank or not a
-    UK postcode shape.
+    wrong (``31/02/2024``) is still rejected. Rows that are not payments (totals, notes,
+    repeated headers) are rejected with their own reason and never dated by the period.
+    ``date_order`` ("day" or "month") fixes the order of ``a/b/yyyy`` dates; by default each
+    file's own unambiguous dates decide it. ``per_file(name)`` may give a file its own
+    ``FileOptions`` (an import manifest), used instead of the options above.
+    ``postcode`` is missing (NaN) where blank or not a UK postcode shape.
     A file bigger than ``max_bytes`` (after decompression) is refused; a file whose content was
     already imported in this call is listed with ``duplicate_of`` and adds no rows.
     Raises InputError for unreadable files, missing required columns, or no usable row at all.
     """
     sources = _as_sources(paths)
-    columns = checked_columns(columns)
-    span = checked_period(period)
-    anchor_name = (anchor_name or "").strip() or None
+    default = FileOptions((anchor_name or "").strip() or None, checked_columns(columns),
+                          checked_period(period), checked_order(date_order))
     seen: dict[str, str] = {}
     names: set[str] = set()
     frames, rejects, files = [], [], []
@@ -93,20 +113,42 @@ def read_spend(
             files.append(_file_entry(name, digest, duplicate_of=seen[digest]))
             continue
         seen[digest] = name
-        table = _tabular.read_table(name, data, header_finder(columns),
-                                    missing_header(columns), max_bytes)
+        opts = (per_file(name) if per_file else None) or default
+        tx, rej, entry = _read_file(name, data, opts, max_bytes)
         del data
-        mapping = _mapping(table, columns, span, anchor_name)
-        tx, rej = _convert(table, mapping, anchor_name, span)
-        frames.append(tx)
-        rejects.append(rej)
-        files.append(_file_entry(name, digest, table=table, mapping=mapping, accepted=len(tx),
-                                 rejected=len(rej)))
+        entry["sha256"] = digest
+        frames.extend(tx)
+        rejects.extend(rej)
+        files.append(entry)
     result = SpendImport(_concat(frames, _empty_transactions()),
                          _concat(rejects, _empty_rejected()), files)
     if result.transactions.empty:
         raise _no_rows(result)
     return result
+
+
+def _read_file(name: str, data: bytes, opts: FileOptions, max_bytes: int
+               ) -> tuple[list[pd.DataFrame], list[pd.DataFrame], dict]:
+    """One file's payments, rejected rows and report entry, over every sheet that holds
+    payments (a sheet repeating another, or of purchase-card spend beside the main one, is
+    listed and left out)."""
+    tables, skipped = _tabular.read_tables(name, data, header_finder(opts.columns),
+                                           missing_header(opts.columns), max_bytes)
+    tables, more = payment_sheets(tables)
+    skipped = skipped + more
+    frames, rejects, sheets = [], [], []
+    inherit: dict[str, int] | None = None
+    for table in tables:
+        if len(tables) > 1:
+            table.name = f"{name} [{table.sheet}]"
+        header2 = continued_header(table)
+        mapping, why = _mapping(table, opts, inherit, header2)
+        tx, rej, notes = _convert(table, mapping, opts, header2 is not None)
+        frames.append(tx)
+        rejects.append(rej)
+        sheets.append(_sheet_entry(table, mapping, why, header2, notes, len(tx), len(rej)))
+        inherit = mapping
+    return frames, rejects, _merge_sheets(name, tables[0], sheets, skipped)
 
 
 # --- arguments -----------------------------------------------------------------------------------
@@ -150,6 +192,18 @@ def checked_period(period: tuple | None) -> tuple[date, date] | None:
     return start, end
 
 
+def checked_order(order: str | None) -> str | None:
+    """"day", "month" or None (decide per file); accepts "day-first", "dmy", "mdy" too."""
+    if order is None or not str(order).strip():
+        return None
+    key = str(order).strip().lower().replace("_", "-")
+    if key in ("day", "day-first", "dmy", "uk"):
+        return "day"
+    if key in ("month", "month-first", "mdy", "us"):
+        return "month"
+    raise InputError(f"Unknown date order '{order}': use day-first or month-first.")
+
+
 def unique_name(name: str, used: set[str]) -> str:
     """The file's name, made distinct from earlier files of the same name ("a.csv (2)").
 
@@ -171,26 +225,32 @@ def _same_header(cell: str, wanted: str) -> bool:
 
 
 def _looks_like_header(cells: list[str]) -> bool:
-    found = {match_field(c) for c in cells}
-    return "amount" in found and bool(found & {"date", "supplier", "supplier_id"})
+    found = [headers.header_fields(c) for c in cells if c]
+    has = {f for x in found for f in x}
+    return "amount" in has and bool(has & {"date", "supplier", "supplier_id"})
 
 
 def header_finder(columns: dict[str, str]) -> Callable[[list[list[str]]], int | None]:
     """The predicate that picks the header row among a file's first rows."""
     def find(rows: list[list[str]]) -> int | None:
-        for i, cells in enumerate(rows):
-            if columns:
+        if columns:
+            for i, cells in enumerate(rows):
                 if all(any(_same_header(c, h) for c in cells) for h in columns.values()):
                     return i
-            elif _looks_like_header(cells):
-                return i
-        return None
+            return None
+        best, score = None, 0
+        for i, cells in enumerate(rows):   # the qualifying row naming the most fields
+            if _looks_like_header(cells):
+                n = len({f for c in cells if c for f in headers.header_fields(c)})
+                if n > score:
+                    best, score = i, n
+        return best
     return find
 
 
 def _best_row(rows: list[list[str]]) -> list[str]:
     """The row most like a header (most recognised names), else the first non-blank row."""
-    scored = [(sum(match_field(c) is not None for c in r), -i) for i, r in enumerate(rows)]
+    scored = [(sum(headers.best_field(c) is not None for c in r), -i) for i, r in enumerate(rows)]
     if not scored:
         return []
     best = max(range(len(rows)), key=lambda i: scored[i])
@@ -210,7 +270,7 @@ def missing_header(columns: dict[str, str]) -> Callable[[str, list[list[str]]], 
                 f"{name}: has no column {', '.join(repr(h) for h in absent)} (from the column "
                 f"mapping) in its first {_tabular.HEADER_SCAN_ROWS} rows. Headers found: {shown}. "
                 "Use one of these in --columns FIELD=HEADER.")
-        recognised = {match_field(c) for c in found} - {None}
+        recognised = {f for c in found for f in headers.header_fields(c)}
         need = [f for f in ("amount",) if f not in recognised]
         if not recognised & {"date", "supplier", "supplier_id"}:
             need.append("date or supplier")
@@ -222,38 +282,59 @@ def missing_header(columns: dict[str, str]) -> Callable[[str, list[list[str]]], 
 
 
 def detect_mapping(header: list[str], columns: dict[str, str], anchor_name: str | None, *,
-                   strict: bool = True) -> dict[str, int]:
+                   strict: bool = True, table: _tabular.Table | None = None,
+                   inherit: dict[str, int] | None = None) -> dict[str, int]:
     """FIELD -> column position in `header`, the one place a spend file's columns are mapped.
 
     The explicit FIELD -> HEADER `columns` come first (an exact header before one equal after
-    ``header_key``, the leftmost of each); every other field takes the remaining column whose
-    header is its synonym, the most specific synonym (``field_rank``) winning, then the leftmost.
-    With an `anchor_name` the anchor column is dropped: the name stands for every row.
+    ``header_key``, the leftmost of each); every other field is chosen by
+    ``dashboard.ingest.headers.choose``: header patterns ranked (line before invoice level, net
+    before gross, payment date before invoice date, a name before a code), each checked against
+    a sample of the column's cells when the `table` is given. With an `anchor_name` the anchor
+    column is dropped: the name stands for every row.
 
     ``strict`` is for the reader, which has already found every explicit header in the header row
     (``header_finder``): a header of `columns` absent from `header` raises InputError. The page's
     preview passes ``strict=False`` to show what was found while the user is still choosing
     columns. Either way, required fields are not checked here: ``require`` does that.
     """
-    mapping: dict[str, int] = {}
+    return choose_columns(header, columns, anchor_name, strict=strict, table=table,
+                          inherit=inherit)[0]
+
+
+def choose_columns(header: list[str], columns: dict[str, str], anchor_name: str | None, *,
+                   strict: bool = True, table: _tabular.Table | None = None,
+                   inherit: dict[str, int] | None = None
+                   ) -> tuple[dict[str, int], dict[str, str]]:
+    """``detect_mapping`` with the reason for each choice (for the import report)."""
+    explicit: dict[str, int] = {}
     for fld, wanted in columns.items():
         found = _explicit_column(header, wanted)
         if found is not None:
-            mapping[fld] = found
+            explicit[fld] = found
         elif strict:
             shown = ", ".join(f"'{c}'" for c in header if c) or "none"
             raise InputError(f"No column '{wanted}' (for {fld}, from the column mapping). "
                              f"Headers found: {shown}.")
-    taken = set(mapping.values())
-    for fld in FIELDS:
-        if fld in mapping:
-            continue
-        hits = [i for i, c in enumerate(header) if match_field(c) == fld and i not in taken]
-        if hits:
-            mapping[fld] = min(hits, key=lambda i: (field_rank(header[i]), i))
+    samples = column_samples(table, len(header)) if table is not None else [[]] * len(header)
+    mapping, why = headers.choose(header, samples, taken=explicit, inherit=inherit)
     if anchor_name:
         mapping.pop("anchor", None)
-    return mapping
+        why.pop("anchor", None)
+    return mapping, why
+
+
+def column_samples(table: _tabular.Table, width: int, size: int = 300) -> list[list[object]]:
+    """Up to `size` non-blank cells of each column, spread over the whole table."""
+    n = len(table)
+    if not n:
+        return [[] for _ in range(width)]
+    idx = np.unique(np.linspace(0, n - 1, min(n, size)).astype(np.int64))
+    out = []
+    for col in table.columns[:width]:
+        vals = col.iloc[idx].tolist()
+        out.append([v for v in vals if v is not None and v == v and str(v).strip() != ""])
+    return out + [[] for _ in range(width - len(out))]
 
 
 def _explicit_column(header: list[str], wanted: str) -> int | None:
@@ -264,12 +345,36 @@ def _explicit_column(header: list[str], wanted: str) -> int | None:
     return hits[0] if hits else None
 
 
-def _mapping(table: _tabular.Table, columns: dict[str, str], span: tuple[date, date] | None,
-             anchor_name: str | None) -> dict[str, int]:
-    """Field -> column position (``detect_mapping``, strict); checks the required fields."""
-    mapping = detect_mapping(table.header, columns, anchor_name, strict=True)
-    require(table, mapping, span, anchor_name)
-    return mapping
+def table_mapping(table: _tabular.Table, columns: dict[str, str], anchor_name: str | None, *,
+                  strict: bool = False) -> dict[str, int]:
+    """The mapping the reader takes for a table (the page's preview shows this one)."""
+    return choose_columns(continued_header(table) or table.header, columns, anchor_name,
+                          strict=strict, table=table)[0]
+
+
+def _mapping(table: _tabular.Table, opts: FileOptions, inherit: dict[str, int] | None,
+             header2: list[str] | None) -> tuple[dict[str, int], dict[str, str]]:
+    """Field -> column position and why (``choose_columns``, strict); checks required fields."""
+    header = header2 or table.header
+    mapping, why = choose_columns(header, opts.columns, opts.anchor_name, strict=True,
+                                  table=table, inherit=inherit)
+    period_col = None
+    if "date" not in mapping and opts.period is None:
+        period_col = _period_column(table, header, mapping)
+        if period_col is not None:
+            mapping["period"] = period_col
+            why["period"] = "a column of months dates each row to its month's first day"
+    require(table, mapping, opts.period, opts.anchor_name)
+    return mapping, why
+
+
+def _period_column(table: _tabular.Table, header: list[str], mapping: dict[str, int]
+                   ) -> int | None:
+    samples = column_samples(table, len(header))
+    for i, h in enumerate(header):
+        if i not in mapping.values() and samples[i] and headers.is_period_column(h, samples[i]):
+            return i
+    return None
 
 
 def require(table: _tabular.Table, mapping: dict[str, int], span: tuple[date, date] | None,
@@ -277,7 +382,7 @@ def require(table: _tabular.Table, mapping: dict[str, int], span: tuple[date, da
     """InputError naming what is missing, the headers found and what to do."""
     shown = ", ".join(f"'{c}'" for c in table.header if c) or "none"
     missing = [f for f in ("amount",) if f not in mapping]
-    if "date" not in mapping and span is None:
+    if "date" not in mapping and "period" not in mapping and span is None:
         missing.append("date")
     if "supplier" not in mapping and "supplier_id" not in mapping:
         missing.append("supplier")
@@ -287,21 +392,93 @@ def require(table: _tabular.Table, mapping: dict[str, int], span: tuple[date, da
         raise InputError(f"{table.name}: no {' or '.join(missing)} column found. Headers found: "
                          f"{shown}. {_COLUMNS_HINT[0].upper()}{_COLUMNS_HINT[1:]}{extra}.")
     if "anchor" not in mapping and not anchor_name:
-        raise InputError(f"{table.name}: has no anchor column: {_ANCHOR_HINT}, e.g. "
+        raise InputError(f"{table.name}: has no column naming the organisation (a name under "
+                         f"a header such as 'Body Name'): {_ANCHOR_HINT}, e.g. "
                          "--anchor-name \"Oxford City Council\".")
+
+
+_PCARD = re.compile(r"p[\s.-]?card|purchas\w*\s+card|procurement\s+card|credit\s+card",
+                    re.IGNORECASE)
+
+
+def payment_sheets(tables: list[_tabular.Table]
+                   ) -> tuple[list[_tabular.Table], list[tuple[str, str]]]:
+    """The sheets holding the file's payments: a sheet with the same rows as an earlier one (a
+    working copy) and, beside other sheets, a purchase-card sheet (a separate publication) are
+    left out with the reason."""
+    keep, skipped, seen = [], [], {}
+    others = {id(t) for t in tables if not _PCARD.search(t.sheet or "")}
+    for t in tables:
+        if others and id(t) not in others:
+            skipped.append((t.sheet or "", "purchase-card spend (published separately): not "
+                                            "read"))
+            continue
+        key = _fingerprint(t)
+        if key in seen:
+            skipped.append((t.sheet or "", f"repeats sheet '{seen[key]}': not read twice"))
+            continue
+        seen[key] = t.sheet
+        keep.append(t)
+    return keep, skipped
+
+
+def _fingerprint(table: _tabular.Table) -> tuple:
+    rows = list(range(min(len(table), 25))) + list(range(max(25, len(table) - 25), len(table)))
+    cells = tuple(tuple(_tabular.cell_text(v) for v in col.iloc[rows].tolist())
+                  for col in table.columns)
+    return len(table), hashlib.sha256(repr(cells).encode()).hexdigest()
+
+
+def continued_header(table: _tabular.Table) -> list[str] | None:
+    """The header completed by its second row, when the first row below it is one ("Supplier"
+    over "ID", "Payment" over "Date", "Amount" over "excl vat"); else None."""
+    if not len(table) or not table.columns:
+        return None
+    row = [col.iloc[0] for col in table.columns]
+    if any(v is not None and not isinstance(v, str) for v in row):
+        return None
+    texts = [_tabular.cell_text(v) for v in row]
+    filled = [t for t in texts if t]
+    if len(filled) < 2 or any(len(t) > 24 or _is_number_or_date(t) for t in filled):
+        return None
+    merged = [f"{h} {t}".strip() if t else h for h, t in zip(table.header, texts)]
+    gained = sum(1 for h, m in zip(table.header, merged)
+                 if h != m and len(headers.header_fields(m)) > 0)
+    return merged if gained else None
+
+
+def _is_number_or_date(text: str) -> bool:
+    try:
+        parse_money(text)
+        return True
+    except ValueError:
+        pass
+    try:
+        parse_date(text)
+        return True
+    except ValueError:
+        return False
 
 
 # --- conversion ----------------------------------------------------------------------------------
 
-def _convert(table: _tabular.Table, mapping: dict[str, int], anchor_name: str | None,
-             span: tuple[date, date] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Parse the mapped columns of one table into accepted transactions and rejected rows."""
+def _convert(table: _tabular.Table, mapping: dict[str, int], opts: FileOptions,
+             continuation: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Parse the mapped columns of one table into accepted transactions, rejected rows, and
+    notes for the report (date order, how rows were dated)."""
     n = len(table)
     col = {f: table.columns[i] for f, i in mapping.items()}
     pence, money_why = money_column(col["amount"])
-    days, date_why = _dates(col.get("date"), n, span)
-    anchor, anchor_why = _anchors(col.get("anchor"), n, anchor_name)
+    order, notes = _date_order(col.get("date"), opts.date_order)
+    if "period" in col and "date" not in col:
+        days, date_why = _period_dates(col["period"], n)
+        notes["dated_by"] = f"period column '{table.header[mapping['period']]}'"
+    else:
+        days, date_why = _dates(col.get("date"), n, opts.period, order == "month")
+        notes["dated_by"] = "date column" if "date" in col else "the period given"
+    anchor, anchor_why = _anchors(col.get("anchor"), n, opts.anchor_name)
     reasons = _join_reasons(money_why, date_why, anchor_why)
+    _not_payments(table, col, reasons, continuation, mapping)
     ok = np.array([r is None for r in reasons], dtype=bool)
     out = {
         "anchor": anchor[ok],
@@ -315,7 +492,57 @@ def _convert(table: _tabular.Table, mapping: dict[str, int], anchor_name: str | 
     tx = _frame(out, table.name, table.lines[ok])
     bad = np.flatnonzero(~ok)
     rejected = _rejected(table, bad, [reasons[i] for i in bad])
-    return tx, rejected
+    return tx, rejected, notes
+
+
+#: Reasons for rows that are not payments (the report counts rows by these).
+NOT_PAYMENT = {
+    "continuation": "the second row of a two-row header: not a payment",
+    "header": "a repeated header row: not a payment",
+    "total": "a total or footer row (an amount with no supplier and no date): not a payment",
+    "total_word": "a total row (its first cell says total): not a payment",
+    "note": "a note or empty row (no amount, supplier or date): not a payment",
+}
+_TOTAL_WORD = re.compile(r"(?:grand\s+|sub[\s-]*)?totals?\s*:?", re.IGNORECASE)
+
+
+def _not_payments(table: _tabular.Table, col: dict[str, pd.Series], reasons: list,
+                  continuation: bool, mapping: dict[str, int]) -> None:
+    """Overwrite the reasons of rows that are not payments, so that a total is never accepted
+    (nor dated by a period) and the report says what each such row was."""
+    n = len(table)
+    if not n:
+        return
+    amount = text_column(col["amount"]).to_numpy(object)
+    blank_amount = amount == ""
+    who = np.zeros(n, dtype=bool)
+    for fld in ("supplier", "supplier_id"):
+        if fld in col:
+            who |= (text_column(col[fld]) != "").to_numpy(bool)
+    when = ((text_column(col["date"]) != "").to_numpy(bool) if "date" in col
+            else np.zeros(n, dtype=bool))
+    head = table.header[mapping["amount"]].strip().casefold()
+    repeated = np.char.lower(amount.astype(str)) == head if head else np.zeros(n, dtype=bool)
+    first = _first_cells(table, 3)
+    total_word = np.array([bool(_TOTAL_WORD.fullmatch(t)) for t in first], dtype=bool)
+    kinds = [(repeated, "header"), (~blank_amount & ~who & ~when, "total"),
+             (total_word & ~repeated, "total_word"), (blank_amount & ~who & ~when, "note")]
+    for mask, kind in kinds:
+        for i in np.flatnonzero(mask):
+            if kind != "note" or reasons[i] is not None:
+                reasons[i] = NOT_PAYMENT[kind]
+    if continuation:
+        reasons[0] = NOT_PAYMENT["continuation"]
+
+
+def _first_cells(table: _tabular.Table, k: int) -> np.ndarray:
+    """Each row's first non-blank cell among its first `k` columns, as text."""
+    out = np.full(len(table), "", dtype=object)
+    for column in table.columns[:k]:
+        text = text_column(column).to_numpy(object)
+        fill = (out == "") & (text != "")
+        out[fill] = text[fill]
+    return out
 
 
 def _frame(out: dict, name: str, lines: np.ndarray) -> pd.DataFrame:
@@ -423,23 +650,68 @@ def _per_distinct(values: pd.Series, parse) -> tuple[np.ndarray, np.ndarray]:
 _NO_DATE = -1 << 62  # a day number marking "the cell holds no date" (blank or a time alone)
 
 
-def _date_or_reason(value: object) -> tuple[int, str | None]:
+def _date_or_reason(value: object, month_first: bool = False) -> tuple[int, str | None]:
     """(days since 1970-01-01, None), or (_NO_DATE, reason) / (0, reason) on failure."""
     try:
-        return (parse_date(value) - date(1970, 1, 1)).days, None
+        return (parse_date(value, month_first=month_first) - date(1970, 1, 1)).days, None
     except NoDateError as exc:
         return _NO_DATE, str(exc)
     except ValueError as exc:
         return 0, str(exc)
 
 
-def _dates(values: pd.Series | None, n: int, span: tuple[date, date] | None
-           ) -> tuple[np.ndarray, np.ndarray]:
+def _month_first(value: object) -> tuple[int, str | None]:
+    return _date_or_reason(value, True)
+
+
+def _period_or_reason(value: object) -> tuple[int, str | None]:
+    try:
+        return (parse_period(value) - date(1970, 1, 1)).days, None
+    except ValueError as exc:
+        return 0, str(exc)
+
+
+def _period_dates(values: pd.Series, n: int) -> tuple[np.ndarray, np.ndarray]:
+    days, reasons = _per_distinct(values, _period_or_reason)
+    return days.astype("datetime64[D]"), reasons
+
+
+def _date_order(values: pd.Series | None, given: str | None) -> tuple[str, dict]:
+    """The order of the file's ``a/b/yyyy`` dates ("day" or "month"), and what the report says.
+
+    Given, it is used as it is. Otherwise the file's unambiguous dates decide: all month-first
+    (``4/30/2020``) reads the whole file month-first; none either way (every date could be both)
+    reads day-first with a warning, as does a file with both kinds (its impossible dates are
+    rejected).
+    """
+    if given:
+        return given, {"date_order": f"{given}-first (as given)"}
+    if values is None:
+        return "day", {}
+    texts = pd.unique(values[values.map(lambda v: isinstance(v, str))].astype(str)) \
+        if values.dtype == object else pd.unique(values)
+    found = slash_date_order([t for t in texts.tolist() if "/" in t or "." in t or "-" in t])
+    if found == "month":
+        return "month", {"date_order": "month-first (every unambiguous date in the file is "
+                                       "month/day/year, e.g. 4/30/2020)"}
+    if found == "mixed":
+        return "day", {"date_order": "day-first",
+                       "warnings": ["the file has dates in both day/month and month/day order: "
+                                    "read day-first; check its dates"]}
+    if found is None and any(headers.words(t) == [] and "/" in t for t in texts.tolist()[:50]):
+        return "day", {"date_order": "day-first",
+                       "warnings": ["no date in the file shows whether it is day/month or "
+                                    "month/day: read day-first (the UK order)"]}
+    return "day", {"date_order": "day-first"}
+
+
+def _dates(values: pd.Series | None, n: int, span: tuple[date, date] | None,
+           month_first: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Dates as datetime64[D] plus reasons; with a period, rows with no date get its start."""
     if values is None:  # no date column: the period (required then) dates every row
         start = np.datetime64(span[0], "D")  # type: ignore[index]
         return np.full(n, start, dtype="datetime64[D]"), np.full(n, None, dtype=object)
-    days, reasons = _per_distinct(values, _date_or_reason)
+    days, reasons = _per_distinct(values, _month_first if month_first else _date_or_reason)
     missing = days == _NO_DATE
     if span is not None:
         days[missing] = (span[0] - date(1970, 1, 1)).days
@@ -500,6 +772,67 @@ def _file_entry(name: str, digest: str, *, table: _tabular.Table | None = None,
         "sheet": table.sheet if table else None,
         "rows_blank": table.blank_rows if table else 0,
     }
+
+
+def _sheet_entry(table: _tabular.Table, mapping: dict[str, int], why: dict[str, str],
+                 header2: list[str] | None, notes: dict, accepted: int, rejected: int) -> dict:
+    """What the report says of one sheet (or of a CSV): columns taken and why, gross or net."""
+    header = header2 or table.header
+    return {
+        "sheet": table.sheet,
+        "header_line": table.header_line,
+        "mapping": {f: header[i] if header[i] else f"column {_letters(i)} (no header)"
+                    for f, i in mapping.items()},
+        "why": why,
+        "gross": headers.gross_note(header, mapping),
+        "rows_accepted": accepted,
+        "rows_rejected": rejected,
+        "rows_blank": table.blank_rows,
+        **notes,
+    }
+
+
+def _letters(i: int) -> str:
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _merge_sheets(name: str, first: _tabular.Table, sheets: list[dict],
+                  skipped: list[tuple[str, str]]) -> dict:
+    """The file's ``files`` entry: its first sheet's keys, totals over sheets, every sheet."""
+    accepted = sum(s["rows_accepted"] for s in sheets)
+    rejected = sum(s["rows_rejected"] for s in sheets)
+    warnings = [w for s in sheets for w in s.get("warnings", [])]
+    gross = any(s["gross"] for s in sheets)
+    return {
+        "name": name,
+        "sha256": "",
+        "encoding": first.encoding,
+        "rows_read": accepted + rejected,
+        "rows_accepted": accepted,
+        "rows_rejected": rejected,
+        "mapping": sheets[0]["mapping"],
+        "why": sheets[0]["why"],
+        "duplicate_of": None,
+        "header_line": first.header_line,
+        "sheet": first.sheet,
+        "rows_blank": sum(s["rows_blank"] for s in sheets),
+        "gross": gross,
+        "date_order": sheets[0].get("date_order"),
+        "dated_by": sheets[0].get("dated_by"),
+        "warnings": warnings + ([GROSS_WARNING] if gross else []),
+        "sheets": sheets if first.sheet is not None else [],
+        "sheets_skipped": [{"sheet": s, "why": w} for s, w in skipped],
+    }
+
+
+#: What the report says of a file whose only amount includes VAT.
+GROSS_WARNING = ("its amounts include VAT (gross): the file has no net amount, so its spend is "
+                 "gross and not like for like with net files")
 
 
 def _empty_transactions() -> pd.DataFrame:

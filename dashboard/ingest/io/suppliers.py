@@ -8,14 +8,18 @@ false or unknown (pandas "boolean" with <NA>), because "not known to be an SME" 
 from __future__ import annotations
 
 import os
-import re
 
 import numpy as np
 import pandas as pd
 
 from dashboard.errors import InputError
 from dashboard.ingest.io import _tabular
-from dashboard.ingest.parse import header_key, normalise_postcode, normalise_supplier_name
+from dashboard.ingest.parse import (
+    header_key,
+    is_redaction_marker,
+    normalise_postcode,
+    normalise_supplier_name,
+)
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 FLAGS = ("sme", "vcse", "individual")
@@ -37,12 +41,6 @@ _FALSE = {"no", "n", "false", "f", "0", "large"}
 #: Supplier types that mean a private individual (the "Type" column).
 _PERSON_TYPES = {"individual", "private individual", "person", "sole trader", "sole-trader"}
 _UNKNOWN = {"", "unknown", "not known", "n/a", "na", "-", "?", "none", "null"}
-_MARKERS = {"REDACTED", "PERSONAL", "DATA", "WITHHELD", "INFORMATION", "DETAILS", "NAME",
-            "PRIVATE", "INDIVIDUAL", "PROTECTION", "PROTECTED", "GDPR", "SUPPRESSED", "ACT",
-            "FOR", "REASONS", "REASON", "DUE", "TO", "OF", "PAYEE", "SUPPLIER"}
-_CORE = {"REDACTED", "WITHHELD", "PERSONAL", "PRIVATE", "SUPPRESSED", "GDPR", "PROTECTION",
-         "INDIVIDUAL"}
-
 
 def read_suppliers(path: str | os.PathLike | tuple[str, bytes], *,
                    max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFrame:
@@ -81,10 +79,7 @@ def is_personal(name: object) -> bool:
     >>> is_personal("Redacted, personal data"), is_personal("Personal Data Solutions Ltd")
     (True, False)
     """
-    if not isinstance(name, str):
-        return False
-    words = set(re.sub(r"[\W_]+", " ", name.upper()).split())
-    return bool(words) and words <= _MARKERS and bool(words & _CORE)
+    return is_redaction_marker(name)
 
 
 def parse_flag(value: object) -> bool | None:
