@@ -81,11 +81,19 @@ class ExportQueue:
             key = self._next
             self._entries[key] = _Entry(user, what, time.monotonic())
         try:
-            future = self._executor(in_process).submit(fn, *args)
+            try:
+                future = self._executor(in_process).submit(fn, *args)
+            except cf.BrokenExecutor:
+                self._reset()
+                future = self._executor(in_process).submit(fn, *args)
             deadline = time.monotonic() + wait_s
             while True:
                 try:
                     return future.result(timeout=0.25)
+                except cf.BrokenExecutor:   # the export process died (killed, out of memory)
+                    self._reset()
+                    raise Busy(503, f"the {what} could not be made (the export process "
+                                    "stopped): try again", retry_after=5) from None
                 except cf.TimeoutError:
                     if future.running():
                         with self._lock:
@@ -116,19 +124,37 @@ class ExportQueue:
         with self._lock:
             if not in_process:
                 if self._threads is None:
-                    self._threads = cf.ThreadPoolExecutor(self.workers,
-                                                          thread_name_prefix="export")
+                    self._threads = cf.ThreadPoolExecutor(
+                        self.workers, thread_name_prefix="export", initializer=lower_priority)
                 return self._threads
             if self._pool is None:
                 # spawn, not fork: the web worker has threads, and a fork copies held locks
                 self._pool = cf.ProcessPoolExecutor(
-                    self.workers, mp_context=multiprocessing.get_context("spawn"))
+                    self.workers, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=lower_priority)
             return self._pool
+
+    def _reset(self) -> None:
+        """Drop a broken process pool: the next export starts a new one."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
         for ex in (self._pool, self._threads):
             if ex is not None:
                 ex.shutdown(wait=False, cancel_futures=True)
+
+
+def lower_priority() -> None:
+    """Run exports at a lower CPU priority (nice 10) than the web threads: on a small machine
+    they share the cores, and a page's filter change must not wait behind someone's workbook.
+    In a thread (data held in memory) only that thread is lowered (Linux: per-thread nice)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):
+        pass
 
 
 # --------------------------------------------------------------------------- in the export process

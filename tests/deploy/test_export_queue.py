@@ -117,3 +117,20 @@ def test_signed_in_users_are_limited_over_http(tmp_path, monkeypatch):
     t.join(10)
     assert first["r"].status_code == 200
     exportqueue._queues[os.getpid()].close()
+
+
+def _die():
+    os._exit(3)
+
+
+def test_exports_run_at_a_lower_priority_and_a_dead_export_process_is_replaced():
+    q = ExportQueue(workers=1)
+    base = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    nice = q.run("u", "x", lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()),
+                 in_process=False)
+    assert nice >= min(19, base + 10)
+    with pytest.raises(Busy) as err:            # killed (out of memory, say): a 503, not a 500
+        q.run("u", "map.png", _die)
+    assert err.value.status == 503
+    assert q.run("u", "y", os.getpriority, os.PRIO_PROCESS, 0) >= min(19, base + 10)  # new one
+    q.close()
