@@ -50,6 +50,9 @@ class Id(StrEnum):
     COMPARE_NOTE = "cards-compare"
 
     # drill-down
+    SEARCH = "map-search"           # find a ward or postcode (callbacks/search.py)
+    MAP_ZOOM = "map-zoom"           # [w, s, e, n] to fit the map to (assets/map_zoom.js)
+    MAP_ZOOMED = "map-zoomed"
     WARD = "ward-select"
     DETAIL_ANCHOR = "detail-anchor"
     DRILL = "drilldown"

@@ -100,3 +100,26 @@ def test_screen003_phone_stacks_without_sideways_scroll(browser, live, mode):
         assert_clean(page)
     finally:
         page.context.close()
+
+
+def test_screen004_search_finds_a_ward_and_zooms_to_it(page, live):
+    goto(page, live.url)
+    camera = "() => { const m = document.querySelector('#map .js-plotly-plot')._fullLayout.map;" \
+             " return [m.zoom, m.center.lon, m.center.lat]; }"
+    page.wait_for_timeout(500)                       # the first fit (assets/map_fit.js)
+    zoom0 = page.evaluate(camera)[0]
+    code, name = str(live.ds.wards["code"].iloc[3]), str(live.ds.wards["name"].iloc[3])
+    page.click("#map-search")
+    page.keyboard.type(name[:5], delay=30)
+    option = page.locator(".dash-dropdown-option", has_text=f"Ward: {name}")
+    expect(option.first).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(live.url + f"/?ward={code}")
+    expect(page.locator("#drilldown")).to_contain_text(name, timeout=15000)
+    page.wait_for_function(f"() => ({camera})()[0] > {zoom0} + 0.5", timeout=15000)
+    zoom, lon, lat = page.evaluate(camera)
+    from dashboard.view.search import ward_bounds
+    w, s, e, n = ward_bounds(live.ds, code)
+    assert w <= lon <= e and s <= lat <= n            # centred on the ward found
+    assert_clean(page)

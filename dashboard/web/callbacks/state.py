@@ -19,6 +19,7 @@ from dash import ctx as dash_ctx
 from dashboard.view.context import AppContext
 from dashboard.view.mapfig import click_target
 from dashboard.view.mapupdate import MapUpdate, TraceUpdate, map_update
+from dashboard.view.search import ward_bounds
 from dashboard.view.state import (
     CONTROL_KEYS,
     ViewState,
@@ -73,6 +74,16 @@ def sync(app_ctx: AppContext, trigger: str | None, search: str | None, values: d
     present_out = presentation(state) if state_out is not no_update and (
         current is None or state.present != base.present) else (no_update,) * 3
     return Synced(url_out, state_out, control_out, present_out, state)
+
+
+def zoom_to(app_ctx: AppContext, trigger: str | None, before: ViewState | None,
+            state: ViewState) -> Any:
+    """The bounds the map zooms to: the ward's when it was just chosen from the Ward list (or
+    the search box, which sets it), else `no_update` (a click on the map, a filter change or the
+    URL leave the view where the user has it)."""
+    if trigger != Id.WARD or not state.ward or (before is not None and before.ward == state.ward):
+        return no_update
+    return ward_bounds(app_ctx.ds, state.ward) or no_update
 
 
 def map_outputs(update: MapUpdate) -> tuple[Any, Any, Any]:
@@ -148,7 +159,7 @@ def register(app: Dash, app_ctx: AppContext) -> None:
         Output(Id.URL, "search"), Output(Id.STATE, "data"), *control_outputs,
         Output(Id.MAP, "figure"), Output(Id.MAP_KEY, "data"), Output(Id.MAP_VALUES, "data"),
         Output(Id.ROOT, "className"), Output(Id.PRESENT_TOGGLE, "children"),
-        Output(Id.PRESENT_TOGGLE, "aria-pressed"),
+        Output(Id.PRESENT_TOGGLE, "aria-pressed"), Output(Id.MAP_ZOOM, "data"),
         Input(Id.URL, "search"), *control_inputs, Input(Id.MAP, "clickData"),
         Input(Id.PRESENT_TOGGLE, "n_clicks"), Input(Id.RESET, "n_clicks"),
         State(Id.STATE, "data"), State(Id.MAP_KEY, "data"),
@@ -159,7 +170,10 @@ def register(app: Dash, app_ctx: AppContext) -> None:
         s = sync(app_ctx, dash_ctx.triggered_id, search, values, click, current)
         drawn = (no_update,) * 3 if s.query is no_update else map_outputs(
             map_update(app_ctx, s.state, built))
-        return s.url, s.query, *s.controls, *drawn, *s.present
+        trigger = dash_ctx.triggered_id
+        before = app_ctx.state(current) if current is not None else None
+        return (s.url, s.query, *s.controls, *drawn, *s.present,
+                zoom_to(app_ctx, trigger, before, s.state))
 
     @app.callback(Output(Id.DATE_ERROR, "children"), Output(f"{Id.DATE_FROM}-field", "className"),
                   Output(f"{Id.DATE_TO}-field", "className"), Input(Id.DATE_FROM, "value"),

@@ -41,6 +41,8 @@ def page(ctx: AppContext) -> html.Div:
         dcc.Store(id=Id.MAP_KEY, storage_type="memory"),
         dcc.Store(id=Id.MAP_VALUES, storage_type="memory"),
         dcc.Store(id=Id.MAP_RECOLOURED, storage_type="memory"),
+        dcc.Store(id=Id.MAP_ZOOM, storage_type="memory"),
+        dcc.Store(id=Id.MAP_ZOOMED, storage_type="memory"),
         dcc.Store(id=Id.GRID_KEY, storage_type="memory"),
         dcc.Store(id=Id.GRID_VALUES, storage_type="memory"),
         header(ctx),

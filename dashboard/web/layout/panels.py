@@ -85,14 +85,20 @@ def attribution(ctx: AppContext) -> list[html.P]:
 
 
 def key_section(ctx: AppContext) -> html.Div:
-    """The map's key (legend with its numbers) and the ward picker, beside the map."""
+    """Beside the map: finding a ward or postcode, the ward picker, and the map's key (legend
+    with its numbers)."""
     ward_opts = sorted(({"label": n, "value": c} for c, n in
                         zip(ctx.choices.wards, ctx.choices.ward_names)),
                        key=lambda o: o["label"])
     return html.Div(className="panel stage-key", children=[
-        html.Aside(id=Id.LEGEND, className="legend", **{"aria-label": "Map legend"}),
+        labelled("Find a ward or postcode", Id.SEARCH,
+                 dcc.Dropdown(id=Id.SEARCH, options=[], value=None, className="dropdown",
+                              placeholder="Type a ward name or postcode", clearable=True,
+                              maxHeight=320),
+                 hint="The map zooms to the ward found."),
         labelled("Ward (or click the map)", Id.WARD,
                  dropdown(Id.WARD, ward_opts, None, multi=False, placeholder="No ward selected")),
+        html.Aside(id=Id.LEGEND, className="legend", **{"aria-label": "Map legend"}),
     ])
 
 
