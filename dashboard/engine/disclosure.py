@@ -21,6 +21,8 @@ only one possible value. Tests attack the result with the same audit.
 """
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 
 from dashboard.engine.model import Dataset
@@ -32,6 +34,8 @@ SHOWN, PRIMARY, SECONDARY = 0, 1, 2
 #: The exact audit runs on tables with at most this many withheld cells (it solves two small
 #: linear programmes per withheld cell); bigger tables rely on the line rule alone.
 AUDIT_LIMIT = 400
+#: Solves in random directions that clear most cells before each remaining one gets its own.
+AUDIT_PROBES = 4
 #: The upper bound a reader has for a secondarily withheld count: none (a large number).
 UNBOUNDED = 10**12
 
@@ -78,72 +82,94 @@ def _bounds(full: np.ndarray, code: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return lo.astype(np.int64), hi.astype(np.int64)
 
 
+def _line(full: np.ndarray, kind: str, n: int) -> tuple[tuple[np.ndarray, np.ndarray], int]:
+    """(index arrays of row or column ``n``'s cells, position of its total in them)."""
+    r, c = full.shape
+    if kind == "row":
+        return (np.full(c, n), np.arange(c)), c - 1
+    return (np.arange(r), np.full(r, n)), r - 1
+
+
 def _line_rule(full: np.ndarray, code: np.ndarray) -> None:
-    """Withhold more until no line's equation and bounds pin a withheld cell of it."""
-    changed = True
-    while changed:
-        changed = False
-        lo, hi = _bounds(full, code)
-        for (ri, ci), total in _lines(full):
-            c = code[ri, ci]
-            if not c.any() or not _pinned(full[ri, ci], c, lo[ri, ci], hi[ri, ci], total):
-                continue
-            if _withhold_unpinning(full, code, ri, ci, total):
-                changed = True
-                lo, hi = _bounds(full, code)
+    """Withhold more until no line's equation and bounds pin a withheld cell of it. A work list
+    of lines: after a cell is withheld only its row and column are looked at again."""
+    rows, cols = np.nonzero(code)
+    todo = deque([("row", int(i)) for i in np.unique(rows)] +
+                 [("col", int(j)) for j in np.unique(cols)])
+    waiting = set(todo)
+    while todo:
+        line = todo.popleft()
+        waiting.discard(line)
+        (ri, ci), total = _line(full, *line)
+        c = code[ri, ci]
+        if not c.any() or not _pinned(full[ri, ci], c, total):
+            continue
+        cell = _withhold_unpinning(full, code, ri, ci, total)
+        if cell is None:
+            continue
+        for again in (line, ("row", cell[0]), ("col", cell[1])):
+            if again not in waiting:
+                waiting.add(again)
+                todo.append(again)
 
 
-def _pinned(values: np.ndarray, c: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-            total: int) -> bool:
+def _line_bounds(values: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lo = np.where(c == PRIMARY, LOW, np.where(c == SECONDARY, HIGH + 1, values))
+    hi = np.where(c == PRIMARY, HIGH, np.where(c == SECONDARY, UNBOUNDED, values))
+    return lo.astype(np.int64), hi.astype(np.int64)
+
+
+def _pinned(values: np.ndarray, c: np.ndarray, total: int) -> bool:
     """Whether ``sum(cells) = total`` with the bounds leaves some withheld cell one value."""
+    lo, hi = _line_bounds(values, c)
     sign = np.ones(len(values), np.int64)
     sign[total] = -1                                 # cells - total = 0
     hidden = c > 0
-    known = int((sign * values)[~hidden].sum())
-    b = -known                                       # sum over hidden of sign * x = b
-    smin = np.where(sign > 0, lo, -hi)[hidden]
-    smax = np.where(sign > 0, hi, -lo)[hidden]
-    for k, pos in enumerate(np.flatnonzero(hidden)):
-        rest_min, rest_max = smin.sum() - smin[k], smax.sum() - smax[k]
-        low, high = (b - rest_max, b - rest_min) if sign[pos] > 0 else (rest_min - b, rest_max - b)
-        if max(low, lo[pos]) >= min(high, hi[pos]):
-            return True
-    return False
+    b = -int((sign * values)[~hidden].sum())         # sum over hidden of sign * x = b
+    sh = sign[hidden]
+    smin = np.where(sh > 0, lo[hidden], -hi[hidden])
+    smax = np.where(sh > 0, hi[hidden], -lo[hidden])
+    rest_min, rest_max = smin.sum() - smin, smax.sum() - smax
+    low = np.where(sh > 0, b - rest_max, rest_min - b)
+    high = np.where(sh > 0, b - rest_min, rest_max - b)
+    return bool((np.maximum(low, lo[hidden]) >= np.minimum(high, hi[hidden])).any())
+
+
+#: Candidates tried, smallest first, for one that unpins a line before taking the smallest.
+TRIALS = 12
 
 
 def _withhold_unpinning(full: np.ndarray, code: np.ndarray, ri: np.ndarray, ci: np.ndarray,
-                        total: int) -> bool:
+                        total: int) -> tuple[int, int] | None:
     """Withhold the smallest shown non-zero cell of a line whose withholding leaves no cell of
     the line pinned (withholding a 5 beside two "<5" that add up to 2 would not help), else the
-    smallest; False when nothing is left to withhold."""
+    smallest; the cell withheld, None when nothing is left to withhold."""
     values, c = full[ri, ci], code[ri, ci]
     candidates = np.flatnonzero((c == SHOWN) & (values > 0))
-    candidates = sorted(candidates, key=lambda k: (k == total, values[k]))
+    candidates = sorted(candidates, key=lambda k: (k == total, values[k]))[:TRIALS]
     for k in candidates:
         trial = c.copy()
         trial[k] = SECONDARY
-        lo = np.where(trial == PRIMARY, LOW, np.where(trial == SECONDARY, HIGH + 1, values))
-        hi = np.where(trial == PRIMARY, HIGH, np.where(trial == SECONDARY, UNBOUNDED, values))
-        if not _pinned(values, trial, lo, hi, total):
+        if not _pinned(values, trial, total):
             code[ri[k], ci[k]] = SECONDARY
-            return True
+            return int(ri[k]), int(ci[k])
     return _withhold_smallest(full, code, ri, ci, total)
 
 
 def _withhold_smallest(full: np.ndarray, code: np.ndarray, ri: np.ndarray, ci: np.ndarray,
-                       total: int) -> bool:
+                       total: int) -> tuple[int, int] | None:
     """Withhold the smallest shown non-zero cell of a line (its total only when no other cell
-    is left); False when nothing is left to withhold."""
+    is left); the cell withheld, None when nothing is left to withhold."""
     values, c = full[ri, ci], code[ri, ci]
     open_ = (c == SHOWN) & (values > 0)
     inner = open_.copy()
     inner[total] = False
     pick = inner if inner.any() else open_
     if not pick.any():
-        return False
+        return None
     k = np.flatnonzero(pick)[np.argmin(np.where(pick, values, np.iinfo(np.int64).max)[pick])]
     code[ri[k], ci[k]] = SECONDARY
-    return True
+    return int(ri[k]), int(ci[k])
 
 
 def _withhold_beside(full: np.ndarray, code: np.ndarray, cells: list[tuple[int, int]]) -> bool:
@@ -153,23 +179,29 @@ def _withhold_beside(full: np.ndarray, code: np.ndarray, cells: list[tuple[int, 
         r, c = full.shape
         row = (np.full(c, i), np.arange(c))
         col = (np.arange(r), np.full(r, j))
-        done = _withhold_smallest(full, code, *row, c - 1) or \
-            _withhold_smallest(full, code, *col, r - 1) or done
+        done = _withhold_smallest(full, code, *row, c - 1) is not None or \
+            _withhold_smallest(full, code, *col, r - 1) is not None or done
     return done
 
 
 def exposed(full: np.ndarray, code: np.ndarray) -> list[tuple[int, int]] | None:
-    """Withheld cells of a table with margins that have exactly one possible whole value given
-    the shown cells, the equations of every row and column and the bounds a reader knows.
+    """Cells shown as "<5" in a table with margins that have exactly one possible whole value
+    given the shown cells, the equations of every row and column and the bounds a reader knows
+    ("<5" is 1-4, a withheld cell at least 5). A withheld cell of 5 or more that can be worked out
+    reveals nothing the rule protects, so only "<5" cells are the adversary's targets.
 
-    None when scipy is not installed (the audit cannot run). This is the adversary of the tests.
+    Exact: each target's least and greatest value by linear programming (scipy's HiGHS). Most
+    targets are cleared first by a few solves in random directions (any two feasible tables in
+    which a cell differs prove it is not pinned); only the rest get their own two solves. None
+    when scipy is not installed (the audit cannot run). This is the adversary of the tests.
     """
     try:
         from scipy.optimize import linprog
     except ImportError:  # pragma: no cover - scipy is in requirements
         return None
     hidden = np.argwhere(code > 0)
-    if not len(hidden):
+    targets = [k for k, (i, j) in enumerate(hidden) if code[i, j] == PRIMARY]
+    if not targets:
         return []
     index = {(int(i), int(j)): k for k, (i, j) in enumerate(hidden)}
     lo, hi = _bounds(full, code)
@@ -189,15 +221,34 @@ def exposed(full: np.ndarray, code: np.ndarray) -> list[tuple[int, int]] | None:
             rhs.append(b)
     a_eq, b_eq = np.array(rows), np.array(rhs)
     bounds = [(float(lo[i, j]), float(hi[i, j])) for i, j in hidden]
+
+    def solve(cost: np.ndarray) -> np.ndarray | None:
+        r = linprog(cost, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        return r.x if r.success else None
+
+    def open_range(low: float, high: float) -> bool:
+        return np.ceil(low - 1e-6) < np.floor(high + 1e-6)
+
+    seen_lo = np.full(len(hidden), np.inf)
+    seen_hi = np.full(len(hidden), -np.inf)
+    rng = np.random.default_rng(0)
+    for _ in range(AUDIT_PROBES):
+        cost = np.zeros(len(hidden))
+        cost[targets] = rng.standard_normal(len(targets))
+        for x in (solve(cost), solve(-cost)):
+            if x is not None:
+                seen_lo, seen_hi = np.minimum(seen_lo, x), np.maximum(seen_hi, x)
     out = []
-    for k, (i, j) in enumerate(hidden):
+    for k in targets:
+        if open_range(seen_lo[k], seen_hi[k]):
+            continue
         cost = np.zeros(len(hidden))
         cost[k] = 1.0
-        low = linprog(cost, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        high = linprog(-cost, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        if not (low.success and high.success):
+        low, high = solve(cost), solve(-cost)
+        if low is None or high is None:
             continue
-        if np.ceil(low.fun - 1e-6) >= np.floor(-high.fun + 1e-6):
+        if not open_range(low[k], high[k]):
+            i, j = hidden[k]
             out.append((int(i), int(j)))
     return out
 
