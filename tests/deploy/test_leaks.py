@@ -122,3 +122,13 @@ def test_a_newline_in_the_path_cannot_forge_an_access_log_line():
     atoms = logger.atoms(resp, SimpleNamespace(headers=[]), environ, timedelta(milliseconds=5))
     line = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms' % atoms   # noqa: UP031 - gunicorn's format
     assert "\n" not in line and '\\"GET /admin\\"' in line and "\\x0a" in line
+
+
+@pytest.mark.parametrize("body", [b"{}", b"[]", b'{"output": 1}', b"not json",
+                                  b'{"output": "x.y", "inputs": "z"}'])
+def test_a_malformed_callback_body_is_a_400_without_a_traceback(body, caplog):
+    app = create_app(tiny_titled("x"), load_settings(env={}))
+    with caplog.at_level(logging.INFO):
+        r = app.server.test_client().post("/_dash-update-component", data=body,
+                                          content_type="application/json")
+    assert r.status_code == 400 and not any(rec.exc_info for rec in caplog.records)
