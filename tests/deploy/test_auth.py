@@ -149,9 +149,15 @@ def test_auth005_proxy_header_trusted_only_from_the_proxy(ds):
 
 @pytest.mark.slow
 def test_auth006_basic_and_proxy_auth_under_gunicorn(tmp_path, password_file):
-    with gunicorn(tmp_path, {"ANCHOR_AUTH": "basic", "ANCHOR_AUTH_FILE": str(password_file)},
+    with gunicorn(tmp_path, {"ANCHOR_AUTH": "basic", "ANCHOR_AUTH_FILE": str(password_file),
+                             "ANCHOR_AUTH_LIMITS_FILE": str(tmp_path / "limits.sqlite")},
                   workers=2) as g:
         assert get(g.url).status == 401
+        # the wrong-password limit is shared by the workers (it was 10 per worker): each try on
+        # a new connection, so both workers answer some
+        codes = [get(g.url, headers=basic("bob", f"guess {i}")).status for i in range(14)]
+        assert codes.count(401) == 10 and codes[-1] == 429, codes
+        assert get(g.url, headers=basic("alice", "correct horse")).status == 200
         assert get(g.url + "health").status == 200 and get(g.url + "assets/app.css").status == 200
         good = basic("alice", "correct horse")
         dash = DashHTTP(g.url, headers=good).open()
