@@ -101,6 +101,16 @@ def test_dep005_malformed_query_strings_never_break_the_page(small_limit, query)
     assert b"<script>alert(1)" not in cb.body
 
 
+def test_dep004b_a_newline_in_the_path_cannot_forge_an_access_log_line(small_limit):
+    """Issue 15: gunicorn logs the decoded path; deploy/accesslog.py escapes it."""
+    forged = '10.6.6.6 "GET /admin" 200 1 1ms'
+    get(small_limit.url + "x%0a" + forged.replace(" ", "%20").replace('"', "%22"))
+    get(small_limit.url + "health")      # one more line after it, so the log has been written
+    lines = small_limit.log.read_text(errors="replace").splitlines()
+    assert not any(line.startswith("10.6.6.6") for line in lines)
+    assert any("\\x0a10.6.6.6" in line for line in lines)
+
+
 def test_dep006_overlong_request_lines_are_refused_cleanly(small_limit):
     r = get(small_limit.url + "?" + "a" * 9000)
     assert r.status in (400, 414)
