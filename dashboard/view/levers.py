@@ -100,9 +100,15 @@ def candidate_records(c: pd.DataFrame) -> list[dict]:
 
 def lever_cards(ds, state: ViewState) -> list[Card]:
     """Cards for the workforce (headcount, share living in the most deprived areas, living-wage
-    share) and the estate (candidate sites), for the anchors the filter keeps."""
+    share) and the estate (candidate sites), for the anchors the filter keeps. They depend on
+    the anchors and options only (not the period or categories), so they are made once per
+    choice of those and kept in the data set's bounded options cache."""
+    key = (state.filters.anchors, state.options)
+    return list(ds.derived.for_options("levers.cards", key, lambda: _cards(ds, *key)))
+
+
+def _cards(ds, anchors: tuple[str, ...], opts: Options) -> tuple[Card, ...]:
     cards: list[Card] = []
-    anchors, opts = state.filters.anchors, state.options
     if has_workforce(ds):
         j = workforce_json(ds, opts, anchors, wards=False)
         count = j["workforce"]
@@ -126,7 +132,7 @@ def lever_cards(ds, state: ViewState) -> list[Card]:
         cards.append(Card("sites", f"Vacant or surplus sites in most deprived {opts.most_deprived}%",
                           fmt.count(len(c)), f"of {fmt.count(len(a.sites(ds, anchors)))} sites "
                           "(vacant, surplus or disposal planned)"))
-    return cards
+    return tuple(cards)
 
 
 def _why(value: float | None) -> str:

@@ -264,20 +264,20 @@ def _convert(table: _tabular.Table, mapping: dict[str, int], anchor_name: str | 
     for i, a in enumerate(anchors):
         if not a:
             reasons[i].append("no anchor name")
-    postcodes = [normalise_postcode(_tabular.cell_text(v)) for v in col("postcode")]
-    lsoas = [_lsoa(v) for v in col("lsoa")]
+    postcodes = _each(col("postcode"), lambda v, _: normalise_postcode(_tabular.cell_text(v)),
+                      notes)
+    lsoas = _each(col("lsoa"), lambda v, _: _lsoa(v), notes)
     for i, raw in enumerate(col("postcode")):
         if postcodes[i] is None and lsoas[i] is None and _text(raw):
             notes[i].append("the home postcode is not a UK postcode: counted, not located")
-    counts = [_count(v, reasons[i]) for i, v in enumerate(col("count"))] if "count" in mapping \
-        else [1] * n
-    snaps = [_date(v, "snapshot date", reasons[i]) for i, v in enumerate(col("snapshot"))]
+    counts = _each(col("count"), _count, reasons) if "count" in mapping else [1] * n
+    snaps = _each(col("snapshot"), lambda v, r: _date(v, "snapshot date", r), reasons)
     snaps = [s or snapshot for s in snaps]
     for i, s in enumerate(snaps):
         if s is None:
             reasons[i].append("no snapshot date: give the file's snapshot date (--snapshot)")
-    starts = [_date(v, "start date", notes[i]) for i, v in enumerate(col("start_date"))]
-    given_new = [_yes_no(v, "new starter", notes[i]) for i, v in enumerate(col("new_starter"))]
+    starts = _each(col("start_date"), lambda v, r: _date(v, "start date", r), notes)
+    given_new = _each(col("new_starter"), lambda v, r: _yes_no(v, "new starter", r), notes)
     new = np.zeros(n, bool)
     for i in range(n):
         if given_new[i] >= 0:
@@ -286,12 +286,13 @@ def _convert(table: _tabular.Table, mapping: dict[str, int], anchor_name: str | 
             if starts[i] > snaps[i]:
                 reasons[i].append("the start date is after the snapshot date")
             new[i] = (snaps[i] - starts[i]).days < NEW_STARTER_DAYS
-    pay = np.array([_pay(v, notes[i]) for i, v in enumerate(col("hourly_pay"))], np.int64)
-    given_lw = np.array([_yes_no(v, "living wage", notes[i]) for i, v in
-                         enumerate(col("living_wage"))], np.int8)
+    pay = np.array(_each(col("hourly_pay"), _pay, notes), np.int64)
+    given_lw = np.array(_each(col("living_wage"), lambda v, r: _yes_no(v, "living wage", r),
+                              notes), np.int8)
     bad = np.array([bool(r) for r in reasons], bool)
     keep = ~bad
-    day = np.array([_day_of(s) for s in snaps], np.int64)
+    day_of = {s: _day_of(s) for s in set(snaps)}
+    day = np.array([day_of[s] for s in snaps], np.int64)
     frame = pd.DataFrame({
         "anchor": pd.Series(anchors, dtype=object)[keep].to_numpy(object),
         "postcode": np.asarray(postcodes, object)[keep],
@@ -312,6 +313,23 @@ def _convert(table: _tabular.Table, mapping: dict[str, int], anchor_name: str | 
     flags = _notes(table, [("; ".join(r) if r and not bad[i] else None)
                            for i, r in enumerate(notes)])
     return frame, rej, flags
+
+
+def _each(values: list[object], parse, reasons: list[list[str]]) -> list[object]:
+    """``parse(value, reasons)`` of every cell, computed once per distinct cell (extracts repeat
+    postcodes, dates and pay rates a lot); each row's reasons get what its cell's parse said."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
+    results, whys = [], []
+    for u in uniques:
+        why: list[str] = []
+        results.append(parse(u, why))
+        whys.append(why)
+    for k in [k for k, w in enumerate(whys) if w]:
+        for i in np.flatnonzero(codes == k):
+            reasons[i].extend(whys[k])
+    out = np.empty(len(results), object)
+    out[:] = results
+    return out[codes].tolist()
 
 
 def _notes(table: _tabular.Table, reasons: list[str | None]) -> pd.DataFrame:
