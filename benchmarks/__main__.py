@@ -5,7 +5,7 @@
     python -m benchmarks --parts 1 6 --readme
 
 Parts (see benchmarks/README.md): 1 recompute, 2 bytes per filter change, 3 end to end in the
-browser, 4 geometry and first load, 5 memory, 6 import. Generated inputs go to the cache folder
+browser, 4 geometry and first load, 5 memory, 6 import, 7 what-if against a filter change. Generated inputs go to the cache folder
 ($ANCHOR_BENCH_CACHE or ~/.cache/anchor-spend-map/benchmarks), never into the repository.
 `--readme` writes the table, with the date and the machine, into benchmarks/README.md.
 """
@@ -87,6 +87,9 @@ def run(parts: set[str], quick: bool) -> list[Row]:
                 if "1" in parts and (geo_key, n) in p["engine"]:
                     log(f"part 1: recompute, {label}")
                     rows += guarded("1 recompute", label, _engine_rows, ds, label, p["repeat"])
+                if "7" in parts and (geo_key, n) in p["engine"]:
+                    log(f"part 7: what-if, {label}")
+                    rows += guarded("7 what-if", label, _whatif_rows, ds, label, p["repeat"])
                 if want_page and (geo_key, n) in page_scales:
                     if page_missing:
                         rows.append(Row("2-4 page", label, "skipped", None, "",
@@ -140,6 +143,12 @@ def _engine_rows(ds, label: str, repeat: int) -> list[Row]:
     return bench_engine.rows_for(label, bench_engine.measure(ds, repeat))
 
 
+def _whatif_rows(ds, label: str, repeat: int) -> list[Row]:
+    from benchmarks import bench_plan
+
+    return bench_plan.rows_for(label, bench_plan.measure(ds, repeat))
+
+
 def _bytes_rows(ds, label: str) -> list[Row]:
     from benchmarks import bench_bytes
 
@@ -182,8 +191,8 @@ def code_version() -> str:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="Anchor Spend Map benchmark suite: one table.")
     ap.add_argument("--quick", action="store_true", help="smaller scales (~10 minutes)")
-    ap.add_argument("--parts", nargs="+", default=["1", "2", "3", "4", "5", "6"],
-                    choices=["1", "2", "3", "4", "5", "6"])
+    ap.add_argument("--parts", nargs="+", default=["1", "2", "3", "4", "5", "6", "7"],
+                    choices=["1", "2", "3", "4", "5", "6", "7"])
     ap.add_argument("--readme", action="store_true",
                     help="write the table into benchmarks/README.md")
     args = ap.parse_args(argv)

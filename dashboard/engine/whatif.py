@@ -28,6 +28,7 @@ from fractions import Fraction
 import numpy as np
 
 from dashboard.engine.deprivation import N_HEADLINE
+from dashboard.engine.derived import BoundedCache, frozen
 from dashboard.engine.filters import Filters, Options, filter_mask
 from dashboard.engine.groups import (
     GROUPS,
@@ -121,20 +122,10 @@ def whatif_base(ds: Dataset, filters: Filters, options: Options, categories=(), 
     in_cat = (np.fromiter((c in set(categories) for c in ds.categories), bool,
                           len(ds.categories)) if categories else None)
     idx = None if mask is None else np.flatnonzero(mask)
-    sup, inside, amounts = _gathered(ds, idx, in_cat)
     code = headline_codes(ds, options)
-    key = (ds.tx.anchor if idx is None else ds.tx.anchor.take(idx)).astype(np.int64)
-    key *= 2
-    key += inside
-    key *= N_HEADLINE
-    key += code.take(sup)
-    bins = _sums(ds, key, amounts, n_anchors * 2 * N_HEADLINE).reshape(n_anchors, 2, N_HEADLINE)
     n_sup = max(ds.n_suppliers, 1)
-    if in_cat is not None:
-        rows = np.flatnonzero(inside)
-        spend = _sums(ds, sup.take(rows), amounts.take(rows), n_sup)
-    else:
-        spend = _sums(ds, sup, amounts, n_sup)
+    bins, spend = _chunked_sums(ds, idx, in_cat, _tx_codes(ds, options), n_anchors, n_sup)
+    bins = bins.reshape(n_anchors, 2, N_HEADLINE)
     paid = spend[: ds.n_suppliers] > 0
     in_group = {g: int(np.count_nonzero(paid & numerator_codes(g)[code])) for g in GROUPS}
     kept = set(filters.anchors) if filters.anchors else set(names)
@@ -143,31 +134,76 @@ def whatif_base(ds: Dataset, filters: Filters, options: Options, categories=(), 
                       in_group, np.array([n in kept for n in names]))
 
 
-def _gathered(ds: Dataset, idx: np.ndarray | None, in_cat: np.ndarray | None
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(supplier, in the chosen categories (0/1), amount) of the transactions at `idx` (None:
-    all); amounts are float64 weights while their sums are exact (`Derived.exact_in_float`),
-    else int64 pence. Gathered with `take` on positions: several times faster than boolean
-    indexing when a few arrays are gathered by one mask."""
+#: Bits of a headline code (the key's low bits).
+_CODE_BITS = N_HEADLINE.bit_length() - 1
+assert 1 << _CODE_BITS == N_HEADLINE and N_HEADLINE <= 256   # codes fit a byte
+
+#: Per-transaction headline codes are kept for this many option sets (1 byte per transaction
+#: each: 10 MB at 10 million transactions).
+TX_CODE_SETS = 2
+
+
+def _tx_codes(ds: Dataset, options: Options) -> np.ndarray:
+    """The headline code of each transaction's supplier (uint8), for `options`: gathered once
+    per option set so that a what-if gathers one byte per row instead of looking its supplier's
+    code up. Kept in a small cache of its own (`TX_CODE_SETS`)."""
+    cache = ds.derived.once("whatif.tx_codes", lambda: BoundedCache(TX_CODE_SETS))
+    return cache.get(options, lambda: frozen(headline_codes(ds, options).astype(np.uint8)
+                                             .take(ds.tx.supplier)))
+
+
+#: Rows summed at a time: each chunk's arrays (a few MB) are reused by the allocator and stay
+#: in cache, where whole-column arrays of millions of rows would each cost fresh pages.
+CHUNK = 1 << 20
+
+
+def _chunked_sums(ds: Dataset, idx: np.ndarray | None, in_cat: np.ndarray | None,
+                  tx_code: np.ndarray, n_anchors: int, n_sup: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """(spend by (anchor, in the categories, headline code), spend per supplier in the
+    categories) of the transactions at `idx` (None: all), exact int64 pence, in chunks."""
     tx = ds.tx
-    source = ds.derived.weights if ds.derived.exact_in_float else tx.amount
-    if idx is None:
-        sup, amounts, cats = tx.supplier, source, tx.category
+    exact = ds.derived.exact_in_float
+    source = ds.derived.weights if exact else tx.amount
+    in_cat8 = None if in_cat is None else in_cat.astype(np.uint8)
+    n_bins = n_anchors * 2 * N_HEADLINE
+    bins = np.zeros(n_bins, np.float64 if exact else np.int64)
+    spend = np.zeros(n_sup * (1 if in_cat is None else 2), bins.dtype)
+    total = len(tx) if idx is None else len(idx)
+    for start in range(0, total, CHUNK):
+        rows = (slice(start, start + CHUNK) if idx is None else idx[start:start + CHUNK])
+
+        def pick(a: np.ndarray, rows=rows) -> np.ndarray:
+            return a[rows] if isinstance(rows, slice) else a.take(rows)
+
+        amounts, sup = pick(source), pick(tx.supplier)
+        key = pick(tx.anchor).astype(np.intp)
+        key <<= 1
+        inside = None if in_cat8 is None else in_cat8.take(pick(tx.category))
+        key += 1 if inside is None else inside
+        key <<= _CODE_BITS
+        key += pick(tx_code)
+        _add(bins, key, amounts)
+        if inside is None:
+            _add(spend, sup, amounts)
+        else:    # by (supplier, in the categories): the odd bins
+            key = sup.astype(np.intp)
+            key <<= 1
+            key += inside
+            _add(spend, key, amounts)
+    if in_cat is not None:
+        spend = spend[1::2]
+    if exact:   # sums of float64 integers below 2**53 are exact: round to int64 once
+        return np.rint(bins).astype(np.int64), np.rint(spend).astype(np.int64)
+    return bins, spend
+
+
+def _add(out: np.ndarray, key: np.ndarray, amounts: np.ndarray) -> None:
+    """out[key] += amounts (float64: bincount; int64: exact integer adds)."""
+    if out.dtype == np.float64:
+        out += np.bincount(key, weights=amounts, minlength=len(out))[:len(out)]
     else:
-        sup, amounts = tx.supplier.take(idx), source.take(idx)
-        cats = None if in_cat is None else tx.category.take(idx)
-    inside = (np.ones(len(sup), np.int64) if in_cat is None
-              else in_cat.take(cats).astype(np.int64))
-    return sup, inside, amounts
-
-
-def _sums(ds: Dataset, key: np.ndarray, amounts: np.ndarray, size: int) -> np.ndarray:
-    """Exact int64 sums of `amounts` by `key` (as `money.exact_sums`, on gathered rows)."""
-    if amounts.dtype == np.float64:
-        return np.rint(np.bincount(key, weights=amounts, minlength=size)[:size]).astype(np.int64)
-    out = np.zeros(size, np.int64)
-    np.add.at(out, key, amounts)
-    return out
+        np.add.at(out, key, amounts)
 
 
 def apply(base: WhatIfBase, group: str, *, fraction: float | None = None,

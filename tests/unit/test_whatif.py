@@ -162,3 +162,12 @@ def test_integer_sums_above_the_float_limit_give_the_same_answer():
         f = m.Filters(anchors=("Council",))
         assert w.whatif(big, f, OPTS, "local", fraction=0.3, **kwargs) == w.whatif(
             exact, f, OPTS, "local", fraction=0.3, **kwargs)
+
+
+def test_chunks_add_up_to_the_whole(monkeypatch):
+    ds = tiny.tiny_dataset()
+    whole = w.whatif(ds, m.Filters(years=(2023,)), OPTS, "local", categories=("Care",),
+                     amount=5000)
+    monkeypatch.setattr(w, "CHUNK", 2)          # four chunks of the five 2023/24 rows
+    assert w.whatif(ds, m.Filters(years=(2023,)), OPTS, "local", categories=("Care",),
+                    amount=5000) == whole
