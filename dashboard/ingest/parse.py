@@ -409,9 +409,11 @@ _MARKER_WORDS = frozenset({
 #: A marker needs one of these: "Personal Data Solutions Ltd" has a word outside the markers.
 _MARKER_CORE = frozenset({"REDACTED", "REDACT", "REDACTION", "WITHHELD", "PERSONAL", "PRIVATE",
                           "SUPPRESSED", "GDPR", "PROTECTION", "INDIVIDUAL", "INDIVIDUALS"})
-#: A redaction word anywhere in a name ("Oak Tree Day Nursery_Redacted", "t/a Redacted"): the
-#: name as published is incomplete, so it is withheld like a marker ("Redactive" is a word).
-_REDACT_WORD = re.compile(r"(?<![A-Z])REDACT(?:ED|ION)?(?![A-Z])")
+#: A word beginning "redact" anywhere in a name ("Oak Tree Day Nursery_Redacted", "t/a
+#: Redacted"): the name as published is incomplete, so it is withheld like a marker. The corpus's
+#: rule (shared/spend/publishers: "redact...") withholds "Redactive Events" too: a firm's name
+#: withheld is the safe side of the error, a person's name shown is not.
+_REDACT_WORD = re.compile(r"(?<![A-Z])REDACT")
 
 
 def is_redaction_marker(name: object) -> bool:
@@ -422,9 +424,8 @@ def is_redaction_marker(name: object) -> bool:
     >>> [is_redaction_marker(n) for n in ("*Redact - Personal Information", "REDACTED UNDER DP ACT",
     ...  "****REDACTED PERSONAL INFO****", "Oak Tree Day Nursery_Redacted", "Withheld")]
     [True, True, True, True, True]
-    >>> [is_redaction_marker(n) for n in ("Personal Data Solutions Ltd", "Redactive Events",
-    ...  "Tax Withheld", "")]
-    [False, False, False, False]
+    >>> [is_redaction_marker(n) for n in ("Personal Data Solutions Ltd", "Tax Withheld", "")]
+    [False, False, False]
     """
     if not isinstance(name, str):
         return False
