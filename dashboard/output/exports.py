@@ -33,6 +33,7 @@ from dashboard.output.cells import (
     to_xlsx_bytes,
 )
 from dashboard.view.mapfig import FIRST_OVERLAY, MapConfig, build_figure, fit_bounds, initial_view
+from dashboard.view.places import district_label
 from dashboard.view.state import ViewState
 from layers import ward_spend
 from layers._common import served_geometry
@@ -89,7 +90,7 @@ def deprivation_text(ds: Dataset, options: m.Options) -> str:
     domain = "" if options.domain == "imd" else f", {options.domain.replace('_', ' ')} domain"
     if options.reference == "national":
         return f"Most deprived {options.most_deprived}% (national reference{domain})"
-    area = ", ".join(m.local_area(ds, options)) or "none"
+    area = ", ".join(district_label(c, ds.meta) for c in m.local_area(ds, options)) or "none"
     return f"Most deprived {options.most_deprived}% (local reference: {area}{domain})"
 
 

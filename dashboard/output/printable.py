@@ -36,6 +36,7 @@ from dashboard.output.exports import (
     ward_map_figure,
 )
 from dashboard.output.plan import report_section as plan_report_section
+from dashboard.view.places import district_names
 
 TOP_N = 10
 CSS = """
@@ -135,7 +136,7 @@ def _cards(ds: Dataset, s: m.Summary, filters: m.Filters, options: m.Options) ->
         (f"Share to the {x}", fmt.share(h["share_most_deprived"]),
          f"{fmt.money(h['deprived_spend'], places=0)} of located spend. {change}"),
         ("Local share", fmt.share(h["local_share"]),
-         "local area: " + (", ".join(m.local_area(ds, options)) or fmt.DASH)),
+         "local area: " + (district_names(m.local_area(ds, options), ds.meta) or fmt.DASH)),
         ("Located (coverage)", fmt.share(h["coverage"]),
          f"{fmt.money(h['unlocated_spend'], places=0)} could not be placed"),
         ("Suppliers", fmt.count(h["suppliers"]), "paid under these filters"),

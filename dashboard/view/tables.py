@@ -8,6 +8,7 @@ import pandas as pd
 from dashboard.engine import metrics as m
 from dashboard.engine.metrics import Options, Summary
 from dashboard.engine.model import Dataset
+from dashboard.view.places import district_name
 
 
 def ward_rows(s: Summary) -> pd.DataFrame:
@@ -32,7 +33,8 @@ def lsoa_rows(ds: Dataset, options: Options) -> pd.DataFrame:
     ward_names = dict(zip(ds.wards["code"], ds.wards["name"]))
     out = pd.DataFrame({
         "LSOA": lsoas["lsoa"].astype(object),
-        "District": lsoas["lad"].astype(object),
+        "District": [district_name(c, ds.meta) for c in lsoas["lad"]],
+        "District code": lsoas["lad"].astype(object),
         "Ward": [ward_names.get(w) for w in lsoas["ward"]],
         "IMD rank (1 = most deprived)": lsoas["imd_rank"].astype(np.int64),
         "National decile (1 = most deprived)": lsoas["imd_decile"].astype(np.int64),

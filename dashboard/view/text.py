@@ -5,6 +5,7 @@ from dashboard import fmt
 from dashboard.engine import metrics as m
 from dashboard.engine.metrics import Summary
 from dashboard.engine.model import Dataset
+from dashboard.view.places import district_names
 from dashboard.view.state import ViewState
 
 CAPREV_NAMES = {"revenue": "Revenue", "capital": "Capital", "unknown": "Capital/revenue unknown"}
@@ -58,5 +59,10 @@ def filter_strip(state: ViewState, ds: Dataset) -> list[str]:
         out.append("Influenceable spend only")
     out.append(m.most_deprived_label(o).capitalize())
     if o.local_area:
-        out.append("Local area " + ", ".join(o.local_area))
+        # said explicitly: choosing districts replaces the anchors' home areas, not adds to them
+        home = district_names(ds.home_area(), ds.meta)
+        chosen = district_names(o.local_area, ds.meta)
+        out.append(f"Local area: {chosen}" + (f" (instead of the home areas: {home})"
+                                                if home and set(o.local_area) != set(
+                                                    ds.home_area()) else ""))
     return out

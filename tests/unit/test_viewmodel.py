@@ -235,8 +235,12 @@ def test_filter_strip_lists_every_filter(ds):
                       options=Options(most_deprived=20, reference="local", local_area=("A",)))
     assert filter_strip(state, ds) == [
         "Trust", "2023/24", "Care", "Revenue", "SMEs only", "Influenceable spend only",
-        "Most deprived 20% in the local area", "Local area A"]
+        "Most deprived 20% in the local area", "Local area: A"]
     assert filter_strip(ViewState(), ds)[:2] == ["All anchors", "All years (2022/23 to 2023/24)"]
+    # another district replaces the home areas, and the strip says so (issue 16)
+    other = ViewState(options=Options(reference="local", local_area=("B",)))
+    home = ", ".join(ds.home_area())
+    assert filter_strip(other, ds)[-1] == f"Local area: B (instead of the home areas: {home})"
 
 
 # --------------------------------------------------------------------------- drill-down

@@ -6,6 +6,7 @@ from dash import dcc, html
 
 from dashboard.engine import metrics as m
 from dashboard.view.context import AppContext
+from dashboard.view.places import district_label, district_names
 from dashboard.view.text import CAPREV_NAMES
 from dashboard.web.ids import Id
 from dashboard.web.layout.common import checklist, dropdown, fieldset, labelled, radios
@@ -19,6 +20,7 @@ def filters_panel(ctx: AppContext) -> html.Nav:
     """All filters, grouped, each with a visible label."""
     ch, d = ctx.choices, ctx.defaults
     first, _last = _date_bounds(ctx)
+    home = district_names(ctx.ds.home_area(), ctx.ds.meta) or "none"
     return html.Nav(className="filters", id="filters", **{"aria-labelledby": "filters-h"},
                     children=[
         html.Div(className="filters-head", children=[
@@ -61,9 +63,12 @@ def filters_panel(ctx: AppContext) -> html.Nav:
                  hint="The share of spend going to the most deprived X% of areas."),
         fieldset("Compared with", radios(Id.REFERENCE, REFERENCE_OPTIONS, d.options.reference)),
         labelled("Local area (districts)", Id.LOCAL_AREA,
-                 dropdown(Id.LOCAL_AREA, _opts(ch.districts), [], multi=True,
-                          placeholder="Anchors' home areas"),
-                 hint=f"Default: {', '.join(ctx.ds.home_area()) or 'none'}."),
+                 dropdown(Id.LOCAL_AREA, [{"label": district_label(c, ctx.ds.meta), "value": c}
+                                          for c in ch.districts], [], multi=True,
+                          placeholder=f"Anchors' home areas: {home}"),
+                 hint=f"Empty: the anchors' home areas ({home}). Districts chosen here replace "
+                      f"them; choose {home} too to add to it."
+                 if home != "none" else "Empty: the anchors' home areas."),
         dbc.Button("Clear all filters", id=Id.RESET, color="secondary",
                    class_name="button secondary", type="button"),
     ])
