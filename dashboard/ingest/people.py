@@ -19,11 +19,11 @@ from dashboard.engine.model import YES
 from dashboard.ingest.io.suppliers import is_personal
 from dashboard.ingest.parse import normalise_supplier_name
 
-_PERSON_TITLE = re.compile(r"^\s*(MR|MRS|MS|MISS|MX|DR|PROF|REV|SIR|DAME|LADY|LORD)\b[ .]",
-                           re.IGNORECASE)
+#: A personal title, then a space or a full stop ("MR ALBERT", "Dr. A Jones"; not "MRSA Ltd").
+_TITLE = r"\s*(?:MR|MRS|MS|MISS|MX|DR|PROF|REV|SIR|DAME|LADY|LORD)[ .]"
+_PERSON_TITLE = re.compile(_TITLE, re.IGNORECASE)
 #: Words of a redaction marker that `is_personal` needs one of (a cheap pre-filter).
-_MARKER_HINT = re.compile(r"REDACT|WITHHELD|PERSONAL|PRIVATE|SUPPRESSED|GDPR|PROTECTION|"
-                          r"INDIVIDUAL", re.IGNORECASE)
+_MARKER_HINT = r"REDACT|WITHHELD|PERSONAL|PRIVATE|SUPPRESSED|GDPR|PROTECTION|INDIVIDUAL"
 #: What a withheld rejected row shows instead of its cells.
 WITHHELD_ROW = "(cells withheld: the row names a private individual)"
 
@@ -40,10 +40,15 @@ def looks_like_person(name: object) -> bool:
 
 
 def person_mask(names: pd.Series | Iterable[object]) -> np.ndarray:
-    """`looks_like_person` of each name, vectorised (a national register has a million names)."""
-    text = pd.Series(names, dtype=object).fillna("").astype(str)
-    titled = text.str.match(_PERSON_TITLE).to_numpy(bool)
-    hint = text.str.contains(_MARKER_HINT).to_numpy(bool)
+    """`looks_like_person` of each name, vectorised (a national register has a million names:
+    Arrow's regex engine on the string column, Python only for the few redaction-marker
+    candidates)."""
+    text = names if isinstance(names, pd.Series) else pd.Series(list(names), dtype=object)
+    if text.dtype == object:
+        text = text.where(text.map(lambda v: isinstance(v, str)), None)
+    text = text.astype("str")
+    titled = text.str.match(_TITLE, case=False).fillna(False).to_numpy(bool)
+    hint = text.str.contains(_MARKER_HINT, case=False).fillna(False).to_numpy(bool)
     marker = np.zeros(len(text), bool)
     for i in np.flatnonzero(hint & ~titled):
         marker[i] = is_personal(text.iat[i])
