@@ -73,11 +73,14 @@ def parse_query(search: str | None, choices: Choices, defaults: ViewState = View
     pairs = _pairs(search)
     get = lambda key: [v for k, v in pairs if k == key][:MAX_VALUES]  # noqa: E731
     d = defaults
+    years = _keep([_int(v) for v in get("fy")], choices.years)
     filters = Filters(
         anchors=_keep(get("anchor"), choices.anchors),
-        years=_keep([_int(v) for v in get("fy")], choices.years),
-        date_from=_date(_first(get("from"))),
-        date_to=_date(_first(get("to"))),
+        years=years,
+        # financial years or a date range, never both (the change lines compare like for like):
+        # a query with both keeps the years
+        date_from=None if years else _date(_first(get("from"))),
+        date_to=None if years else _date(_first(get("to"))),
         categories=_keep(get("cat"), choices.categories),
         capital_revenue=_keep(get("caprev"), CAPREV_LABELS),
         supplier_flags=_keep(get("flag"), FLAGS),

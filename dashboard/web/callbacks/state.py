@@ -65,6 +65,8 @@ def sync(app_ctx: AppContext, trigger: str | None, search: str | None, values: d
         state = replace(base, filters=d.filters, options=d.options)
         set_controls = True
     else:
+        values, cleared = exclusive_period(trigger, values)
+        set_controls = cleared
         state = state_from_controls(values, app_ctx.choices, base, app_ctx.defaults)
     query = to_query(state, app_ctx.defaults)
     url_out = query if query != (search or "") else no_update
@@ -74,6 +76,22 @@ def sync(app_ctx: AppContext, trigger: str | None, search: str | None, values: d
     present_out = presentation(state) if state_out is not no_update and (
         current is None or state.present != base.present) else (no_update,) * 3
     return Synced(url_out, state_out, control_out, present_out, state)
+
+
+def exclusive_period(trigger: str | None, values: dict[str, Any]
+                     ) -> tuple[dict[str, Any], bool]:
+    """Financial years and a date range exclude each other: ticking a year clears the dates,
+    entering a date clears the years (the change lines then always compare like for like).
+    Returns the values to apply and whether a control was cleared (the page is then told)."""
+    years = values.get("years") or []
+    dates = values.get("date_from") or values.get("date_to")
+    if trigger == Id.YEARS and years and dates:
+        return {**values, "date_from": None, "date_to": None}, True
+    if trigger in (Id.DATE_FROM, Id.DATE_TO) and years and dates:
+        key = "date_from" if trigger == Id.DATE_FROM else "date_to"
+        if values.get(key):
+            return {**values, "years": []}, True
+    return values, False
 
 
 def zoom_to(app_ctx: AppContext, trigger: str | None, before: ViewState | None,

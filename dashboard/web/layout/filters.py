@@ -33,9 +33,10 @@ def filters_panel(ctx: AppContext) -> html.Nav:
                  hint="None ticked = all anchors."),
         fieldset("Financial years",
                  checklist(Id.YEARS, [{"label": m.fy_label(y), "value": y} for y in ch.years],
-                           [], inline=True), hint="None ticked = all years."),
+                           [], inline=True),
+                 hint="None ticked = all years. Ticking a year clears the date range."),
         html.Fieldset(className="field dates", children=[
-            html.Legend("Or a date range"),
+            html.Legend("Or a date range (clears the years)"),
             html.P(f"Day/month/year, e.g. {_uk(first)}; both ends included.", className="hint"),
             html.Div(className="date-pair", children=[
                 html.Div(labelled("From", Id.DATE_FROM, _date(Id.DATE_FROM)),
