@@ -27,7 +27,9 @@ from dashboard.errors import InputError
 from dashboard.ingest.anchors import read_anchor_table
 from dashboard.ingest.catalog import DEFAULT_ROOT, list_datasets, open_dataset, read_manifest
 from dashboard.ingest.demo import build_demo
+from dashboard.ingest.file_options import read_manifest as read_import_manifest
 from dashboard.ingest.importer import import_dataset
+from dashboard.ingest.io.spend import checked_order
 from dashboard.ingest.parse import FIELDS
 from dashboard.ingest.pipeline import Sources, build_from_files
 from dashboard.ingest.store import read_rejected
@@ -95,6 +97,11 @@ def _source_arguments(p: argparse.ArgumentParser, *, required: bool = True) -> N
     p.add_argument("--anchor-name", metavar="NAME", help="anchor for files with no anchor column")
     p.add_argument("--period", metavar="FROM:TO",
                    help="the files' period (YYYY-MM-DD:YYYY-MM-DD), for rows with no date")
+    p.add_argument("--date-order", choices=("day-first", "month-first"),
+                   help="the order of a/b/yyyy dates (default: decided per file from its dates)")
+    p.add_argument("--manifest", type=Path, metavar="FILE",
+                   help="per-file settings (TOML or CSV): each file's anchor, columns, period "
+                        "and date order; files it does not name take the options above")
 
 
 def _metrics_parser(p: argparse.ArgumentParser) -> None:
@@ -115,7 +122,9 @@ def _sources(args: argparse.Namespace):
     return Sources(spend=args.spend, postcodes=args.postcodes, imd=args.imd, wards=args.wards,
                    lsoa_lookup=args.lsoa_lookup, lsoas=args.lsoas, population=args.population,
                    suppliers=args.suppliers, columns=_columns(args.columns),
-                   anchor_name=args.anchor_name, period=_period(args.period))
+                   anchor_name=args.anchor_name, period=_period(args.period),
+                   date_order=checked_order(args.date_order),
+                   file_options=read_import_manifest(args.manifest) if args.manifest else None)
 
 
 def _iso(value: str | None, option: str) -> date | None:

@@ -14,9 +14,10 @@ import pandas as pd
 from dashboard.errors import InputError
 from dashboard.ingest.anchors import anchor_frame
 from dashboard.ingest.catalog import read_manifest
+from dashboard.ingest.file_options import from_record
 from dashboard.ingest.filenames import safe_filename
 from dashboard.ingest.hashing import SpendFile, display_name, file_sha256
-from dashboard.ingest.io.spend import unique_name
+from dashboard.ingest.io.spend import FileOptions, unique_name
 from dashboard.ingest.pipeline import Sources
 from dashboard.ingest.provenance import REFERENCE_FIELDS, period_of
 
@@ -102,13 +103,25 @@ def merged(given: Sources, previous: dict | None, spend: list[SpendFile]) -> Sou
     options = meta.get("import_options", {})
     src = replace(
         src,
-        columns=src.columns or options.get("columns"),
-        anchor_name=src.anchor_name or options.get("anchor_name"),
-        period=src.period or period_of(options.get("period")),
+        file_options=_kept_options(meta, options, src.file_options),
         anchors=src.anchors if src.anchors is not None else anchor_frame(options.get("anchors")),
     )
     check_reference(src)
     return kept_levers(src, previous["_folder"])
+
+
+def _kept_options(meta: dict, options: dict, given: dict | None) -> dict:
+    """Each file already in the data set keeps the settings it was imported with (its own, or
+    the import's of an older data set); the options given now apply to the new files only, so
+    `--add` never re-applies an anchor name to files imported before."""
+    older = FileOptions(anchor_name=options.get("anchor_name"),
+                        columns=dict(options.get("columns") or {}),
+                        period=period_of(options.get("period")),
+                        date_order=options.get("date_order"))
+    kept = {}
+    for f in meta.get("sources", {}).get("spend", []):
+        kept[f["name"]] = from_record(f.get("options")) or older
+    return {**kept, **(given or {})}
 
 
 def kept_levers(src: Sources, folder: Path) -> Sources:

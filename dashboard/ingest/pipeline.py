@@ -16,6 +16,7 @@ import pandas as pd
 from dashboard.engine.model import NO, UNKNOWN, YES, Dataset, build_dataset
 from dashboard.errors import InputError
 from dashboard.ingest.caps import reject_long_cells
+from dashboard.ingest.file_options import options_for
 from dashboard.ingest.geo import (
     assign_lsoas_to_wards,
     bridge_lsoas,
@@ -26,7 +27,7 @@ from dashboard.ingest.geo import (
 from dashboard.ingest.io.boundaries import read_boundaries
 from dashboard.ingest.io.deprivation import read_imd, read_population
 from dashboard.ingest.io.postcodes import read_postcodes
-from dashboard.ingest.io.spend import read_spend
+from dashboard.ingest.io.spend import FileOptions, read_spend
 from dashboard.ingest.io.suppliers import read_suppliers
 from dashboard.ingest.levers import add_levers, has_levers
 from dashboard.ingest.parse import normalise_postcode, normalise_supplier_name
@@ -52,6 +53,10 @@ class Sources:
     columns: dict[str, str] | None = None
     anchor_name: str | None = None
     period: tuple[date, date] | None = None
+    #: Per-file settings (an import manifest, or the ones kept for files already imported): file
+    #: name or glob -> FileOptions, used instead of columns / anchor_name / period above.
+    file_options: dict[str, FileOptions] | None = None
+    date_order: str | None = None
     anchors: pd.DataFrame | None = None   # name, type, home_area, site_postcode (optional)
     postcode_cache: PathLike | None = None
     #: The other two levers (`levers.py`): workforce files (paths or `WorkforceFile`s) with the
@@ -86,7 +91,8 @@ def build_from_files(src: Sources, *, name: str = "data set") -> Built:
     """Read every file of `src` and build the Dataset the engine and the page use."""
 
     spend = read_spend(src.spend, columns=src.columns, anchor_name=src.anchor_name,
-                       period=src.period)
+                       period=src.period, date_order=src.date_order,
+                       per_file=lambda n: options_for(n, src.file_options))
     # a 10 MB supplier name would travel in every view: such payments are rejected, said why
     spend.transactions, spend.rejected, spend.files = reject_long_cells(
         spend.transactions, spend.rejected, spend.files)

@@ -67,6 +67,7 @@ def _sources_meta(built: Built, src: Sources, spend: list[SpendFile]) -> dict:
             "rows_read": read.get("rows_read"), "rows_accepted": read.get("rows_accepted"),
             "rows_rejected": read.get("rows_rejected"), "encoding": read.get("encoding"),
             "mapping": read.get("mapping"), "duplicate_of": read.get("duplicate_of"),
+            "options": read.get("options"),
             "kept": f"sources/spend/{i:03d}.gz",
         })
     out = {"spend": files, "reference": _reference_meta(src)}
@@ -137,7 +138,7 @@ def _options_meta(src: Sources) -> dict:
     anchors = None if src.anchors is None else anchor_records(src.anchors)
     return {"columns": src.columns, "anchor_name": src.anchor_name,
             "period": [d.isoformat() for d in src.period] if src.period else None,
-            "anchors": anchors}
+            "date_order": src.date_order, "anchors": anchors}
 
 
 def period_of(value) -> tuple[date, date] | None:

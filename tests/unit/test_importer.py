@@ -253,6 +253,24 @@ def test_staging_left_by_a_killed_import_is_cleaned_by_the_next(files, root):
 
 
 # --------------------------------------------------------------------------- adding files
+def test_adding_a_members_file_never_reapplies_the_new_anchor_name_to_files_already_in(
+        files, root):
+    """A network imports one member's file with --anchor-name, then adds another member's: each
+    file keeps the settings it was imported with."""
+    first = Sources(spend=files.spend, postcodes=files.postcodes, imd=files.imd,
+                    anchor_name="Test Council")
+    im.import_dataset("tiny", first, root=root)
+    trust = files.spend[0].with_name("trust.csv")
+    trust.write_text(SPEND_2.replace("Body Name,", "Cost Centre,").replace("Test Council,", "X,"))
+    more = Sources(spend=[trust], postcodes=[], imd=None, anchor_name="City Hospitals Trust")
+    im.import_dataset("tiny", more, root=root, add_to=True)
+    ds = open_dataset("tiny", root)
+    by_anchor = m.summarise(ds).headline["transactions"], sorted(ds.anchors["name"])
+    assert by_anchor == (9, ["City Hospitals Trust", "Test Council"])
+    kept = read_manifest(root / "tiny")["meta"]["sources"]["spend"]
+    assert [f["options"]["anchor_name"] for f in kept] == ["Test Council", "City Hospitals Trust"]
+
+
 def test_adding_files_reuses_kept_spend_reference_files_and_register(files, root):
     im.import_dataset("tiny", files, root=root)
     more = Sources(spend=[files.spend[0].with_name("spend2.csv")], postcodes=[], imd=None)

@@ -117,6 +117,10 @@ def read_spend(
         tx, rej, entry = _read_file(name, data, opts, max_bytes)
         del data
         entry["sha256"] = digest
+        entry["options"] = {"anchor_name": opts.anchor_name,
+                            "columns": dict(opts.columns) or None,
+                            "period": [d.isoformat() for d in opts.period] if opts.period
+                            else None, "date_order": opts.date_order}
         frames.extend(tx)
         rejects.extend(rej)
         files.append(entry)
