@@ -32,6 +32,7 @@ from dashboard.ingest.importer import import_dataset
 from dashboard.ingest.io.spend import checked_order
 from dashboard.ingest.parse import FIELDS
 from dashboard.ingest.pipeline import Sources, build_from_files
+from dashboard.ingest.reading import reading_notes
 from dashboard.ingest.store import read_rejected
 from dashboard.ingest.unlocated import unlocated_register
 from dashboard.output import exports as e
@@ -304,6 +305,10 @@ def import_report_text(name: str, folder: Path, manifest: dict) -> str:
     lines.append(f"{'total':<48}{sum(f['rows_read'] for f in files):>9,}"
                  f"{sum(f['rows_accepted'] for f in files):>10,}"
                  f"{sum(f['rows_rejected'] for f in files):>10,}")
+    read_as = [(f["name"], reading_notes(f)) for f in files]
+    if any(notes for _, notes in read_as):
+        lines += ["", "How each file was read:"]
+        lines += [f"  {n}: {'; '.join(notes)}" for n, notes in read_as if notes]
     reasons = report.get("rejected_reasons", [])
     if reasons:
         lines += ["", "Rejected rows by reason:"]

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from dashboard.ingest.parse import FIELDS, parse_date
+from dashboard.ingest.reading import reading_notes
 
 #: Field names as a council officer reads them, in the order the mapping step shows them.
 FIELD_LABELS: dict[str, str] = {
@@ -237,7 +238,8 @@ def import_report(meta: Mapping[str, Any]) -> ReportView | None:
         return None
     rows = []
     for f in files:
-        note = f"same content as {f['duplicate_of']}: not counted" if f.get("duplicate_of") else ""
+        note = (f"same content as {f['duplicate_of']}: not counted" if f.get("duplicate_of")
+                else "; ".join(reading_notes(f)))
         rows.append({"name": str(f.get("name") or ""), "read": f.get("rows_read"),
                      "accepted": f.get("rows_accepted"), "rejected": f.get("rows_rejected"),
                      "note": note})
