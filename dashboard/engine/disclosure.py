@@ -60,7 +60,7 @@ def protect(table: np.ndarray, *, audit: bool = True) -> np.ndarray:
         if not audit or int((code > 0).sum()) > AUDIT_LIMIT:
             return code
         found = exposed(full, code)
-        if not found or not _withhold_beside(full, code, found):
+        if not found or not (_withhold_beside(full, code, found) or _withhold_any(full, code)):
             return code
 
 
@@ -170,6 +170,18 @@ def _withhold_smallest(full: np.ndarray, code: np.ndarray, ri: np.ndarray, ci: n
     k = np.flatnonzero(pick)[np.argmin(np.where(pick, values, np.iinfo(np.int64).max)[pick])]
     code[ri[k], ci[k]] = SECONDARY
     return int(ri[k]), int(ci[k])
+
+
+def _withhold_any(full: np.ndarray, code: np.ndarray) -> bool:
+    """Withhold the smallest shown non-zero cell of the whole table (when the rows and columns of
+    the exposed cells have nothing left: a total elsewhere can still give them away); False when
+    every non-zero cell is withheld."""
+    open_ = (code == SHOWN) & (full > 0)
+    if not open_.any():
+        return False
+    i, j = np.argwhere(open_)[np.argmin(full[open_])]
+    code[i, j] = SECONDARY
+    return True
 
 
 def _withhold_beside(full: np.ndarray, code: np.ndarray, cells: list[tuple[int, int]]) -> bool:
