@@ -22,7 +22,7 @@ the other filters.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import numpy as np
@@ -38,7 +38,7 @@ from dashboard.engine.groups import (
     movable_codes,
     numerator_codes,
 )
-from dashboard.engine.model import Dataset
+from dashboard.engine.model import YES, Dataset
 from dashboard.errors import InputError
 
 
@@ -57,6 +57,7 @@ class WhatIfBase:
     movers: np.ndarray
     in_group_suppliers: dict[str, int]
     kept: np.ndarray       # bool per anchor: the anchor filter keeps it (its spend is counted)
+    top_suppliers: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ class WhatIf:
     network: Move
     by_anchor: tuple[tuple[str, Move], ...]
     suppliers_in_group: int
+    #: The largest of them by spend in the categories (individuals never named), largest first.
+    top_suppliers: tuple[str, ...] = ()
 
 
 def check_categories(ds: Dataset, categories) -> tuple[str, ...]:
@@ -128,10 +131,27 @@ def whatif_base(ds: Dataset, filters: Filters, options: Options, categories=(), 
     bins = bins.reshape(n_anchors, 2, N_HEADLINE)
     paid = spend[: ds.n_suppliers] > 0
     in_group = {g: int(np.count_nonzero(paid & numerator_codes(g)[code])) for g in GROUPS}
+    named = paid & (ds.sup_flag("individual") != YES)
+    top = {g: _largest(ds, spend, named & numerator_codes(g)[code]) for g in GROUPS}
     kept = set(filters.anchors) if filters.anchors else set(names)
     chosen = set(anchors) if anchors else kept
     return WhatIfBase(tuple(names), bins, np.array([n in chosen and n in kept for n in names]),
-                      in_group, np.array([n in kept for n in names]))
+                      in_group, np.array([n in kept for n in names]), top)
+
+
+#: How many suppliers already in the group are named.
+TOP_SUPPLIERS = 10
+
+
+def _largest(ds: Dataset, spend: np.ndarray, chosen: np.ndarray) -> tuple[str, ...]:
+    """Display names of the `TOP_SUPPLIERS` chosen suppliers with the most spend (ties by
+    name)."""
+    pos = np.flatnonzero(chosen)
+    if len(pos) > TOP_SUPPLIERS:
+        pos = pos[np.argpartition(-spend[pos], TOP_SUPPLIERS - 1)[:TOP_SUPPLIERS]]
+    names = ds.suppliers["display_name"].to_numpy(object)
+    return tuple(str(names[i]) for i in sorted(pos, key=lambda i: (-int(spend[i]),
+                                                                     str(names[i]))))
 
 
 #: Bits of a headline code (the key's low bits).
@@ -230,7 +250,8 @@ def apply(base: WhatIfBase, group: str, *, fraction: float | None = None,
     network = _move(num, den, moved, movable)
     by_anchor = tuple((name, _move(int(num_a[i]), int(den_a[i]), moved_a[i], int(mov_a[i])))
                       for i, name in enumerate(base.anchors) if base.movers[i])
-    return WhatIf(group, network, by_anchor, base.in_group_suppliers[group])
+    return WhatIf(group, network, by_anchor, base.in_group_suppliers[group],
+                  base.top_suppliers.get(group, ()))
 
 
 def check_move(fraction: float | None, amount: int | None) -> Fraction | None:

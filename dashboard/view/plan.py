@@ -190,7 +190,8 @@ def whatif_view(r: WhatIf) -> dict:
                      f"takes the share of spend with {group} from {fmt.share(n.share_before)} "
                      f"to {fmt.share(n.share_after)}."),
         "suppliers": (f"{r.suppliers_in_group:,} {group} already supply these categories to "
-                      "the network."),
+                      "the network" + (f", the largest: {', '.join(r.top_suppliers)}."
+                                       if r.top_suppliers else ".")),
         "rows": [{"anchor": a, "before": fmt.share(mv.share_before),
                   "after": fmt.share(mv.share_after), "moved": fmt.money(mv.moved),
                   "movable": fmt.money(mv.movable)} for a, mv in r.by_anchor],

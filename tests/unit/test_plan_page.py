@@ -144,6 +144,7 @@ def test_whatif_follows_the_page_filters_and_moves_live(app):
         "plan-w-result.children"])
     # 1400 of 3650.50 located is 38.4%; moving 10% of 2250.50 -> 1625.05 of 3650.50 = 44.5%
     assert "Before 38.4% after 44.5%" in out and "£225.05 of £2,250.50" in out
+    assert "the largest: Dep One Ltd." in out
     amount = text(call(app, client, "plan-w-result.children",
                        {**values, "plan-w-mode.value": "amount", "plan-w-amount.value": 100.01},
                        "plan-w-mode.value")["plan-w-result.children"])

@@ -78,6 +78,8 @@ def test_categories_limit_what_moves_not_the_shares(ds):
     care = w.whatif(ds, F, OPTS, "local", categories=("Care",), fraction=1)
     assert care.network.movable == 0          # Care's located suppliers are all local
     assert care.suppliers_in_group == 3       # Dep One, Dep Two, Jane Doe
+    # named largest first; Jane Doe is a person: counted, never named
+    assert care.top_suppliers == ("Dep One Ltd", "Dep Two CIC")
 
 
 def test_anchors_choose_who_moves(ds):
