@@ -40,3 +40,20 @@
     start();
   }
 })();
+
+/* Escape puts away a card's definition (WCAG 1.4.13: dismissible without moving the pointer or
+   focus); it shows again once the pointer or focus leaves the "?" and comes back. */
+(function () {
+  "use strict";
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") { return; }
+    document.querySelectorAll(".card:has(.def-btn:hover), .card:has(.def-btn:focus-visible)")
+      .forEach(function (card) { card.classList.add("def-closed"); });
+  });
+  function reopen(e) {
+    var card = e.target && e.target.closest && e.target.closest(".card");
+    if (card) { card.classList.remove("def-closed"); }
+  }
+  document.addEventListener("focusout", reopen);
+  document.addEventListener("mouseout", reopen);
+})();

@@ -36,6 +36,7 @@ from dashboard.output.exports import (
     ward_map_figure,
 )
 from dashboard.output.plan import report_section as plan_report_section
+from dashboard.view.cards import definition
 from dashboard.view.places import district_names
 
 TOP_N = 10
@@ -54,6 +55,10 @@ p { margin: 0.5mm 0; }
 .card { border: 1px solid #999; padding: 1mm 1.5mm; break-inside: avoid; }
 .card .v { font-size: 12pt; font-weight: bold; }
 .card .l, .card .s { font-size: 7pt; color: #333; }
+.defs { columns: 2; column-gap: 5mm; font-size: 6.5pt; color: #222; margin: 1mm 0 0; }
+.defs dt { display: inline; font-weight: bold; }
+.defs dd { display: inline; margin: 0 0 0 1mm; }
+.defs dd::after { content: ""; display: block; margin-bottom: 0.4mm; }
 .map { text-align: center; margin: 1mm 0; }
 .map img { max-width: 100%; max-height: 66mm; }
 body:has(section.plan) .map img { max-height: 56mm; }  /* room for the plan's lines */
@@ -150,7 +155,14 @@ def _cards(ds: Dataset, s: m.Summary, filters: m.Filters, options: m.Options) ->
     body = "".join(f"<div class='card'><div class='l'>{esc(label)}</div>"
                    f"<div class='v'>{esc(value)}</div><div class='s'>{esc(sub)}</div></div>"
                    for label, value, sub in cards)
-    return f"<h2>Headline figures</h2><div class='cards'>{body}</div>"
+    # the same words as the page's card tooltips (dashboard.view.cards.DEFINITIONS)
+    names = [("Total spend", "total"), ("Share to the most deprived areas", "deprived"),
+             ("Local share", "local"), ("Located (coverage)", "coverage"),
+             ("Suppliers", "suppliers"), ("SME share", "sme"), ("VCSE share", "vcse")]
+    defs = "".join(f"<dt>{esc(name)}</dt><dd>{esc(definition(key, options.most_deprived))}</dd>"
+                   for name, key in names)
+    return (f"<h2>Headline figures</h2><div class='cards'>{body}</div>"
+            f"<dl class='defs'>{defs}</dl>")
 
 
 def _change(ds: Dataset, filters: m.Filters, options: m.Options) -> str:

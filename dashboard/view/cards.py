@@ -7,7 +7,7 @@ year with the one before (`metrics.latest_year_filters`), and say so on the page
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dashboard import fmt
 from dashboard.engine import metrics as m
@@ -15,6 +15,38 @@ from dashboard.engine.metrics import Filters, Options, Summary
 from dashboard.engine.model import Dataset
 
 Summarise = Callable[[Filters, Options], Summary]
+
+#: What "influenceable only" leaves out (the rule is dashboard/ingest/rules.py).
+NOT_INFLUENCEABLE = ("tax and duty, precepts and levies, pensions and payroll, benefits and "
+                     "refunds, business rates, and payments to other public bodies")
+
+#: What each headline figure means, in the words the page's card tooltips and the printable
+#: report both use (one place, so they cannot drift apart). "{x}" is the chosen most deprived %.
+DEFINITIONS: dict[str, str] = {
+    "total": "Net spend under the filters: every payment less credit notes. With "
+             "'Influenceable only' ticked, payments that are not procurement are left out: "
+             + NOT_INFLUENCEABLE + ".",
+    "deprived": "Of located spend, the share paid to suppliers whose address is in the most "
+                "deprived {x}% of areas (LSOAs, by the Index of Multiple Deprivation), ranked "
+                "across England ('national ranking') or within the local area, as chosen under "
+                "'Compared with'.",
+    "local": "Of located spend, the share paid to suppliers in the local area: the anchors' "
+             "home districts unless other districts are chosen under 'Local area'.",
+    "sme": "The share of spend with suppliers flagged as small or medium-sized enterprises. "
+           "'Unknown' is spend with suppliers not flagged either way.",
+    "vcse": "The share of spend with voluntary, community and social enterprise suppliers. "
+            "'Unknown' is spend with suppliers not flagged either way.",
+    "suppliers": "Different suppliers paid under the filters (one per name and postcode, "
+                 "across anchors), and the number of payments.",
+    "coverage": "The share of spend with suppliers whose postcode could be placed in an area "
+                "('located'). Every share above is of located spend; unlocated spend is left "
+                "out of them.",
+}
+
+
+def definition(key: str, most_deprived: int) -> str:
+    """The definition of the card `key` for the chosen most deprived %."""
+    return DEFINITIONS.get(key, "").replace("{x}", str(most_deprived))
 
 
 @dataclass(frozen=True)
@@ -27,6 +59,7 @@ class Card:
     detail: str = ""    # exact figure or context ("£1,234,567.89", "unknown 4.0%")
     change: str = ""    # "+1.2 pts on 2022/23"
     explain: str = ""   # why a value is "—"
+    definition: str = ""  # what the figure means (DEFINITIONS): the card's tooltip
 
 
 @dataclass(frozen=True)
@@ -97,6 +130,7 @@ def headline_cards(current: Summary, summarise: Summarise, ds: Dataset) -> tuple
              f"unlocated: {fmt.money(h['unlocated_spend'], compact=True)}",
              delta("coverage", "share"), why_total if h["coverage"] is None else ""),
     ]
+    cards = [replace(c, definition=definition(c.key, o.most_deprived)) for c in cards]
     return cards, comp.label
 
 

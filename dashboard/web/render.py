@@ -14,8 +14,18 @@ GRAPH = {"displayModeBar": False, "responsive": True}
 
 def card_item(card: Card) -> html.Li:
     """One card: label, big value, then the detail, change and explanation lines."""
+    label: list[Any] = [card.label]
+    tip: list[Any] = []
+    if card.definition:
+        # a small "?" button, described by the definition: shown on hover and keyboard focus
+        # (app.css), read out on focus, put away with Escape (assets/stage.js) (WCAG 1.4.13)
+        label.append(html.Button("?", type="button", className="def-btn",
+                                 **{"aria-label": f"What {card.label} means",
+                                    "aria-describedby": f"def-{card.key}"}))
+        tip = [html.Span(card.definition, id=f"def-{card.key}", role="tooltip",
+                         className="def-tip")]
     children: list[Any] = [
-        html.H3(card.label, className="card-label"),
+        html.H3(label, className="card-label"), *tip,
         html.P(card.value, className="card-value", **{"data-key": card.key}),
     ]
     if card.detail:

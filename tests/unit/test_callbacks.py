@@ -160,7 +160,14 @@ def text_of(children) -> str:
 def test_cards_render(ctx):
     p = panels(ctx, ctx.state(""))
     items = [render.card_item(c) for c in p.cards]
-    assert items[0].children[1].children == "£3,951" and items[0].id == "card-total"
+    value = [c for c in items[0].children if getattr(c, "className", "") == "card-value"][0]
+    assert value.children == "£3,951" and items[0].id == "card-total"
+    # the definition: a "?" button described by a tooltip with the same words as the report
+    label, tip = items[0].children[0], items[0].children[1]
+    button = label.children[1]
+    assert button.children == "?" and button.to_plotly_json()["props"]["aria-describedby"] == \
+        "def-total" and tip.id == "def-total" and tip.role == "tooltip"
+    assert tip.children.startswith("Net spend under the filters")
     strip = render.filter_strip(p.strip)
     assert strip[0].children == "Showing: " and strip[1].children == "All anchors"
 

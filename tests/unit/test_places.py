@@ -63,3 +63,20 @@ def test_local_area_dropdown_lists_names_and_says_choosing_replaces_the_home_are
     assert home in drop.placeholder
     text = str(nav)
     assert f"Empty: the anchors' home areas ({home}). Districts chosen here replace them" in text
+
+
+def test_card_definitions_are_the_reports_words():
+    from dashboard.engine import metrics as m
+    from dashboard.output.printable import _cards
+    from dashboard.view.cards import DEFINITIONS, definition, headline_cards
+
+    ds = synthetic_dataset()
+    s = m.summarise(ds)
+    cards, _ = headline_cards(s, lambda f, o: m.summarise(ds, f, o), ds)
+    assert {c.key for c in cards} == set(DEFINITIONS)
+    report = _cards(ds, s, s.filters, s.options)
+    for c in cards:
+        assert c.definition == definition(c.key, s.options.most_deprived) != ""
+        assert c.definition.replace("'", "&#x27;") in report
+    assert "most deprived 10% of areas" in definition("deprived", 10)
+    assert "business rates" in definition("total", 10)          # what influenceable leaves out
