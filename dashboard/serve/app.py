@@ -26,7 +26,7 @@ from dashboard.serve.exports_routes import register_exports
 from dashboard.serve.health import install_health, load_checked
 from dashboard.serve.networks import Networks, install
 from dashboard.serve.routes import register_geometry
-from dashboard.serve.security import install_security
+from dashboard.serve.security import install_callback_check, install_security
 from dashboard.serve.uploads import register_upload_route
 from dashboard.settings import Settings, load_settings, open_without_sign_in
 from dashboard.web.app import Services, build_page, context_of
@@ -58,6 +58,7 @@ def _compose(data: Dataset | None, settings: Settings | None, networks: Networks
     # before_request: everything but static files and the served app's health check (a data
     # set's own d/NAME/health would tell anyone which data sets exist)
     install_auth(app, settings, health_public=served)
+    install_callback_check(app, settings)   # after sign-in: no body parsed without a user
     install_health(app, data, settings)
     install_compression(app, settings)
     register_exports(app, context_of(app))   # export/<file> and report.html

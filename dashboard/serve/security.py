@@ -120,22 +120,6 @@ def install_security(app: Dash, settings: Settings) -> None:
                         f"(files up to {settings.upload_limit_mb} MB are uploaded with the "
                         "page's upload button).\n", status=413, mimetype="text/plain")
 
-    callbacks = f"{settings.routes_prefix}_dash-update-component"
-
-    @server.before_request
-    def _callback_shape() -> Response | None:
-        """A callback body that is not what the page sends (no "output" string, no "inputs"
-        list) is a 400 here: Dash raised a KeyError on it, a 500 and a logged traceback each."""
-        if request.method != "POST" or request.path != callbacks:
-            return None
-        body = request.get_json(silent=True)
-        if (not isinstance(body, dict) or not isinstance(body.get("output"), str)
-                or not isinstance(body.get("inputs", []), list)
-                or not isinstance(body.get("state", []), list)):
-            return Response("400 Bad Request: not a callback request of this page\n",
-                            status=400, mimetype="text/plain")
-        return None
-
     @server.errorhandler(DependencyException)
     def _no_such_script(_exc: Exception) -> Response:
         """``_dash-component-suites/dash/dash.py``: a file Dash does not serve is a 404, with no
@@ -156,3 +140,22 @@ def install_security(app: Dash, settings: Settings) -> None:
         log.exception("unhandled error on %s", request.path)
         return Response("Something went wrong on the server; it has been logged. Reload the "
                         "page to try again.\n", status=500, mimetype="text/plain")
+
+
+def install_callback_check(app: Dash, settings: Settings) -> None:
+    """A callback body that is not what the page sends (no "output" string, no "inputs" or
+    "state" list) is a 400: Dash raised a KeyError on it, a 500 and a logged traceback each.
+    Installed after sign-in, so no body is parsed for a request that has no user."""
+    callbacks = f"{settings.routes_prefix}_dash-update-component"
+
+    @app.server.before_request
+    def _callback_shape() -> Response | None:
+        if request.method != "POST" or request.path != callbacks:
+            return None
+        body = request.get_json(silent=True)
+        if (not isinstance(body, dict) or not isinstance(body.get("output"), str)
+                or not isinstance(body.get("inputs", []), list)
+                or not isinstance(body.get("state", []), list)):
+            return Response("400 Bad Request: not a callback request of this page\n",
+                            status=400, mimetype="text/plain")
+        return None

@@ -132,3 +132,11 @@ def test_a_malformed_callback_body_is_a_400_without_a_traceback(body, caplog):
         r = app.server.test_client().post("/_dash-update-component", data=body,
                                           content_type="application/json")
     assert r.status_code == 400 and not any(rec.exc_info for rec in caplog.records)
+
+
+def test_a_callback_body_is_not_parsed_before_sign_in(signed_in):
+    r = signed_in.post("/_dash-update-component", data=b"{}", content_type="application/json")
+    assert r.status_code == 401                        # sign-in first, then the shape check
+    ok = signed_in.post("/_dash-update-component", data=b"{}", content_type="application/json",
+                        headers=basic("alice", "correct horse"))
+    assert ok.status_code == 400
