@@ -145,10 +145,20 @@ def _xlsx_text(value: str) -> str:
 
 
 def _number_format(name: str, column: pd.Series) -> str | None:
+    """The cell format of a column: money in pounds, dates, shares held as fractions shown as
+    percentages (0.143 -> 14.3%, as the page shows them), and ranks as whole numbers (a
+    population-weighted average rank keeps its value, shown without its decimals)."""
     if name.endswith("£"):
         return "£#,##0.00;-£#,##0.00"
     if pd.api.types.is_datetime64_any_dtype(column):
         return "yyyy-mm-dd"
+    low = name.lower()
+    numbers = pd.to_numeric(column, errors="coerce")
+    numeric = bool(numbers.notna().any()) and numbers.notna().sum() == column.notna().sum()
+    if numeric and "share" in low and "%)" not in low and numbers.abs().max() <= 1:
+        return "0.0%"
+    if numeric and "rank" in low:
+        return "#,##0"
     return None
 
 
