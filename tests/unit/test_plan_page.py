@@ -139,7 +139,7 @@ def test_whatif_follows_the_page_filters_and_moves_live(app):
     values = {"view-state.data": "", "plan-w-group.value": "most_deprived",
               "plan-w-categories.value": [], "plan-w-anchors.value": [],
               "plan-w-mode.value": "fraction", "plan-w-fraction.value": 10,
-              "plan-w-amount.value": 100000}
+              "plan-w-amount.value": 100000, "plan-tabs.active_tab": "plan-tab-whatif"}
     out = text(call(app, client, "plan-w-result.children", values, "plan-w-fraction.value")[
         "plan-w-result.children"])
     # 1400 of 3650.50 located is 38.4%; moving 10% of 2250.50 -> 1625.05 of 3650.50 = 44.5%
@@ -153,6 +153,18 @@ def test_whatif_follows_the_page_filters_and_moves_live(app):
                     {**values, "plan-w-mode.value": "amount", "plan-w-amount.value": -5},
                     "plan-w-amount.value")["plan-w-result.children"])
     assert "zero or more" in bad
+
+
+def test_hidden_tabs_cost_nothing_on_a_filter_change(app):
+    client = app.server.test_client()
+    values = {"view-state.data": "?fy=2023", "plan-w-group.value": "most_deprived",
+              "plan-w-categories.value": [], "plan-w-anchors.value": [],
+              "plan-w-mode.value": "fraction", "plan-w-fraction.value": 10,
+              "plan-w-amount.value": 0, "plan-tabs.active_tab": "plan-tab-targets"}
+    assert call(app, client, "plan-w-result.children", values, "view-state.data") == {}
+    assert call(app, client, "plan-leakage.children",
+                {"view-state.data": "?fy=2023", "plan-tabs.active_tab": "plan-tab-targets"},
+                "view-state.data") == {}
 
 
 def test_scenario_saved_and_listed(app):
@@ -171,7 +183,8 @@ def test_scenario_saved_and_listed(app):
 
 def test_leakage_and_opportunities(app):
     out = call(app, app.server.test_client(), "plan-leakage.children",
-               {"view-state.data": "?x=20", "plan-l-anchor.value": "Council"},
+               {"view-state.data": "?x=20", "plan-l-anchor.value": "Council",
+                "plan-tabs.active_tab": "plan-tab-leakage"},
                "plan-l-anchor.value")
     assert text(out["plan-leakage.children"]).index("IT") < text(
         out["plan-leakage.children"]).index("Care")

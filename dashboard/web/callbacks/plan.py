@@ -1,5 +1,8 @@
 """The Plan section's callbacks: thin glue between its controls, the plan store and the view rows.
 
+The what-if and the leakage follow the page's filters only while their tab is shown: a filter
+change costs them nothing otherwise, and showing the tab brings them up to date.
+
 Reading follows the page's filters (the `STATE` store) for the what-if and the leakage, and the
 `VERSION` store for the saved plan (bumped by this page's own edits). Every edit needs a signed-in
 user (`editor`): the user the server's sign-in put on the request (``flask.g.user``, else
@@ -182,8 +185,10 @@ def register(app: Dash, app_ctx: AppContext) -> None:
                   Input(Id.STATE, "data"), Input(PlanId.GROUP, "value"),
                   Input(PlanId.CATEGORIES, "value"), Input(PlanId.ANCHORS, "value"),
                   Input(PlanId.MODE, "value"), Input(PlanId.FRACTION, "value"),
-                  Input(PlanId.AMOUNT, "value"))
-    def run_whatif(query, group, categories, anchors, mode, fraction, amount):
+                  Input(PlanId.AMOUNT, "value"), Input(PlanId.TABS, "active_tab"))
+    def run_whatif(query, group, categories, anchors, mode, fraction, amount, tab):
+        if tab != PlanId.TAB_WHATIF:    # hidden: no work on a filter change; runs when shown
+            return no_update
         try:
             r = apply(base(query or "", tuple(sorted(categories or ())),
                            tuple(sorted(anchors or ()))),
@@ -234,8 +239,11 @@ def register(app: Dash, app_ctx: AppContext) -> None:
 
     # ------------------------------------------------------------------ leakage
     @app.callback(Output(PlanId.LEAKAGE, "children"), Output(PlanId.OPPORTUNITIES, "children"),
-                  Input(Id.STATE, "data"), Input(PlanId.LEAK_ANCHOR, "value"))
-    def show_leakage(query, anchor):
+                  Input(Id.STATE, "data"), Input(PlanId.LEAK_ANCHOR, "value"),
+                  Input(PlanId.TABS, "active_tab"))
+    def show_leakage(query, anchor, tab):
+        if tab != PlanId.TAB_LEAKAGE:
+            return no_update, no_update
         state = app_ctx.state(query or "")
         lk = leakage(ds, state.filters, state.options)
         table = _table(LEAK_COLUMNS, vp.leakage_cells(lk), "Categories by spend leaving the area")

@@ -26,6 +26,11 @@ class PlanId(StrEnum):
     """The Plan section's component ids, declared once."""
 
     SECTION = "plan"
+    TABS = "plan-tabs"
+    TAB_TARGETS = "plan-tab-targets"
+    TAB_WHATIF = "plan-tab-whatif"
+    TAB_LEAKAGE = "plan-tab-leakage"
+    TAB_ASSESS = "plan-tab-assess"
     VERSION = "plan-version"            # bumped after each saved edit: the panels re-read
     EDIT_NOTE = "plan-edit-note"
     # targets
@@ -106,12 +111,12 @@ def plan_section(ctx: AppContext) -> html.Section:
             dbc.Button("Download the action plan (XLSX)", id=PlanId.DOWNLOAD_BTN, type="button",
                        color="primary", class_name="button"),
             dcc.Download(id=PlanId.DOWNLOAD)]),
-        dbc.Tabs(id="plan-tabs", active_tab="plan-tab-targets", children=[
-            dbc.Tab(_targets(ctx, editable), label="Targets", tab_id="plan-tab-targets"),
-            dbc.Tab(_whatif(ctx, editable), label="What if", tab_id="plan-tab-whatif"),
-            dbc.Tab(_leakage(ctx), label="Where spend leaks", tab_id="plan-tab-leakage"),
+        dbc.Tabs(id=PlanId.TABS, active_tab=PlanId.TAB_TARGETS, children=[
+            dbc.Tab(_targets(ctx, editable), label="Targets", tab_id=PlanId.TAB_TARGETS),
+            dbc.Tab(_whatif(ctx, editable), label="What if", tab_id=PlanId.TAB_WHATIF),
+            dbc.Tab(_leakage(ctx), label="Where spend leaks", tab_id=PlanId.TAB_LEAKAGE),
             dbc.Tab(_assessment(ctx, editable), label="Self-assessment",
-                    tab_id="plan-tab-assess"),
+                    tab_id=PlanId.TAB_ASSESS),
         ]),
     ])
 
