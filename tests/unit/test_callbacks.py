@@ -244,6 +244,12 @@ def test_the_table_panel_gives_the_export_panels_ward_file(hostile_ds):
     undated = [[x for x in data.decode("utf-8-sig").splitlines()
                 if not x.startswith("# Exported")] for data in (panel, export)]
     assert undated[0] == undated[1] and "# Financial years: 2023/24" in undated[0]
+    # and the same supplier file (issue 16: it had other columns than the export panel's)
+    panel = base64.b64decode(table.download(ctx, Id.DOWNLOAD_SUPPLIERS_BTN, "?fy=2023")["content"])
+    export, _ = export_file(ctx, "suppliers.csv", "?fy=2023")
+    undated = [[x for x in data.decode("utf-8-sig").splitlines()
+                if not x.startswith("# Exported")] for data in (panel, export)]
+    assert undated[0] == undated[1] and len(undated[0]) > 5
     lsoas = table.download(ctx, Id.DOWNLOAD_BTN, "?layer=lsoa_decile")
     assert lsoas["filename"] == "lsoas.csv"
     assert base64.b64decode(lsoas["content"]).decode("utf-8-sig").startswith("# Data set: ")

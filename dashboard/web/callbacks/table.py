@@ -8,24 +8,25 @@ from dash import ClientsideFunction, Dash, Input, Output, State, dcc, no_update
 from dash import ctx as dash_ctx
 
 from dashboard.output.cells import to_csv_bytes
-from dashboard.output.exports import filters_text, ward_table_file
+from dashboard.output.exports import filters_text, supplier_table_export, ward_table_file
 from dashboard.view.context import AppContext
 from dashboard.view.grid import current_table
-from dashboard.view.tables import supplier_rows
 from dashboard.web.ids import Id
 
 
 def download(app_ctx: AppContext, which: str | None, query: str | None) -> dict | None:
     """The CSV for the clicked button (the table shown, or suppliers under the filters), with
     the filters on top, written by the one CSV writer (`dashboard.output.cells`). The ward table
-    is the export panel's ward file (`dashboard.output.exports.ward_table_file`)."""
+    is the export panel's ward file (`dashboard.output.exports.ward_table_file`) and the
+    suppliers the export panel's supplier table (`supplier_table_export`): the same columns and
+    lines whichever button is used."""
     state = app_ctx.state(query)
     summary = app_ctx.summary(state)
     if which == Id.DOWNLOAD_BTN and state.layer != "lsoa_decile":
         return dcc.send_bytes(ward_table_file(app_ctx.ds, summary), "wards.csv",
                               type="text/csv")
     if which == Id.DOWNLOAD_SUPPLIERS_BTN:
-        frame, name = supplier_rows(summary), "suppliers.csv"
+        frame, name = supplier_table_export(summary), "suppliers.csv"
     elif which == Id.DOWNLOAD_BTN:
         frame, name = current_table(app_ctx, state)[1], "lsoas.csv"
     else:
