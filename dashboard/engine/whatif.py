@@ -130,9 +130,15 @@ def whatif_base(ds: Dataset, filters: Filters, options: Options, categories=(), 
     bins, spend = _chunked_sums(ds, idx, in_cat, _tx_codes(ds, options), n_anchors, n_sup)
     bins = bins.reshape(n_anchors, 2, N_HEADLINE)
     paid = spend[: ds.n_suppliers] > 0
-    in_group = {g: int(np.count_nonzero(paid & numerator_codes(g)[code])) for g in GROUPS}
-    named = paid & (ds.sup_flag("individual") != YES)
-    top = {g: _largest(ds, spend, named & numerator_codes(g)[code]) for g in GROUPS}
+    # per group, over the paid suppliers only (a few thousand, not every supplier)
+    paid_pos = np.flatnonzero(paid)
+    paid_code = code.take(paid_pos)
+    named = ds.sup_flag("individual").take(paid_pos) != YES
+    in_group, top = {}, {}
+    for g in GROUPS:
+        member = numerator_codes(g).take(paid_code)
+        in_group[g] = int(np.count_nonzero(member))
+        top[g] = _largest(ds, spend, paid_pos[member & named])
     kept = set(filters.anchors) if filters.anchors else set(names)
     chosen = set(anchors) if anchors else kept
     return WhatIfBase(tuple(names), bins, np.array([n in chosen and n in kept for n in names]),
@@ -143,15 +149,14 @@ def whatif_base(ds: Dataset, filters: Filters, options: Options, categories=(), 
 TOP_SUPPLIERS = 10
 
 
-def _largest(ds: Dataset, spend: np.ndarray, chosen: np.ndarray) -> tuple[str, ...]:
-    """Display names of the `TOP_SUPPLIERS` chosen suppliers with the most spend (ties by
+def _largest(ds: Dataset, spend: np.ndarray, pos: np.ndarray) -> tuple[str, ...]:
+    """Display names of the `TOP_SUPPLIERS` suppliers at `pos` with the most spend (ties by
     name)."""
-    pos = np.flatnonzero(chosen)
     if len(pos) > TOP_SUPPLIERS:
         pos = pos[np.argpartition(-spend[pos], TOP_SUPPLIERS - 1)[:TOP_SUPPLIERS]]
-    names = ds.suppliers["display_name"].to_numpy(object)
-    return tuple(str(names[i]) for i in sorted(pos, key=lambda i: (-int(spend[i]),
-                                                                     str(names[i]))))
+    names = ds.suppliers["display_name"].iloc[pos].astype(object).to_numpy()
+    order = sorted(range(len(pos)), key=lambda i: (-int(spend[pos[i]]), str(names[i])))
+    return tuple(str(names[i]) for i in order)
 
 
 #: Bits of a headline code (the key's low bits).
@@ -240,9 +245,9 @@ def apply(base: WhatIfBase, group: str, *, fraction: float | None = None,
     mov_raw = np.where(base.movers, base.bins[:, 1, :][:, mov_codes].sum(axis=1), 0)
     movable = max(0, int(mov_raw.sum()))
     mov_a = np.maximum(mov_raw, 0)
-    if p is not None:
-        moved = math.floor(p * movable)
-        moved_a = [math.floor(p * int(x)) for x in mov_a]
+    if p is not None:     # floor(p x movable) in integers: p is an exact fraction
+        moved = p.numerator * movable // p.denominator
+        moved_a = [p.numerator * int(x) // p.denominator for x in mov_a]
     else:
         moved = min(int(amount), movable)
         moved_a = split_amount(moved, [int(x) for x in mov_a], list(base.anchors))
@@ -296,8 +301,8 @@ def _move(numerator: int, denominator: int, moved: int, movable: int) -> Move:
     if denominator <= 0:
         before = after = None
     else:
-        before = float(Fraction(numerator, denominator))
-        after = float(Fraction(numerator + moved, denominator))
+        before = numerator / denominator     # int / int: correctly rounded, as Fraction's
+        after = (numerator + moved) / denominator
     return Move(before, after, int(moved), int(movable), int(numerator), int(denominator))
 
 
