@@ -66,6 +66,14 @@ def classes(z: list[float]) -> tuple[list[tuple[str, str]], list[list], float, f
     return key, stepped_scale(stops, cuts, zmin, zmax), zmin, zmax
 
 
+def _ticks(z: list[float]) -> dict:
+    """Colour bar ticks (the map image's key) at the classes' lowest values and the top, written
+    as the page writes money (dashboard.fmt: "£12.4m", never plotly's "£12M")."""
+    found = quantile_classes(z, CLASSES)
+    vals = sorted({0.0, *(lo for lo, _hi, _n in found), *([found[-1][1]] if found else [])})
+    return {"tickvals": vals, "ticktext": [_pounds(v) for v in vals]}
+
+
 def _wards(n: int) -> str:
     return f"{n} ward" + ("" if n == 1 else "s")
 
@@ -86,8 +94,7 @@ def build(ds: Dataset, summary: Summary, options: Options, geojson_url: str) -> 
         geojson_url, list(range(len(ds.wards))), v["z"],
         [plot_text(n) for n in ds.wards["name"]], colorscale=v["colorscale"],
         zmin=v["zmin"], zmax=v["zmax"],
-        colorbar={"title": {"text": "Spend (£)", "side": "top"}, "tickprefix": "£",
-                  "tickformat": "~s"},
+        colorbar={"title": {"text": "Spend (£)", "side": "top"}, **_ticks(v["z"])},
         hovertemplate="<b>%{text}</b><br>Spend £%{z:,.2f}<extra></extra>", name=LABEL,
     )
     legend = Legend(

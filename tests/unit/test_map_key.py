@@ -101,3 +101,14 @@ def test_size_key_uses_the_maps_own_circle_sizes(gds):
     assert max(drawn) == pytest.approx(supplier_points.diameter(top, top), abs=0.05)
     assert all(str(a)[1:].strip("0") == "" for a, _ in key)        # round amounts: 1 figure
     assert supplier_points.size_key(gds, m.summarise(gds, Filters(years=(1990,)))) == []
+
+
+def test_colour_bar_of_the_map_image_writes_money_as_the_page_does(gds):
+    from dashboard import fmt
+
+    s = m.summarise(gds)
+    bar = ward_spend.build(gds, s, s.options, "u").traces[0]["colorbar"]
+    assert "tickformat" not in bar
+    assert bar["ticktext"] == [fmt.money(int(round(v * 100)), compact=True)
+                               for v in bar["tickvals"]]
+    assert bar["ticktext"][0] == fmt.money(0, compact=True)
