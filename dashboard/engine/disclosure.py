@@ -31,6 +31,10 @@ from dashboard.engine.workforce import anchor_ward_counts
 SMALL = "<5"
 LOW, HIGH = 1, 4
 SHOWN, PRIMARY, SECONDARY = 0, 1, 2
+#: A cell of a row whose ward counts are not shown at all (not even which wards have staff):
+#: the last resort where every count of the row is small and its totals would pin them (four
+#: wards of "<5" under a total of "<5" are four 1s). A reader knows nothing of such a cell.
+ROW_WITHHELD = 3
 #: The exact audit runs on tables with at most this many withheld cells (it solves two small
 #: linear programmes per withheld cell); bigger tables rely on the line rule alone.
 AUDIT_LIMIT = 400
@@ -52,7 +56,8 @@ def with_margins(table: np.ndarray) -> np.ndarray:
 
 
 def protect(table: np.ndarray, *, audit: bool = True) -> np.ndarray:
-    """Codes (SHOWN, PRIMARY, SECONDARY) for every cell of ``with_margins(table)``."""
+    """Codes (SHOWN, PRIMARY, SECONDARY, ROW_WITHHELD) for every cell of
+    ``with_margins(table)``."""
     full = with_margins(table)
     code = np.where((full >= LOW) & (full <= HIGH), PRIMARY, SHOWN).astype(np.int8)
     while True:
@@ -60,8 +65,18 @@ def protect(table: np.ndarray, *, audit: bool = True) -> np.ndarray:
         if not audit or int((code > 0).sum()) > AUDIT_LIMIT:
             return code
         found = exposed(full, code)
-        if not found or not (_withhold_beside(full, code, found) or _withhold_any(full, code)):
+        if not found:
             return code
+        if not (_withhold_beside(full, code, found) or _withhold_any(full, code)):
+            _withhold_rows(code, {i for i, _ in found})
+
+
+def _withhold_rows(code: np.ndarray, rows: set[int]) -> None:
+    """Show nothing by ward for these rows (their totals stay as they were): the last resort.
+    The margin row is the network's: then no row is shown by ward."""
+    last = code.shape[0] - 1
+    for i in (range(code.shape[0]) if last in rows else rows):
+        code[i, :-1] = ROW_WITHHELD
 
 
 def _lines(full: np.ndarray):
@@ -77,8 +92,9 @@ def _lines(full: np.ndarray):
 def _bounds(full: np.ndarray, code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """What a reader knows of each withheld cell: 1-4 for primary, at least 5 for secondary
     (no upper bound but the shown totals, which the equations carry)."""
-    lo = np.where(code == PRIMARY, LOW, np.where(code == SECONDARY, HIGH + 1, full))
-    hi = np.where(code == PRIMARY, HIGH, np.where(code == SECONDARY, UNBOUNDED, full))
+    lo = np.where(code == PRIMARY, LOW, np.where(code == SECONDARY, HIGH + 1,
+                                                  np.where(code == ROW_WITHHELD, 0, full)))
+    hi = np.where(code == PRIMARY, HIGH, np.where(code >= SECONDARY, UNBOUNDED, full))
     return lo.astype(np.int64), hi.astype(np.int64)
 
 
@@ -114,8 +130,9 @@ def _line_rule(full: np.ndarray, code: np.ndarray) -> None:
 
 
 def _line_bounds(values: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    lo = np.where(c == PRIMARY, LOW, np.where(c == SECONDARY, HIGH + 1, values))
-    hi = np.where(c == PRIMARY, HIGH, np.where(c == SECONDARY, UNBOUNDED, values))
+    lo = np.where(c == PRIMARY, LOW, np.where(c == SECONDARY, HIGH + 1,
+                                               np.where(c == ROW_WITHHELD, 0, values)))
+    hi = np.where(c == PRIMARY, HIGH, np.where(c >= SECONDARY, UNBOUNDED, values))
     return lo.astype(np.int64), hi.astype(np.int64)
 
 
@@ -197,10 +214,11 @@ def _withhold_beside(full: np.ndarray, code: np.ndarray, cells: list[tuple[int, 
 
 
 def exposed(full: np.ndarray, code: np.ndarray) -> list[tuple[int, int]] | None:
-    """Cells shown as "<5" in a table with margins that have exactly one possible whole value
+    """Withheld counts of 1-4 in a table with margins that have exactly one possible whole value
     given the shown cells, the equations of every row and column and the bounds a reader knows
-    ("<5" is 1-4, a withheld cell at least 5). A withheld cell of 5 or more that can be worked out
-    reveals nothing the rule protects, so only "<5" cells are the adversary's targets.
+    ("<5" is 1-4, a withheld cell at least 5, a cell of a row not shown by ward anything). A
+    withheld count of 5 or more that can be worked out reveals nothing the rule protects, so only
+    counts of 1-4 are the adversary's targets.
 
     Exact: each target's least and greatest value by linear programming (scipy's HiGHS). Most
     targets are cleared first by a few solves in random directions (any two feasible tables in
@@ -212,7 +230,7 @@ def exposed(full: np.ndarray, code: np.ndarray) -> list[tuple[int, int]] | None:
     except ImportError:  # pragma: no cover - scipy is in requirements
         return None
     hidden = np.argwhere(code > 0)
-    targets = [k for k, (i, j) in enumerate(hidden) if code[i, j] == PRIMARY]
+    targets = [k for k, (i, j) in enumerate(hidden) if LOW <= full[i, j] <= HIGH]
     if not targets:
         return []
     index = {(int(i), int(j)): k for k, (i, j) in enumerate(hidden)}
@@ -275,7 +293,7 @@ def show_count(value: int) -> int | str:
 
 
 def shown(value: int, c: int) -> int | str | None:
-    """A protected cell as shown: the count, "<5" (primary) or None (secondary)."""
+    """A protected cell as shown: the count, "<5" (primary) or None (withheld)."""
     return int(value) if c == SHOWN else (SMALL if c == PRIMARY else None)
 
 
@@ -318,4 +336,6 @@ def ward_headcounts(ds: Dataset, anchors: tuple[str, ...] = (), snapshot: str | 
     row, who = len(names), None
     if len(anchors) == 1 and anchors[0] in names:
         row, who = names.index(anchors[0]), anchors[0]
+    if (code[row, :n] == ROW_WITHHELD).any():   # nothing by ward, not even where staff live
+        return np.zeros(n, np.int64), np.full(n, ROW_WITHHELD, np.int8), who
     return full[row, :n], code[row, :n], who

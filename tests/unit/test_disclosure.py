@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from dashboard.engine.disclosure import (
     PRIMARY,
+    ROW_WITHHELD,
     SECONDARY,
     SHOWN,
     SMALL,
@@ -84,14 +85,16 @@ def test_adversary_works_across_rows_and_columns():
     [[0, 0, 0]],
     [[12, 40], [7, 30]],
     [[1, 4, 4, 2, 0], [4, 4, 4, 3, 0]],   # found by Hypothesis: the column totals gave it away
+    [[1, 1, 1, 1]],                       # found by Hypothesis: four "<5" under a "<5" total
+    [[1, 1, 1, 1], [30, 20, 10, 50]],
 ])
 def test_no_withheld_count_can_be_derived(table):
     full = with_margins(np.array(table))
     code = protect(np.array(table))
     assert exposed(full, code) == []
     small = (full >= 1) & (full <= 4)
-    assert (code[small] == PRIMARY).all()           # every 1-4 is withheld as "<5"
-    assert (code[full == 0] == SHOWN).all()         # zeros are never withheld
+    assert np.isin(code[small], (PRIMARY, ROW_WITHHELD)).all()   # 1-4: "<5", or row not shown
+    assert np.isin(code[full == 0], (SHOWN, ROW_WITHHELD)).all()  # zeros shown unless the row is
     assert (code[code == SECONDARY] == SECONDARY).all() and (full[code == SECONDARY] >= 5).all()
 
 
@@ -108,7 +111,7 @@ def test_random_tables_cannot_be_undone(rows):
     full = with_margins(table)
     code = protect(table)
     assert exposed(full, code) == []
-    assert (code[(full >= 1) & (full <= 4)] == PRIMARY).all()
+    assert np.isin(code[(full >= 1) & (full <= 4)], (PRIMARY, ROW_WITHHELD)).all()
 
 
 def test_the_line_rule_alone_is_safe_on_single_rows():
@@ -167,3 +170,12 @@ def test_a_selection_of_several_anchors_shows_the_network():
     ds = wds()
     assert ward_headcounts(ds, ("Council", "Trust"))[2] is None
     assert ward_headcounts(ds, ("Trust",))[2] == "Trust"
+
+
+def test_a_row_of_small_counts_under_a_small_total_is_not_shown_by_ward():
+    """An anchor with four staff in four wards: four "<5" under a total of "<5" would be four
+    1s; its ward counts are not shown at all (not even which wards), the network's still are."""
+    table = np.array([[1, 1, 1, 1], [30, 20, 10, 50]])
+    code = protect(table)
+    assert (code[0, :-1] == ROW_WITHHELD).all() and code[0, -1] == PRIMARY
+    assert exposed(with_margins(table), code) == []
