@@ -87,8 +87,9 @@ class WhatIf:
 
 def check_categories(ds: Dataset, categories) -> tuple[str, ...]:
     """The categories as a tuple; InputError naming any that the data set does not have."""
-    known = set(ds.categories)
-    unknown = sorted(set(categories) - known)
+    if not categories:
+        return ()
+    unknown = sorted(set(categories) - set(ds.categories))
     if unknown:
         raise InputError(f"category {', '.join(map(repr, unknown))} is not in this data set: "
                          f"categories are {', '.join(ds.categories)}")
@@ -97,10 +98,12 @@ def check_categories(ds: Dataset, categories) -> tuple[str, ...]:
 
 def check_anchors(ds: Dataset, anchors) -> tuple[str, ...]:
     """The anchors as a tuple; InputError naming any that the data set does not have."""
-    unknown = sorted(set(anchors) - set(ds.anchors["name"]))
+    if not anchors:
+        return ()
+    unknown = sorted(set(anchors) - set(ds.derived.anchor_names))
     if unknown:
         raise InputError(f"anchor {', '.join(map(repr, unknown))} is not in this data set: "
-                         f"anchors are {', '.join(ds.anchors['name'])}")
+                         f"anchors are {', '.join(ds.derived.anchor_names)}")
     return tuple(anchors)
 
 
@@ -154,7 +157,8 @@ def _largest(ds: Dataset, spend: np.ndarray, pos: np.ndarray) -> tuple[str, ...]
     name)."""
     if len(pos) > TOP_SUPPLIERS:
         pos = pos[np.argpartition(-spend[pos], TOP_SUPPLIERS - 1)[:TOP_SUPPLIERS]]
-    names = ds.suppliers["display_name"].iloc[pos].astype(object).to_numpy()
+    names = ds.derived.once("whatif.display_names", lambda: frozen(
+        ds.suppliers["display_name"].astype(object).to_numpy())).take(pos)
     order = sorted(range(len(pos)), key=lambda i: (-int(spend[pos[i]]), str(names[i])))
     return tuple(str(names[i]) for i in order)
 
