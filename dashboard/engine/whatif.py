@@ -251,14 +251,16 @@ def apply(base: WhatIfBase, group: str, *, fraction: float | None = None,
     mov_a = np.maximum(mov_raw, 0)
     if p is not None:     # floor(p x movable) in integers: p is an exact fraction
         moved = p.numerator * movable // p.denominator
-        moved_a = [p.numerator * int(x) // p.denominator for x in mov_a]
+        moved_a = [p.numerator * x // p.denominator for x in mov_a.tolist()]
     else:
         moved = min(int(amount), movable)
-        moved_a = split_amount(moved, [int(x) for x in mov_a], list(base.anchors))
+        moved_a = split_amount(moved, mov_a.tolist(), list(base.anchors))
     num, den = int(num_a[base.kept].sum()), int(den_a[base.kept].sum())
     network = _move(num, den, moved, movable)
-    by_anchor = tuple((name, _move(int(num_a[i]), int(den_a[i]), moved_a[i], int(mov_a[i])))
-                      for i, name in enumerate(base.anchors) if base.movers[i])
+    rows = zip(base.anchors, base.movers.tolist(), num_a.tolist(), den_a.tolist(), moved_a,
+               mov_a.tolist())
+    by_anchor = tuple((name, _move(n, d, mv, mo)) for name, mover, n, d, mv, mo in rows
+                      if mover)
     return WhatIf(group, network, by_anchor, base.in_group_suppliers[group],
                   base.top_suppliers.get(group, ()))
 
@@ -302,12 +304,11 @@ def split_amount(moved: int, movable: list[int], names: list[str]) -> list[int]:
 
 
 def _move(numerator: int, denominator: int, moved: int, movable: int) -> Move:
+    """One Move from Python ints (int / int is correctly rounded, as a Fraction's float)."""
     if denominator <= 0:
-        before = after = None
-    else:
-        before = numerator / denominator     # int / int: correctly rounded, as Fraction's
-        after = (numerator + moved) / denominator
-    return Move(before, after, int(moved), int(movable), int(numerator), int(denominator))
+        return Move(None, None, moved, movable, numerator, denominator)
+    return Move(numerator / denominator, (numerator + moved) / denominator, moved, movable,
+                numerator, denominator)
 
 
 def whatif(ds: Dataset, filters: Filters, options: Options, group: str, *, categories=(),
