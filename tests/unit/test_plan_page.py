@@ -218,3 +218,13 @@ def test_the_workbook_downloads(app):
     sent = out["plan-download.data"]
     assert sent["filename"].startswith("anchor-spend-action-plan-") and sent["base64"]
     assert base64.b64decode(sent["content"])[:2] == b"PK"          # an XLSX (zip)
+
+
+def test_an_amount_that_is_not_money_is_said_so():
+    from dashboard.errors import InputError
+    from dashboard.web.callbacks.plan import _move
+
+    assert _move("amount", None, 1250.5) == {"amount": 125050}
+    assert _move("fraction", 25, None) == {"fraction": 0.25}
+    with pytest.raises(InputError, match="not an amount of money"):
+        _move("amount", None, 1e20)

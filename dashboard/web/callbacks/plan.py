@@ -316,7 +316,11 @@ def _move(mode: str | None, fraction: float | None, amount: float | None) -> dic
     if mode == "amount":
         if amount is None:
             raise InputError("give an amount in pounds")
-        return {"amount": parse_money(str(amount)) if amount >= 0 else -1}
+        try:
+            return {"amount": parse_money(str(amount)) if amount >= 0 else -1}
+        except ValueError:
+            raise InputError(f"£{amount} is not an amount of money: give pounds, e.g. "
+                             "250000") from None
     return {"fraction": (fraction or 0) / 100}
 
 
