@@ -131,7 +131,10 @@ def test_import_report_and_sources_of_a_real_import(places):
     meta = catalog.read_manifest(places["root"] / "tiny")["meta"]
     r = vm.import_report(meta)
     assert (r.rows_read, r.rows_accepted, r.rows_rejected) == (9, 7, 2)
-    assert r.files == [{"name": "spend.csv", "read": 9, "accepted": 7, "rejected": 2, "note": ""}]
+    assert r.files == [{"name": "spend.csv", "read": 9, "accepted": 7, "rejected": 2,
+                        "note": "columns: amount 'Amount' (amount), date 'Paid Date' (payment "
+                                "date), supplier 'Supplier Name' (supplier name), anchor 'Body "
+                                "Name' (the organisation's name)"}]   # how the file was read
     assert sum(x["rows"] for x in r.reasons) == 2 and "spend.csv line" in r.reasons[0]["example"]
     assert r.suppliers["located"] == 4 and r.unlocated_listed >= 1
     s = vm.sources_view(meta)

@@ -136,6 +136,8 @@ def read_tables(name: str, data: bytes, find_header: FindHeader, on_missing: OnM
     if not data.strip():
         raise InputError(f"{name}: the file is empty: choose the file with the data.")
     kind = workbook_kind(data)
+    if kind == "xlsx":
+        _check_zip(name, data, max_bytes)       # a zip bomb stops here, before any unpacking
     if kind == "xlsx" and (not _zip_ok(data) or _unsaved_formulas(data)):
         return read_xlsx_sheets(name, data, find_header, on_missing, max_bytes)
     if kind is not None:
@@ -579,16 +581,19 @@ def _unsaved_formulas(data: bytes) -> bool:
     """Whether a worksheet holds a formula with no value saved beside it (a workbook written by
     a program and never opened in Excel): only then is openpyxl needed to read the formula's
     text; everywhere else calamine reads the saved values, several times faster."""
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        for info in zf.infolist():
-            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-                with zf.open(info) as fh:
-                    tail = b""
-                    while chunk := fh.read(1 << 20):
-                        block = tail + chunk
-                        if _UNSAVED.search(block):
-                            return True
-                        tail = block[-4096:]
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for info in zf.infolist():
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    with zf.open(info) as fh:
+                        tail = b""
+                        while chunk := fh.read(1 << 20):
+                            block = tail + chunk
+                            if _UNSAVED.search(block):
+                                return True
+                            tail = block[-4096:]
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+        return True     # a damaged workbook: openpyxl's path says what is wrong with it
     return False
 
 
