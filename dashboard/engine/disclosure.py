@@ -35,6 +35,9 @@ SHOWN, PRIMARY, SECONDARY = 0, 1, 2
 #: the last resort where every count of the row is small and its totals would pin them (four
 #: wards of "<5" under a total of "<5" are four 1s). A reader knows nothing of such a cell.
 ROW_WITHHELD = 3
+#: A cell of a ward withheld for every row, zeros included (the column's counts are all small
+#: under a small total and nothing else can be withheld): shown as withheld for everyone.
+WARD_WITHHELD = 4
 #: The exact audit runs on tables with at most this many withheld cells (it solves two small
 #: linear programmes per withheld cell); bigger tables rely on the line rule alone.
 AUDIT_LIMIT = 400
@@ -71,6 +74,21 @@ def protect(table: np.ndarray, *, audit: bool = True) -> np.ndarray:
             _withhold_rows(code, {i for i, _ in found})
 
 
+def _withhold_line(code: np.ndarray, kind: str, n: int) -> list[tuple[str, int]]:
+    """The last resort of the line rule: a row not shown by ward, or a ward withheld for every
+    row (zeros included); returns the lines to look at again."""
+    r, c = code.shape
+    if kind == "row":
+        if (code[n, :-1] == ROW_WITHHELD).all():
+            return []
+        _withhold_rows(code, {n})
+        return [("col", j) for j in range(c)]
+    if (code[:, n] == WARD_WITHHELD).all():
+        return []
+    code[:, n] = WARD_WITHHELD
+    return [("row", i) for i in range(r)]
+
+
 def _withhold_rows(code: np.ndarray, rows: set[int]) -> None:
     """Show nothing by ward for these rows (their totals stay as they were): the last resort.
     The margin row is the network's: then no row is shown by ward."""
@@ -93,7 +111,7 @@ def _bounds(full: np.ndarray, code: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     """What a reader knows of each withheld cell: 1-4 for primary, at least 5 for secondary
     (no upper bound but the shown totals, which the equations carry)."""
     lo = np.where(code == PRIMARY, LOW, np.where(code == SECONDARY, HIGH + 1,
-                                                  np.where(code == ROW_WITHHELD, 0, full)))
+                                                  np.where(code >= ROW_WITHHELD, 0, full)))
     hi = np.where(code == PRIMARY, HIGH, np.where(code >= SECONDARY, UNBOUNDED, full))
     return lo.astype(np.int64), hi.astype(np.int64)
 
@@ -121,7 +139,12 @@ def _line_rule(full: np.ndarray, code: np.ndarray) -> None:
         if not c.any() or not _pinned(full[ri, ci], c, total):
             continue
         cell = _withhold_unpinning(full, code, ri, ci, total)
-        if cell is None:
+        if cell is None:   # nothing left in the line: withhold the row or the ward whole
+            again_lines = _withhold_line(code, *line)
+            for again in again_lines:
+                if again not in waiting:
+                    waiting.add(again)
+                    todo.append(again)
             continue
         for again in (line, ("row", cell[0]), ("col", cell[1])):
             if again not in waiting:
@@ -131,7 +154,7 @@ def _line_rule(full: np.ndarray, code: np.ndarray) -> None:
 
 def _line_bounds(values: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     lo = np.where(c == PRIMARY, LOW, np.where(c == SECONDARY, HIGH + 1,
-                                               np.where(c == ROW_WITHHELD, 0, values)))
+                                               np.where(c >= ROW_WITHHELD, 0, values)))
     hi = np.where(c == PRIMARY, HIGH, np.where(c >= SECONDARY, UNBOUNDED, values))
     return lo.astype(np.int64), hi.astype(np.int64)
 
@@ -233,24 +256,9 @@ def exposed(full: np.ndarray, code: np.ndarray) -> list[tuple[int, int]] | None:
     targets = [k for k, (i, j) in enumerate(hidden) if LOW <= full[i, j] <= HIGH]
     if not targets:
         return []
-    index = {(int(i), int(j)): k for k, (i, j) in enumerate(hidden)}
+    a_eq, b_eq = _equations(full, code > 0)
     lo, hi = _bounds(full, code)
-    rows, rhs = [], []
-    for (ri, ci), total in _lines(full):
-        a = np.zeros(len(hidden))
-        b = 0.0
-        for k, (i, j) in enumerate(zip(ri, ci)):
-            s = -1.0 if k == total else 1.0
-            pos = index.get((int(i), int(j)))
-            if pos is None:
-                b -= s * full[i, j]
-            else:
-                a[pos] = s
-        if a.any():
-            rows.append(a)
-            rhs.append(b)
-    a_eq, b_eq = np.array(rows), np.array(rhs)
-    bounds = [(float(lo[i, j]), float(hi[i, j])) for i, j in hidden]
+    bounds = np.column_stack([lo[code > 0], hi[code > 0]]).astype(float)
 
     def solve(cost: np.ndarray) -> np.ndarray | None:
         r = linprog(cost, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
@@ -281,6 +289,28 @@ def exposed(full: np.ndarray, code: np.ndarray) -> list[tuple[int, int]] | None:
             i, j = hidden[k]
             out.append((int(i), int(j)))
     return out
+
+
+def _equations(full: np.ndarray, hidden: np.ndarray):
+    """Every row's and column's ``sum of cells - total = 0`` over the hidden cells (in
+    ``np.argwhere`` order), with the shown cells moved to the right: a sparse matrix and its
+    right-hand side; lines with no hidden cell are left out."""
+    from scipy.sparse import coo_matrix
+
+    r, c = full.shape
+    sign_row = np.ones((r, c))
+    sign_row[:, -1] = -1
+    sign_col = np.ones((r, c))
+    sign_col[-1, :] = -1
+    known = np.where(hidden, 0, full).astype(float)
+    b = np.concatenate([-(sign_row * known).sum(axis=1), -(sign_col * known).sum(axis=0)])
+    ii, jj = np.nonzero(hidden)
+    k = np.arange(len(ii))
+    a = coo_matrix((np.concatenate([sign_row[ii, jj], sign_col[ii, jj]]),
+                    (np.concatenate([ii, r + jj]), np.concatenate([k, k]))),
+                   shape=(r + c, len(ii))).tocsr()
+    used = np.diff(a.indptr) > 0
+    return a[used], b[used]
 
 
 def show_count(value: int) -> int | str:

@@ -14,7 +14,7 @@ import pandas as pd
 from dashboard import fmt
 from dashboard.engine import assets as a
 from dashboard.engine.deprivation import most_deprived_label
-from dashboard.engine.disclosure import SMALL, shown, ward_headcounts
+from dashboard.engine.disclosure import SMALL, WARD_WITHHELD, shown, ward_headcounts
 from dashboard.engine.filters import Options
 from dashboard.engine.model import Dataset
 from dashboard.engine.workforce import has_workforce
@@ -61,7 +61,7 @@ def workforce_ward_frame(ds: Dataset, anchors: tuple[str, ...] = (),
     """The ward table of where staff live for exports: every ward with staff, headcount as
     shown ("<5", "—" where withheld). Never finer than a ward."""
     counts, codes, whose = ward_headcounts(ds, anchors, snapshot)
-    rows = np.flatnonzero(counts > 0)
+    rows = np.flatnonzero((counts > 0) | (codes == WARD_WITHHELD))   # a withheld ward: all
     return pd.DataFrame({
         "Ward code": ds.wards["code"].to_numpy(object)[rows],
         "Ward": ds.wards["name"].to_numpy(object)[rows],

@@ -13,7 +13,14 @@ import pandas as pd
 from dashboard import fmt
 from dashboard.engine import assets as a
 from dashboard.engine.deprivation import local_area, most_deprived_label
-from dashboard.engine.disclosure import SMALL, safe_share, show_count, shown, ward_headcounts
+from dashboard.engine.disclosure import (
+    SMALL,
+    WARD_WITHHELD,
+    safe_share,
+    show_count,
+    shown,
+    ward_headcounts,
+)
 from dashboard.engine.filters import Options
 from dashboard.engine.model import Dataset
 from dashboard.engine.workforce import WorkforceFigures, has_workforce, workforce_figures
@@ -60,7 +67,7 @@ def workforce_json(ds: Dataset, opts: Options = Options(), anchors: tuple[str, .
         "snapshots": f.snapshots,
         "by_ward_anchor": whose,
         "by_ward": [{"ward_code": str(codes_of[i]), "headcount": shown(counts[i], codes[i])}
-                    for i in np.flatnonzero(counts > 0)],
+                    for i in np.flatnonzero((counts > 0) | (codes == WARD_WITHHELD))],
     }
 
 

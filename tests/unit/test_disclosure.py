@@ -23,6 +23,7 @@ from dashboard.engine.disclosure import (
     SECONDARY,
     SHOWN,
     SMALL,
+    WARD_WITHHELD,
     exposed,
     protect,
     safe_share,
@@ -93,8 +94,8 @@ def test_no_withheld_count_can_be_derived(table):
     code = protect(np.array(table))
     assert exposed(full, code) == []
     small = (full >= 1) & (full <= 4)
-    assert np.isin(code[small], (PRIMARY, ROW_WITHHELD)).all()   # 1-4: "<5", or row not shown
-    assert np.isin(code[full == 0], (SHOWN, ROW_WITHHELD)).all()  # zeros shown unless the row is
+    assert np.isin(code[small], (PRIMARY, ROW_WITHHELD, WARD_WITHHELD)).all()  # never shown
+    assert np.isin(code[full == 0], (SHOWN, ROW_WITHHELD, WARD_WITHHELD)).all()
     assert (code[code == SECONDARY] == SECONDARY).all() and (full[code == SECONDARY] >= 5).all()
 
 
@@ -111,7 +112,8 @@ def test_random_tables_cannot_be_undone(rows):
     full = with_margins(table)
     code = protect(table)
     assert exposed(full, code) == []
-    assert np.isin(code[(full >= 1) & (full <= 4)], (PRIMARY, ROW_WITHHELD)).all()
+    assert np.isin(code[(full >= 1) & (full <= 4)],
+                   (PRIMARY, ROW_WITHHELD, WARD_WITHHELD)).all()
 
 
 def test_the_line_rule_alone_is_safe_on_single_rows():
@@ -178,4 +180,14 @@ def test_a_row_of_small_counts_under_a_small_total_is_not_shown_by_ward():
     table = np.array([[1, 1, 1, 1], [30, 20, 10, 50]])
     code = protect(table)
     assert (code[0, :-1] == ROW_WITHHELD).all() and code[0, -1] == PRIMARY
+    assert exposed(with_margins(table), code) == []
+
+
+def test_big_tables_withhold_a_ward_whose_small_counts_its_total_pins():
+    """Without the audit (big tables), a ward where four anchors each have one member of staff
+    (four "<5" under a "<5" total) is withheld for every anchor, zeros included; the anchors'
+    rows then withhold another ward each so the withheld one cannot be worked out."""
+    table = np.array([[1, 9, 8], [1, 7, 6], [1, 12, 9], [1, 5, 11], [0, 6, 7]])
+    code = protect(table, audit=False)
+    assert (code[:, 0] == WARD_WITHHELD).all()
     assert exposed(with_margins(table), code) == []
