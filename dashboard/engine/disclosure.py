@@ -42,7 +42,7 @@ WARD_WITHHELD = 4
 #: linear programmes per withheld cell); bigger tables rely on the line rule alone.
 AUDIT_LIMIT = 400
 #: Solves in random directions that clear most cells before each remaining one gets its own.
-AUDIT_PROBES = 4
+AUDIT_PROBES = 8
 #: The upper bound a reader has for a secondarily withheld count: none (a large number).
 UNBOUNDED = 10**12
 
