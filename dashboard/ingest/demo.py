@@ -331,4 +331,5 @@ def demo_plan(ds, path: Path) -> Path:
     for i, rec in enumerate(doc["assessments"]):
         rec["id"], rec["at"] = f"a-demo{i + 1}", f"{rec['date']}T12:00:00+00:00"
     path.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.with_suffix(".lock").unlink(missing_ok=True)   # the edits' lock: not shipped
     return path

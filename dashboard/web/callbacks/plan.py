@@ -5,9 +5,8 @@ change costs them nothing otherwise, and showing the tab brings them up to date.
 
 Reading follows the page's filters (the `STATE` store) for the what-if and the leakage, and the
 `VERSION` store for the saved plan (bumped by this page's own edits). Every edit needs a signed-in
-user (`editor`): the user the server's sign-in put on the request (``flask.g.user``, else
-``REMOTE_USER``); where the server also gives roles (``flask.g.roles``), the editor role. An edit
-that fails its checks shows the reason and changes nothing.
+user with the editor role (`current_editor`, through `dashboard.web.access`). An edit that fails
+its checks shows the reason and changes nothing.
 
 The what-if's sums for one filter state, category and anchor choice are kept (`base`, a small
 LRU cache per app), so moving the slider costs integer arithmetic only, and a filter change one
@@ -36,24 +35,20 @@ from dashboard.output.exports import export_filename
 from dashboard.output.plan import action_plan_xlsx
 from dashboard.view import plan as vp
 from dashboard.view.context import AppContext
+from dashboard.web import access
 from dashboard.web.ids import Id
 from dashboard.web.layout.plan import A_FIELD, PlanId
 
 BASE_CACHE = 32
-EDIT_ROLES = ("editor", "admin")
+EDITOR = "editor"
 
 
 def current_editor() -> str | None:
-    """The signed-in user who may edit, or None (no sign-in, or roles given without editor)."""
-    from flask import g, has_request_context, request
-
-    if not has_request_context():
-        return None
-    user = getattr(g, "user", None) or request.environ.get("REMOTE_USER")
-    roles = getattr(g, "roles", None)
-    if roles is not None and not set(roles) & set(EDIT_ROLES):
-        return None
-    return str(user) if user else None
+    """The signed-in user who may edit the plan, or None: the server's sign-in must have put a
+    user on the request (every change records who made it) and, where it gives roles, the
+    editor role (`dashboard.web.access`)."""
+    user = access.current_user()
+    return user if user and access.allowed(EDITOR) else None
 
 
 def _editor() -> str:
