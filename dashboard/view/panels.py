@@ -17,6 +17,8 @@ from typing import Any
 import pandas as pd
 
 from dashboard import fmt
+from dashboard.engine import details
+from dashboard.engine import metrics as m
 from dashboard.engine.metrics import Summary
 from dashboard.view import mapfig
 from dashboard.view.cards import Card, headline_cards
@@ -26,6 +28,7 @@ from dashboard.view.digest import digest
 from dashboard.view.drill import all_years, drill, trend_series
 from dashboard.view.grid import GridUpdate, grid_update
 from dashboard.view.levers import lever_cards, lever_drill
+from dashboard.view.places import district_names
 from dashboard.view.state import ViewState
 from dashboard.view.text import filter_strip, map_sentence
 from layers import Legend, asset_sites, supplier_points
@@ -64,6 +67,10 @@ class DrillView:
     categories: TableView | None = None
     years: TableView | None = None
     years_figure: dict[str, Any] | None = None
+    anchors: TableView | None = None    # a ward's spend by anchor
+    wards: TableView | None = None      # an anchor's wards
+    profile: TableView | None = None    # a ward's LSOAs by decile
+    compare: TableView | None = None    # the ward beside its local area and England
     levers: TableView | None = None   # staff and sites of the selection (`view/levers.py`)
 
 
@@ -176,7 +183,42 @@ def drill_view(summary: Summary, state: ViewState, every_year: Summary) -> Drill
         categories=table_view(cats.head(10), "Categories"),
         years=table_view(years, "Spend by financial year"),
         years_figure=years_figure(list(d.years["year"]), [int(v) for v in d.years["spend"]],
-                                  state.present))
+                                  state.present),
+        **details_view(summary, state))
+
+
+def details_view(summary: Summary, state: ViewState) -> dict[str, TableView]:
+    """The details beside the drill-down's tables: for a ward, its spend by anchor, its LSOAs by
+    decile and its deprivation beside its local area's and England's; for an anchor alone, the
+    wards receiving most of its spend."""
+    out: dict[str, TableView] = {}
+    ds = summary.ds
+    if state.ward:
+        by_anchor = details.ward_by_anchor(summary, state.ward)
+        out["anchors"] = table_view(pd.DataFrame({
+            "Anchor": by_anchor["anchor"], "Spend (£)": by_anchor["spend"] / 100,
+            "Payments": by_anchor["transactions"]}), "Spend by anchor")
+        p = details.ward_profile(ds, state.ward, summary.options)
+        out["profile"] = table_view(pd.DataFrame({
+            "Decile (1 = most deprived)": [str(d) for d in range(1, 11)],
+            "LSOAs": p["deciles"]})[lambda t: t["LSOAs"] > 0], "LSOAs by national IMD decile")
+        x = summary.options.most_deprived
+        area = district_names(m.local_area(ds, summary.options), ds.meta) or "local area"
+        rows = [("This ward", p["ward"]), (f"Local area ({area})", p["local_area"]),
+                ("England (every LSOA in the deprivation file)", p["england"])]
+        out["compare"] = table_view(pd.DataFrame({
+            "Area": [name for name, _ in rows],
+            "Average IMD rank (1 = most deprived)": [
+                fmt.DASH if r is None else f"{r:,.0f}" for _, (r, _d, _n) in rows],
+            f"Residents in the most deprived {x}%": [fmt.share(d) for _, (_r, d, _n) in rows],
+            "LSOAs": [f"{n:,}" for _, (_r, _d, n) in rows]}), "Compared with")
+    elif state.detail_anchor:
+        wards = details.anchor_by_ward(summary, state.detail_anchor)
+        out["wards"] = table_view(pd.DataFrame({
+            "Ward": wards["ward_name"], "Spend (£)": wards["spend"] / 100,
+            "Share of its spend in wards": [fmt.share(v) for v in wards["share"]]}),
+            "Wards receiving most of its spend")
+    return out
 
 
 def _with_levers(view: DrillView, ds, state: ViewState) -> DrillView:

@@ -89,10 +89,13 @@ def drill_children(view: DrillView) -> list[Any]:
     if view.suppliers is None:
         return [html.H3(view.title),
                 html.P("No payments match these filters here.", className="empty"), *levers]
+    extra = [html.Div([html.H4(t.caption), table(t)])
+             for t in (view.anchors, view.wards, view.compare, view.profile) if t is not None]
     return [
         html.H3(view.title, className="drill-title"),
         html.P(f"Spend under the current filters: {view.total}", className="drill-total"),
         html.Div(className="drill-grid", children=[
+            *extra,
             html.Div([html.H4("Top suppliers"), table(view.suppliers)]),
             html.Div([html.H4("Categories"), table(view.categories)]),
             html.Div([html.H4("Spend by financial year (every year, other filters apply)"),

@@ -123,3 +123,24 @@ def test_screen004_search_finds_a_ward_and_zooms_to_it(page, live):
     w, s, e, n = ward_bounds(live.ds, code)
     assert w <= lon <= e and s <= lat <= n            # centred on the ward found
     assert_clean(page)
+
+
+def test_screen005_ward_details_right_under_the_map(page, live):
+    import time
+
+    from tests.browser.helpers import choose
+
+    goto(page, live.url)
+    name = str(live.ds.wards["name"].iloc[4])
+    start = time.perf_counter()
+    choose(page, "ward-select", name)
+    expect(page.locator("#drilldown")).to_contain_text("Spend by anchor", timeout=15000)
+    took = time.perf_counter() - start
+    drill = page.locator("#drilldown")
+    for words in ("Compared with", "This ward", "LSOAs by national IMD decile", "Top suppliers"):
+        expect(drill).to_contain_text(words)
+    gap = page.evaluate("() => document.querySelector('.drill-panel').getBoundingClientRect().top"
+                        " - document.querySelector('.map-panel').getBoundingClientRect().bottom")
+    assert 0 <= gap <= 20, gap                       # directly under the map, not 1,900 px on
+    print(f"ward chosen to details shown: {took:.2f} s")
+    assert_clean(page)

@@ -10,7 +10,7 @@ from dashboard.web.ids import Id
 from dashboard.web.layout.data_panel import data_section
 from dashboard.web.layout.export_panel import export_section
 from dashboard.web.layout.filters import filters_panel
-from dashboard.web.layout.panels import drill_section, stage, table_section, trend_section
+from dashboard.web.layout.panels import stage, table_section, trend_section
 from dashboard.web.layout.plan import plan_section
 
 INDEX_STRING = """<!DOCTYPE html>
@@ -58,7 +58,6 @@ def page(ctx: AppContext) -> html.Div:
                 html.Div(id=Id.STATUS, role="status", className="status alert alert-warning",
                          **{"aria-live": "polite"}),
                 stage(ctx),
-                drill_section(ctx),
                 table_section(),
                 trend_section(),
                 export_section(),

@@ -24,12 +24,15 @@ def stage(ctx: AppContext) -> html.Div:
     """The first screen: the headline figures beside the map, with the map's key and the ward
     picker under them, then the ranked chart of the map's values.
 
-    DOM order is what a screen reader and the Tab key meet: headline, map (its layer and overlay
-    choices first), key, ward picker. `assets/app.css` places them: from 1100 px wide the map
-    fills the left column at the screen's height and the rest stack in a column beside it; below
-    that they stack in DOM order, the map between the headline and its key."""
+    DOM order is what a screen reader and the Tab key meet: the headline figures, finding a ward,
+    the ward picker and the map's key (one column, `stage-side`), then the map (its layer and
+    overlay choices first), then the details of the chosen ward or anchor. `assets/app.css`
+    places them: from 1100 px wide the map fills the left column at the screen's height with
+    the details right under it, and the side column runs beside both; below that they stack in
+    DOM order."""
     return html.Div(className="stage", children=[
-        cards_section(), map_section(ctx), key_section(ctx), ranked_section(),
+        html.Div(className="stage-side", children=[cards_section(), key_section(ctx)]),
+        map_section(ctx), drill_section(ctx), ranked_section(),
     ])
 
 

@@ -1,0 +1,76 @@
+"""Details of a ward or an anchor (issue 16): a ward's spend by anchor, its deprivation beside
+its local area's and England's, its LSOAs by decile; an anchor's wards. Checked against plain
+pandas sums over the same transactions."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard.engine import metrics as m
+from dashboard.engine.details import anchor_by_ward, ward_by_anchor, ward_profile
+from dashboard.engine.metrics import Filters, Options
+from dashboard.settings import load_settings
+from dashboard.view.context import build_context
+from dashboard.view.panels import panels
+from tests.synthetic import synthetic_dataset
+
+DS = synthetic_dataset()
+
+
+def _frame(filters: Filters) -> pd.DataFrame:
+    ds = DS
+    mask = m.summarise(ds, filters).mask
+    tx = pd.DataFrame({"anchor": ds.anchors["name"].to_numpy(object)[ds.tx.anchor],
+                       "ward": np.asarray(ds.sup_ward)[ds.tx.supplier],
+                       "amount": ds.tx.amount})
+    return tx if mask is None else tx[mask]
+
+
+@pytest.mark.parametrize("filters", [Filters(), Filters(years=(2023,)),
+                                     Filters(anchors=("University", "College"))])
+def test_ward_by_anchor_matches_plain_sums(filters):
+    code = str(DS.wards["code"].iloc[4])
+    got = ward_by_anchor(m.summarise(DS, filters), code)
+    tx = _frame(filters)
+    want = tx[tx["ward"] == 4].groupby("anchor")["amount"].agg(["sum", "count"])
+    assert dict(zip(got["anchor"], got["spend"])) == want["sum"].to_dict()
+    assert dict(zip(got["anchor"], got["transactions"])) == want["count"].to_dict()
+    assert list(got["spend"]) == sorted(got["spend"], reverse=True)
+
+
+def test_anchor_by_ward_matches_plain_sums_and_shares_add_up():
+    s = m.summarise(DS)
+    got = anchor_by_ward(s, "University", n=None)
+    tx = _frame(Filters())
+    mine = tx[(tx["anchor"] == "University") & (tx["ward"] >= 0)].groupby("ward")["amount"].sum()
+    codes = DS.wards["code"].to_numpy(object)
+    want = {codes[w]: v for w, v in mine.items() if v > 0}
+    assert dict(zip(got["ward_code"], got["spend"])) == want
+    assert sum(got["share"]) == pytest.approx(1.0)
+    assert len(anchor_by_ward(s, "University")) <= 10
+    assert anchor_by_ward(s, "No such anchor").empty
+
+
+def test_ward_profile_counts_its_lsoas_and_compares_with_the_local_area_and_england():
+    code = str(DS.wards["code"].iloc[4])
+    p = ward_profile(DS, code, Options())
+    lsoas = DS.lsoas[DS.lsoas["ward"] == code]
+    assert p["deciles"] == [int((lsoas["imd_decile"] == d).sum()) for d in range(1, 11)]
+    rank, _share, n = p["ward"]
+    pop = lsoas["population"].astype(float)
+    assert rank == pytest.approx(float((pop * lsoas["imd_rank"]).sum() / pop.sum()))
+    assert n == len(lsoas) and p["england"][2] == len(DS.lsoas)
+    assert p["local_area"][2] <= p["england"][2]
+
+
+def test_the_panel_shows_the_details_of_a_ward_and_of_an_anchor():
+    ctx = build_context(DS, load_settings(env={}), {"wards": "w", "lsoas": "l"})
+    code = str(DS.wards["code"].iloc[4])
+    d = panels(ctx, ctx.state(f"?ward={code}")).drill
+    assert d.anchors.caption == "Spend by anchor" and d.anchors.rows
+    assert [r[0] for r in d.compare.rows][0] == "This ward"
+    assert d.compare.rows[1][0].startswith("Local area (")
+    assert d.wards is None
+    a = panels(ctx, ctx.state("?detail=University")).drill
+    assert a.wards.caption == "Wards receiving most of its spend" and a.anchors is None
