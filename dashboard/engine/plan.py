@@ -21,21 +21,28 @@ from fractions import Fraction
 
 import numpy as np
 
+from dashboard.engine.disclosure import safe_share
 from dashboard.engine.filters import MOST_DEPRIVED_CHOICES, REFERENCES, Options
 from dashboard.engine.groups import coded_bins, denominator_codes, numerator_codes
 from dashboard.engine.model import Dataset
 from dashboard.engine.periods import fy_label
+from dashboard.engine.workforce import TARGET_METRICS, has_workforce, workforce_parts
 from dashboard.errors import InputError
 
 #: Metrics that can carry a target now, with the what-if group whose share each one is.
 SPEND_METRICS = {"share_most_deprived": "most_deprived", "local_share": "local",
                  "sme_share": "sme", "vcse_share": "vcse"}
-#: Workforce metrics of plan.md: accepted once the workforce lever gives their figures.
-WORKFORCE_METRICS = ("workforce_share_most_deprived", "workforce_local_share", "living_wage_share")
+#: Workforce metrics of plan.md (headcounts from the workforce lever, `engine.workforce`):
+#: accepted when the data set has a workforce.
+WORKFORCE_METRICS = tuple(TARGET_METRICS)
 METRIC_LABELS = {"share_most_deprived": "Share of located spend in the most deprived areas",
                  "local_share": "Share of located spend with local suppliers",
                  "sme_share": "Share of spend with SMEs",
-                 "vcse_share": "Share of spend with VCSE organisations"}
+                 "vcse_share": "Share of spend with VCSE organisations",
+                 "workforce_share_most_deprived": "Share of staff living in the most deprived "
+                                                  "areas",
+                 "workforce_local_share": "Share of staff living in the local area",
+                 "living_wage_share": "Share of staff paid at least the real Living Wage"}
 ON_TRACK, CLOSE, OFF_TRACK, NO_DATA = "on track", "close", "off track", "no data"
 STATUSES = (ON_TRACK, CLOSE, OFF_TRACK, NO_DATA)
 #: "close" = below the trajectory by less than one percentage point.
@@ -73,12 +80,13 @@ def check_target(ds: Dataset | None, t: Target) -> Target:
     """`t` when it is a target this data set can judge; InputError saying what is wrong otherwise.
 
     With `ds` None only what needs no data is checked (used when reading a saved plan)."""
-    if t.metric in WORKFORCE_METRICS:
+    if t.metric in WORKFORCE_METRICS and ds is not None and not has_workforce(ds):
         raise InputError(f"metric {t.metric!r} needs workforce figures, which this data set does "
-                         f"not have yet: choose one of {', '.join(SPEND_METRICS)}")
-    if t.metric not in SPEND_METRICS:
-        raise InputError(f"metric {t.metric!r} is not known: choose one of "
+                         f"not have: import a workforce file, or choose one of "
                          f"{', '.join(SPEND_METRICS)}")
+    if t.metric not in SPEND_METRICS and t.metric not in WORKFORCE_METRICS:
+        raise InputError(f"metric {t.metric!r} is not known: choose one of "
+                         f"{', '.join((*SPEND_METRICS, *WORKFORCE_METRICS))}")
     for name in ("baseline_year", "target_year"):
         year = getattr(t, name)
         if not isinstance(year, int | np.integer) or isinstance(year, bool) or not (
@@ -120,7 +128,10 @@ def year_anchor_bins(ds: Dataset, options: Options) -> np.ndarray:
 def parts(ds: Dataset, metric: str, scope: str | None, year: int, options: Options
           ) -> tuple[int, int]:
     """(numerator, denominator) in pence of `metric` for financial year `year` alone, for the
-    network (`scope` None) or one anchor; (0, 0) for a year with no spend."""
+    network (`scope` None) or one anchor; (0, 0) for a year with no spend. A workforce metric's
+    are headcounts (each anchor's latest snapshot in the year, `workforce.workforce_parts`)."""
+    if metric in WORKFORCE_METRICS:
+        return workforce_parts(ds, metric, scope, year, options) if has_workforce(ds) else (0, 0)
     group = SPEND_METRICS[metric]
     if year not in ds.years:
         return 0, 0
@@ -134,8 +145,12 @@ def parts(ds: Dataset, metric: str, scope: str | None, year: int, options: Optio
     return int(row[numerator_codes(group)].sum()), int(row[denominator_codes(group)].sum())
 
 
-def share(numerator: int, denominator: int) -> Fraction | None:
-    """The exact share, None when the denominator is zero or negative (plan.md, metrics.md)."""
+def share(numerator: int, denominator: int, metric: str | None = None) -> Fraction | None:
+    """The exact share, None when the denominator is zero or negative (plan.md, metrics.md).
+    A workforce share is None too where it would let a reader work out a headcount of 1 to 4
+    (`disclosure.safe_share`: the privacy rule of plan.md's workforce lever)."""
+    if metric in WORKFORCE_METRICS and safe_share(int(numerator), int(denominator)) is None:
+        return None
     return None if denominator <= 0 else Fraction(int(numerator), int(denominator))
 
 
@@ -243,17 +258,18 @@ def progress(ds: Dataset, target: Target) -> Progress:
     opts = target.options
     tv = value_fraction(target.target_value)
     b_num, b_den = parts(ds, target.metric, target.scope, target.baseline_year, opts)
-    baseline = share(b_num, b_den)
+    baseline = share(b_num, b_den, target.metric)
+    spend = target.metric in SPEND_METRICS
     last = max([target.target_year, *(ds.years or ())])
     rows = []
     for year in range(target.baseline_year, last + 1):
         num, den = parts(ds, target.metric, target.scope, year, opts)
-        actual = share(num, den)
+        actual = share(num, den, target.metric)
         g = goal(baseline, tv, target.baseline_year, target.target_year, year)
         traj = (None if baseline is None else
                 trajectory(baseline, tv, target.baseline_year, target.target_year, year))
         rows.append(YearProgress(year, num, den, actual, traj, g, status(actual, g),
-                                 gap_pence(g, num, den)))
+                                 gap_pence(g, num, den) if spend else None))
     return Progress(target, baseline, tuple(rows))
 
 

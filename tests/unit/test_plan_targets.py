@@ -1,8 +1,10 @@
 """Targets and progress (plan.md "Targets and progress"), on hand-computed examples."""
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
+import pandas as pd
 import pytest
 
 from dashboard.engine import plan as p
@@ -101,7 +103,6 @@ def test_other_spend_metrics_have_the_contracts_denominators(metric, num, den):
     ({"target_value": -0.1}, "between 0 and 1"),
     ({"scope": "Nobody"}, "'Nobody' is not in this data set"),
     ({"metric": "happiness"}, "is not known"),
-    ({"metric": "living_wage_share"}, "needs workforce figures"),
     ({"most_deprived": 15}, "must be one of"),
     ({"reference": "regional"}, "must be one of"),
 ])
@@ -115,3 +116,44 @@ def test_bad_targets_are_refused_with_a_message(kwargs, message):
 def test_typed_target_value_is_exact():
     assert p.value_fraction(0.3) == Fraction(3, 10)
     assert p.status(Fraction(3, 10), p.value_fraction(0.3)) == "on track"
+
+
+def _with_workforce(rows):
+    """The tiny network with a workforce: (anchor, lsoa, living wage 1/0/-1, snapshot, count)."""
+    wf = pd.DataFrame({"anchor": [r[0] for r in rows], "lsoa": [r[1] for r in rows],
+                       "living_wage": pd.Series([r[2] for r in rows], dtype="int8"),
+                       "new_starter": [False] * len(rows), "snapshot": [r[3] for r in rows],
+                       "count": pd.Series([r[4] for r in rows], dtype="int64")})
+    ds = tiny.tiny_dataset()
+    return replace(ds, workforce=wf, meta=dict(ds.meta))
+
+
+def test_workforce_target_from_each_years_latest_snapshot():
+    ds = _with_workforce([
+        ("Council", "L1", 1, "2022-09-30", 10),     # L1: decile 1
+        ("Council", "L3", 1, "2022-09-30", 30),
+        ("Council", "L1", 1, "2023-06-30", 99),     # an earlier snapshot of 2023/24: not used
+        ("Council", "L1", 1, "2023-09-30", 12),
+        ("Council", "L3", 0, "2023-09-30", 28),
+    ])
+    pr = p.progress(ds, p.Target("workforce_share_most_deprived", 2022, 2024, 0.4))
+    assert pr.baseline_value == Fraction(10, 40)
+    row = pr.at(2023)
+    # trajectory 1/4 + (2/5 - 1/4) x 1/2 = 13/40; actual 12/40 is 2.5 points below
+    assert (row.actual, row.trajectory, row.status) == (Fraction(12, 40), Fraction(13, 40),
+                                                        "off track")
+    assert row.gap_pence is None                     # a gap in pounds is for spend only
+    lw = p.progress(ds, p.Target("living_wage_share", 2022, 2024, 0.9))
+    assert lw.at(2023).actual == Fraction(12, 40)
+
+
+def test_workforce_share_that_would_give_a_small_count_away_is_withheld():
+    ds = _with_workforce([("Council", "L1", 1, "2023-09-30", 3),
+                          ("Council", "L3", 1, "2023-09-30", 30)])
+    pr = p.progress(ds, p.Target("workforce_share_most_deprived", 2023, 2024, 0.4))
+    assert pr.baseline_value is None and pr.at(2023).status == "no data"
+
+
+def test_workforce_target_needs_a_workforce():
+    with pytest.raises(InputError, match="needs workforce figures"):
+        p.check_target(tiny.tiny_dataset(), p.Target("living_wage_share", 2022, 2025, 0.9))

@@ -16,7 +16,8 @@ from dash import dcc, html
 
 from dashboard.engine.groups import GROUP_LABELS, GROUPS
 from dashboard.engine.periods import fy_label
-from dashboard.engine.plan import METRIC_LABELS
+from dashboard.engine.plan import METRIC_LABELS, SPEND_METRICS, WORKFORCE_METRICS
+from dashboard.engine.workforce import has_workforce
 from dashboard.view.context import AppContext
 from dashboard.view.plan import NETWORK
 from dashboard.web.layout.common import dropdown, labelled, radios
@@ -131,7 +132,8 @@ def _targets(ctx: AppContext, editable: bool) -> html.Div:
             id=PlanId.PICK, options=[{"label": "New target", "value": ""}], value="",
             clearable=False, className="dropdown")),
         labelled("Measure", PlanId.METRIC, dcc.Dropdown(
-            id=PlanId.METRIC, options=_opts(METRIC_LABELS, METRIC_LABELS),
+            id=PlanId.METRIC, options=_opts([*SPEND_METRICS, *(
+                WORKFORCE_METRICS if has_workforce(ds) else ())], METRIC_LABELS),
             value="share_most_deprived", clearable=False, className="dropdown")),
         labelled("For", PlanId.SCOPE, dcc.Dropdown(
             id=PlanId.SCOPE, options=_opts([NETWORK, *anchors]), value=NETWORK,
