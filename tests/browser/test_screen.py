@@ -144,3 +144,33 @@ def test_screen005_ward_details_right_under_the_map(page, live):
     assert 0 <= gap <= 20, gap                       # directly under the map, not 1,900 px on
     print(f"ward chosen to details shown: {took:.2f} s")
     assert_clean(page)
+
+
+TAB_JS = """() => { const a = document.activeElement;
+  return {inGrid: !!(a && a.closest('#grid')), cell: !!(a && a.closest('.ag-cell')),
+          what: a ? (a.tagName + '.' + String(a.className).slice(0, 40)) : ''}; }"""
+
+
+def test_screen006_the_table_is_one_tab_stop(page, live):
+    """Tab enters the table at its header, arrow keys move into and between the cells, and Tab
+    leaves: a handful of stops (header, pager), not one per cell (200 presses before)."""
+    goto(page, live.url)
+    page.locator("#grid .ag-cell").first.wait_for()
+    page.focus("#download-suppliers")                # the control just before the table
+    page.keyboard.press("Tab")
+    assert page.evaluate(TAB_JS)["inGrid"]           # the header
+    page.keyboard.press("ArrowDown")                 # arrows move into the cells
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate(TAB_JS)["cell"]
+    page.keyboard.press("Tab")                       # one Tab leaves the cells
+    assert not page.evaluate(TAB_JS)["cell"], page.evaluate(TAB_JS)
+    page.focus("#download-suppliers")
+    stops = 0
+    while stops < 30:
+        page.keyboard.press("Tab")
+        stops += 1
+        if not page.evaluate(TAB_JS)["inGrid"]:
+            break
+    assert stops <= 8, f"{stops} Tab presses to pass the table"
+    print(f"Tab presses to pass the table: {stops}")
+    assert_clean(page)

@@ -143,7 +143,11 @@ def table_section() -> html.Section:
                                   "minWidth": 110, "wrapHeaderText": True,
                                   "autoHeaderHeight": True},
                    columnSize="responsiveSizeToFit",
-                   dashGridOptions={"ensureDomOrder": True, "enableCellTextSelection": True,
+                   # Tab leaves the grid (one Tab stop for the header, one for the cells:
+                   # arrow keys move between cells), not a stop per cell
+                   dashGridOptions={"tabToNextCell": {"function": "false"},
+                                    "tabToNextHeader": {"function": "false"},
+                                    "ensureDomOrder": True, "enableCellTextSelection": True,
                                     "suppressColumnVirtualisation": True, "animateRows": False,
                                     "domLayout": "autoHeight", "pagination": True,
                                     "paginationPageSize": 30,
