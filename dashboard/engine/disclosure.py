@@ -58,43 +58,53 @@ def with_margins(table: np.ndarray) -> np.ndarray:
     return np.vstack([rows, rows.sum(axis=0, keepdims=True)])
 
 
-def protect(table: np.ndarray, *, audit: bool = True) -> np.ndarray:
-    """Codes (SHOWN, PRIMARY, SECONDARY, ROW_WITHHELD) for every cell of
-    ``with_margins(table)``."""
+def protect(table: np.ndarray, *, audit: bool = True, fixed_columns: tuple[int, ...] = ()
+            ) -> np.ndarray:
+    """Codes (SHOWN, PRIMARY, SECONDARY, ROW_WITHHELD, WARD_WITHHELD) for every cell of
+    ``with_margins(table)``. ``fixed_columns`` (columns of the table with margins, -1 = the row
+    totals) are published elsewhere (a headcount on a card): never withheld, only "<5"."""
     full = with_margins(table)
     code = np.where((full >= LOW) & (full <= HIGH), PRIMARY, SHOWN).astype(np.int8)
+    fixed = np.zeros(full.shape, bool)
+    fixed[:, list(fixed_columns)] = True
     while True:
-        _line_rule(full, code)
+        _line_rule(full, code, fixed)
         if not audit or int((code > 0).sum()) > AUDIT_LIMIT:
             return code
         found = exposed(full, code)
         if not found:
             return code
-        if not (_withhold_beside(full, code, found) or _withhold_any(full, code)):
-            _withhold_rows(code, {i for i, _ in found})
+        if not (_withhold_beside(full, code, found, fixed) or _withhold_any(full, code, fixed)):
+            before = code.copy()
+            _withhold_rows(code, {i for i, _ in found}, fixed)
+            if (code == before).all():   # nothing more can be withheld: as safe as it gets
+                return code
 
 
-def _withhold_line(code: np.ndarray, kind: str, n: int) -> list[tuple[str, int]]:
+def _withhold_line(code: np.ndarray, kind: str, n: int, fixed: np.ndarray
+                   ) -> list[tuple[str, int]]:
     """The last resort of the line rule: a row not shown by ward, or a ward withheld for every
     row (zeros included); returns the lines to look at again."""
     r, c = code.shape
     if kind == "row":
-        if (code[n, :-1] == ROW_WITHHELD).all():
+        if (code[n, :-1][~fixed[n, :-1]] == ROW_WITHHELD).all():
             return []
-        _withhold_rows(code, {n})
+        _withhold_rows(code, {n}, fixed)
         return [("col", j) for j in range(c)]
-    if (code[:, n] == WARD_WITHHELD).all():
+    if fixed[:, n].any() or (code[:, n] == WARD_WITHHELD).all():
         return []
     code[:, n] = WARD_WITHHELD
     return [("row", i) for i in range(r)]
 
 
-def _withhold_rows(code: np.ndarray, rows: set[int]) -> None:
-    """Show nothing by ward for these rows (their totals stay as they were): the last resort.
-    The margin row is the network's: then no row is shown by ward."""
+def _withhold_rows(code: np.ndarray, rows: set[int], fixed: np.ndarray) -> None:
+    """Show nothing by ward for these rows (their totals and cells published elsewhere stay as
+    they were): the last resort. The margin row is the network's: then no row is shown by ward."""
     last = code.shape[0] - 1
     for i in (range(code.shape[0]) if last in rows else rows):
-        code[i, :-1] = ROW_WITHHELD
+        cells = ~fixed[i]
+        cells[-1] = False
+        code[i, cells] = ROW_WITHHELD
 
 
 def _lines(full: np.ndarray):
@@ -124,7 +134,7 @@ def _line(full: np.ndarray, kind: str, n: int) -> tuple[tuple[np.ndarray, np.nda
     return (np.arange(r), np.full(r, n)), r - 1
 
 
-def _line_rule(full: np.ndarray, code: np.ndarray) -> None:
+def _line_rule(full: np.ndarray, code: np.ndarray, fixed: np.ndarray) -> None:
     """Withhold more until no line's equation and bounds pin a withheld cell of it. A work list
     of lines: after a cell is withheld only its row and column are looked at again."""
     rows, cols = np.nonzero(code)
@@ -138,9 +148,9 @@ def _line_rule(full: np.ndarray, code: np.ndarray) -> None:
         c = code[ri, ci]
         if not c.any() or not _pinned(full[ri, ci], c, total):
             continue
-        cell = _withhold_unpinning(full, code, ri, ci, total)
+        cell = _withhold_unpinning(full, code, ri, ci, total, fixed[ri, ci])
         if cell is None:   # nothing left in the line: withhold the row or the ward whole
-            again_lines = _withhold_line(code, *line)
+            again_lines = _withhold_line(code, *line, fixed)
             for again in again_lines:
                 if again not in waiting:
                     waiting.add(again)
@@ -180,12 +190,12 @@ TRIALS = 12
 
 
 def _withhold_unpinning(full: np.ndarray, code: np.ndarray, ri: np.ndarray, ci: np.ndarray,
-                        total: int) -> tuple[int, int] | None:
+                        total: int, fixed: np.ndarray) -> tuple[int, int] | None:
     """Withhold the smallest shown non-zero cell of a line whose withholding leaves no cell of
     the line pinned (withholding a 5 beside two "<5" that add up to 2 would not help), else the
     smallest; the cell withheld, None when nothing is left to withhold."""
     values, c = full[ri, ci], code[ri, ci]
-    candidates = np.flatnonzero((c == SHOWN) & (values > 0))
+    candidates = np.flatnonzero((c == SHOWN) & (values > 0) & ~fixed)
     candidates = sorted(candidates, key=lambda k: (k == total, values[k]))[:TRIALS]
     for k in candidates:
         trial = c.copy()
@@ -193,15 +203,15 @@ def _withhold_unpinning(full: np.ndarray, code: np.ndarray, ri: np.ndarray, ci: 
         if not _pinned(values, trial, total):
             code[ri[k], ci[k]] = SECONDARY
             return int(ri[k]), int(ci[k])
-    return _withhold_smallest(full, code, ri, ci, total)
+    return _withhold_smallest(full, code, ri, ci, total, fixed)
 
 
 def _withhold_smallest(full: np.ndarray, code: np.ndarray, ri: np.ndarray, ci: np.ndarray,
-                       total: int) -> tuple[int, int] | None:
+                       total: int, fixed: np.ndarray) -> tuple[int, int] | None:
     """Withhold the smallest shown non-zero cell of a line (its total only when no other cell
     is left); the cell withheld, None when nothing is left to withhold."""
     values, c = full[ri, ci], code[ri, ci]
-    open_ = (c == SHOWN) & (values > 0)
+    open_ = (c == SHOWN) & (values > 0) & ~fixed
     inner = open_.copy()
     inner[total] = False
     pick = inner if inner.any() else open_
@@ -212,11 +222,11 @@ def _withhold_smallest(full: np.ndarray, code: np.ndarray, ri: np.ndarray, ci: n
     return int(ri[k]), int(ci[k])
 
 
-def _withhold_any(full: np.ndarray, code: np.ndarray) -> bool:
+def _withhold_any(full: np.ndarray, code: np.ndarray, fixed: np.ndarray) -> bool:
     """Withhold the smallest shown non-zero cell of the whole table (when the rows and columns of
     the exposed cells have nothing left: a total elsewhere can still give them away); False when
     every non-zero cell is withheld."""
-    open_ = (code == SHOWN) & (full > 0)
+    open_ = (code == SHOWN) & (full > 0) & ~fixed
     if not open_.any():
         return False
     i, j = np.argwhere(open_)[np.argmin(full[open_])]
@@ -224,15 +234,16 @@ def _withhold_any(full: np.ndarray, code: np.ndarray) -> bool:
     return True
 
 
-def _withhold_beside(full: np.ndarray, code: np.ndarray, cells: list[tuple[int, int]]) -> bool:
+def _withhold_beside(full: np.ndarray, code: np.ndarray, cells: list[tuple[int, int]],
+                     fixed: np.ndarray) -> bool:
     """For each exposed cell, withhold the smallest shown count of its row (else its column)."""
     done = False
     for i, j in cells:
         r, c = full.shape
         row = (np.full(c, i), np.arange(c))
         col = (np.arange(r), np.full(r, j))
-        done = _withhold_smallest(full, code, *row, c - 1) is not None or \
-            _withhold_smallest(full, code, *col, r - 1) is not None or done
+        done = _withhold_smallest(full, code, *row, c - 1, fixed[i]) is not None or \
+            _withhold_smallest(full, code, *col, r - 1, fixed[:, j]) is not None or done
     return done
 
 
@@ -348,7 +359,10 @@ def workforce_protection(ds: Dataset, snapshot: str | None = None) -> tuple[list
         names, table = anchor_ward_counts(ds, snapshot)
         full = with_margins(table.reshape(len(names), -1) if len(names) else
                             np.zeros((0, len(ds.wards) + 2), np.int64))
-        code = protect(table) if len(names) else np.zeros(full.shape, np.int8)
+        # headcounts (row totals) and "not located" (headcount minus located) are published
+        # on their own: never withheld, so the table's pattern is what a reader can really see
+        code = protect(table, fixed_columns=(-1, -2)) if len(names) else np.zeros(full.shape,
+                                                                                  np.int8)
         return names, full, code
 
     return ds.derived.for_options("workforce-disclosure", snapshot, build)

@@ -191,3 +191,13 @@ def test_big_tables_withhold_a_ward_whose_small_counts_its_total_pins():
     code = protect(table, audit=False)
     assert (code[:, 0] == WARD_WITHHELD).all()
     assert exposed(with_margins(table), code) == []
+
+
+def test_columns_published_elsewhere_are_never_withheld():
+    """Headcounts (row totals) and "not located" are on cards and in the JSON: withholding them
+    in the table would protect nothing. Here the row total 6 must stay shown, so the 5 beside
+    the "<5" cannot hide it: the row's cells are not shown by ward at all."""
+    table = np.array([[1, 5, 0], [20, 30, 9]])
+    code = protect(table, fixed_columns=(-1, -2))
+    assert code[0, -1] == SHOWN and code[1, -1] == SHOWN and code[1, -2] == SHOWN
+    assert exposed(with_margins(table), code) == []
