@@ -161,7 +161,8 @@ def target_cells(row: dict) -> dict:
         "baseline": f"{fmt.share(row['baseline_value'])} in {row['baseline_year']}",
         "year": row["year"] or "—", "actual": fmt.share(row["actual"]),
         "trajectory": fmt.share(row["trajectory"]), "status": status_text(row["status"]),
-        "status_key": row["status"].replace(" ", "-"), "gap": fmt.money(row["gap_pence"]),
+        "status_key": row["status"].replace(" ", "-"),
+        "gap": fmt.money(row["gap_pence"], compact=True),
         "change": "—" if change is None else fmt.points(change),
         "owner": row["owner"] or "—", "set": f"{row['set_by']}, {row['set_at'][:10]}"
         + (f" (version {row['versions']})" if row["versions"] > 1 else ""),

@@ -47,7 +47,7 @@ def test_plan001_target_whatif_and_assessment(browser, editor_app):
     # baseline 2022/23 (3/8), target year 2026/27 (the form's default): trajectory 2023/24 is
     # 3/8 + 1/8 x 1/4 = 40.6%; the gap is ceil(13/32 x 205050) - 80000 pence
     expect(page.locator("#plan-targets")).to_contain_text("50.0% by 2026/27")
-    expect(page.locator("#plan-targets")).to_contain_text("£33.02")
+    expect(page.locator("#plan-progress")).to_contain_text("£33.02")
     expect(page.locator("#plan-progress")).to_contain_text("✓ on track")   # the baseline year
     # what if: 10% then more of what could move, live
     page.get_by_role("tab", name="What if").click()

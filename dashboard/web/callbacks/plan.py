@@ -64,10 +64,19 @@ def _table(columns: list[tuple[str, str]], rows: list[dict], caption: str,
     if not rows:
         return html.P(f"{caption}: none yet.", className="hint")
     head = html.Thead(html.Tr([html.Th(label, scope="col") for _, label in columns]))
-    body = html.Tbody([html.Tr([html.Td(r[key], className=(
-        f"status status-{r['status_key']}" if key == "status" and "status_key" in r else None))
-        for key, _ in columns], className=row_class) for r in rows])
+    body = html.Tbody([html.Tr([html.Td(r[key], className=_cell_class(key, r))
+                                for key, _ in columns], className=row_class) for r in rows])
     return html.Table([html.Caption(caption), head, body], className="table table-sm plan-table")
+
+
+#: Columns of words, which wrap; the others (figures, statuses) stay on one line.
+WRAP = {"scope", "metric", "owner", "set", "anchor", "category", "name", "what", "saved"}
+
+
+def _cell_class(key: str, row: dict) -> str:
+    if key == "status" and "status_key" in row:
+        return f"status status-{row['status_key']}"
+    return "wrap" if key in WRAP else "fig"
 
 
 TARGET_COLUMNS = [("scope", "For"), ("metric", "Measure"), ("target", "Target"),
@@ -334,7 +343,7 @@ def _heatmap(view: dict, framework_name: str) -> Any:
     repeats it), the change since the anchor's previous assessment; the median row last."""
     head = html.Thead(html.Tr([html.Th("Anchor", scope="col"), html.Th("Assessed", scope="col"),
                                *[html.Th(h, scope="col") for h in view["headings"]]]))
-    rows = [html.Tr([html.Th(r["anchor"], scope="row"), html.Td(r["date"]),
+    rows = [html.Tr([html.Th(r["anchor"], scope="row"), html.Td(r["date"], className="fig"),
                      *[html.Td([html.Span(c["text"]),
                                 html.Br() if c["change"] else None,
                                 html.Small(c["change"]) if c["change"] else None],

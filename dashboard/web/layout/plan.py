@@ -207,7 +207,6 @@ def _whatif(ctx: AppContext, editable: bool) -> html.Div:
                        class_name="button"),
             _status(PlanId.SCENARIO_MSG),
         ]),
-        html.H3("Saved scenarios"),
         html.Div(id=PlanId.SCENARIOS, className="plan-table-wrap"),
     ])
 
