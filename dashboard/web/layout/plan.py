@@ -214,7 +214,8 @@ def _whatif(ctx: AppContext, editable: bool) -> html.Div:
 def _leakage(ctx: AppContext) -> html.Div:
     return html.Div(className="plan-tab", children=[
         html.P("Categories by spend with located suppliers outside the local area, largest "
-               "first, under the page's filters.", className="hint"),
+               "first, under the page's filters: the first 15 here, every one in the "
+               "action-plan workbook.", className="hint"),
         html.Div(id=PlanId.LEAKAGE, className="plan-table-wrap"),
         html.H3("Who could take an anchor's spend"),
         labelled("Anchor", PlanId.LEAK_ANCHOR, dropdown(
