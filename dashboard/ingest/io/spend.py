@@ -114,8 +114,10 @@ def read_spend(
             continue
         seen[digest] = name
         opts = (per_file(name) if per_file else None) or default
-        tx, rej, entry = _read_file(name, data, opts, max_bytes)
-        del data
+        tables, skipped = _tabular.read_tables(name, data, header_finder(opts.columns),
+                                               missing_header(opts.columns), max_bytes)
+        del data                     # the bytes go before the columns are parsed (peak memory)
+        tx, rej, entry = _read_file(name, tables, skipped, opts)
         entry["sha256"] = digest
         entry["options"] = {"anchor_name": opts.anchor_name,
                             "columns": dict(opts.columns) or None,
@@ -131,13 +133,11 @@ def read_spend(
     return result
 
 
-def _read_file(name: str, data: bytes, opts: FileOptions, max_bytes: int
-               ) -> tuple[list[pd.DataFrame], list[pd.DataFrame], dict]:
+def _read_file(name: str, tables: list[_tabular.Table], skipped: list[tuple[str, str]],
+               opts: FileOptions) -> tuple[list[pd.DataFrame], list[pd.DataFrame], dict]:
     """One file's payments, rejected rows and report entry, over every sheet that holds
     payments (a sheet repeating another, or of purchase-card spend beside the main one, is
     listed and left out)."""
-    tables, skipped = _tabular.read_tables(name, data, header_finder(opts.columns),
-                                           missing_header(opts.columns), max_bytes)
     tables, more = payment_sheets(tables)
     skipped = skipped + more
     frames, rejects, sheets = [], [], []
@@ -410,6 +410,8 @@ def payment_sheets(tables: list[_tabular.Table]
     """The sheets holding the file's payments: a sheet with the same rows as an earlier one (a
     working copy) and, beside other sheets, a purchase-card sheet (a separate publication) are
     left out with the reason."""
+    if len(tables) == 1:
+        return tables, []
     keep, skipped, seen = [], [], {}
     others = {id(t) for t in tables if not _PCARD.search(t.sheet or "")}
     for t in tables:
@@ -472,17 +474,23 @@ def _convert(table: _tabular.Table, mapping: dict[str, int], opts: FileOptions,
     notes for the report (date order, how rows were dated)."""
     n = len(table)
     col = {f: table.columns[i] for f, i in mapping.items()}
+    who = np.zeros(n, dtype=bool)          # rows naming a payee (built and dropped: memory)
+    for fld in ("supplier", "supplier_id"):
+        if fld in col:
+            who |= (text_column(col[fld]) != "").to_numpy(bool)
     pence, money_why = money_column(col["amount"])
     order, notes = _date_order(col.get("date"), opts.date_order)
     if "period" in col and "date" not in col:
         days, date_why = _period_dates(col["period"], n)
+        no_date = np.array([r is not None and r.startswith("no period") for r in date_why])
         notes["dated_by"] = f"period column '{table.header[mapping['period']]}'"
     else:
-        days, date_why = _dates(col.get("date"), n, opts.period, order == "month")
+        days, date_why, no_date = _dates(col.get("date"), n, opts.period, order == "month")
         notes["dated_by"] = "date column" if "date" in col else "the period given"
     anchor, anchor_why = _anchors(col.get("anchor"), n, opts.anchor_name)
     reasons = _join_reasons(money_why, date_why, anchor_why)
-    _not_payments(table, col, reasons, continuation, mapping)
+    _not_payments(table, who, reasons, money_why == _BLANK_AMOUNT, no_date, continuation,
+                  mapping)
     ok = np.array([r is None for r in reasons], dtype=bool)
     out = {
         "anchor": anchor[ok],
@@ -510,54 +518,36 @@ NOT_PAYMENT = {
 _TOTAL_WORD = re.compile(r"(?:grand\s+|sub[\s-]*)?totals?\s*:?", re.IGNORECASE)
 
 
-def _not_payments(table: _tabular.Table, col: dict[str, pd.Series], reasons: list,
-                  continuation: bool, mapping: dict[str, int]) -> None:
+def _not_payments(table: _tabular.Table, who: np.ndarray, reasons: list,
+                  blank_amount: np.ndarray, no_date: np.ndarray, continuation: bool,
+                  mapping: dict[str, int]) -> None:
     """Overwrite the reasons of rows that are not payments, so that a total is never accepted
     (nor dated by a period) and the report says what each such row was.
 
-    Vectorised over the text columns (a million rows in well under a second): only rows that
-    already failed are compared with the header."""
-    n = len(table)
-    if not n:
+    Vectorised: only irregular rows (failed, or with no supplier or no date) are looked at one by
+    one, so a million regular rows cost a few array operations."""
+    if not len(table):
         return
-    blank_amount = _blank_cells(col["amount"])
-    who = np.zeros(n, dtype=bool)
-    for fld in ("supplier", "supplier_id"):
-        if fld in col:
-            who |= ~_blank_cells(col[fld])
-    when = ~_blank_cells(col["date"]) if "date" in col else np.zeros(n, dtype=bool)
-    total_word = np.zeros(n, dtype=bool)
-    for column in table.columns[:3]:
-        total_word |= _matches(column, _TOTAL_WORD)
     failed = np.array([r is not None for r in reasons], dtype=bool)
     head = table.header[mapping["amount"]].strip().casefold()
-    repeated = np.zeros(n, dtype=bool)
-    for i in np.flatnonzero(failed):
-        repeated[i] = bool(head) and _tabular.cell_text(col["amount"].iloc[i]).casefold() == head
-    kinds = [(repeated, "header"), (~blank_amount & ~who & ~when, "total"),
-             (total_word & ~repeated, "total_word"), (blank_amount & ~who & ~when, "note")]
-    for mask, kind in kinds:
-        for i in np.flatnonzero(mask):
-            if kind != "note" or reasons[i] is not None:
-                reasons[i] = NOT_PAYMENT[kind]
+    amount = table.columns[mapping["amount"]]
+    for i in np.flatnonzero(failed | ~who | no_date):
+        first = next((t for t in (_tabular.cell_text(c.iloc[i]) for c in table.columns[:3]) if t),
+                     "")
+        if failed[i] and head and _tabular.cell_text(amount.iloc[i]).casefold() == head:
+            reasons[i] = NOT_PAYMENT["header"]
+        elif not blank_amount[i] and not who[i] and no_date[i]:
+            reasons[i] = NOT_PAYMENT["total"]
+        elif _TOTAL_WORD.fullmatch(first):
+            reasons[i] = NOT_PAYMENT["total_word"]
+        elif blank_amount[i] and not who[i] and no_date[i]:
+            reasons[i] = NOT_PAYMENT["note"]
     if continuation:
         reasons[0] = NOT_PAYMENT["continuation"]
 
 
-def _blank_cells(values: pd.Series) -> np.ndarray:
-    """Cells that are empty or only spaces (text columns without building new strings)."""
-    if values.dtype == object:
-        return np.array([_tabular.cell_text(v) == "" for v in values.tolist()], dtype=bool)
-    return values.str.fullmatch(r"\s*").fillna(True).to_numpy(bool)
-
-
-def _matches(values: pd.Series, pattern: re.Pattern[str]) -> np.ndarray:
-    """Cells whose trimmed text fully matches `pattern` (case ignored)."""
-    if values.dtype == object:
-        return np.array([bool(pattern.fullmatch(_tabular.cell_text(v))) for v in values.tolist()],
-                        dtype=bool)
-    return values.str.fullmatch(r"\s*(?:" + pattern.pattern + r")\s*", case=False
-                                ).fillna(False).to_numpy(bool)
+#: The reason ``parse_money`` gives for an empty amount cell.
+_BLANK_AMOUNT = "no amount (the cell is blank)"
 
 
 def _frame(out: dict, name: str, lines: np.ndarray) -> pd.DataFrame:
@@ -721,13 +711,16 @@ def _date_order(values: pd.Series | None, given: str | None) -> tuple[str, dict]
 
 
 def _dates(values: pd.Series | None, n: int, span: tuple[date, date] | None,
-           month_first: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Dates as datetime64[D] plus reasons; with a period, rows with no date get its start."""
+           month_first: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Dates as datetime64[D], reasons, and which rows hold no date at all; with a period, rows
+    with no date get its start."""
     if values is None:  # no date column: the period (required then) dates every row
         start = np.datetime64(span[0], "D")  # type: ignore[index]
-        return np.full(n, start, dtype="datetime64[D]"), np.full(n, None, dtype=object)
+        return (np.full(n, start, dtype="datetime64[D]"), np.full(n, None, dtype=object),
+                np.ones(n, dtype=bool))
     days, reasons = _per_distinct(values, _month_first if month_first else _date_or_reason)
     missing = days == _NO_DATE
+    no_date = missing.copy()
     if span is not None:
         days[missing] = (span[0] - date(1970, 1, 1)).days
         reasons[missing] = None
@@ -736,7 +729,7 @@ def _dates(values: pd.Series | None, n: int, span: tuple[date, date] | None,
         hinted[:] = [f"{r}: {_PERIOD_HINT}" for r in reasons[missing]]
         reasons[missing] = hinted
         days[missing] = 0
-    return days.astype("datetime64[D]"), reasons
+    return days.astype("datetime64[D]"), reasons, no_date
 
 
 def _anchors(values: pd.Series | None, n: int, anchor_name: str | None
