@@ -228,3 +228,26 @@ def test_an_amount_that_is_not_money_is_said_so():
     assert _move("fraction", 25, None) == {"fraction": 0.25}
     with pytest.raises(InputError, match="not an amount of money"):
         _move("amount", None, 1e20)
+
+
+def test_load_the_networks_own_framework_or_be_told_what_is_wrong(app):
+    client = app.server.test_client()
+
+    def upload(doc) -> dict:
+        data = "data:application/json;base64," + base64.b64encode(
+            json.dumps(doc).encode()).decode()
+        return call(app, client, "plan-a-framework-message.children",
+                    {"plan-a-framework.contents": data, "plan-a-framework.filename": "city.json",
+                     "plan-version.data": 0}, "plan-a-framework.contents")
+
+    levels = [{"level": 1, "name": "starting"}, {"level": 3, "name": "leading"}]
+    bad = upload({"name": "City", "dimensions": [{"name": "Pay", "levels": levels}]})
+    assert "city.json: dimension 'Pay' has levels [1, 3]: level 2 is missing" in text(
+        bad["plan-a-framework-message.children"]) and "plan-version.data" not in bad
+    levels.insert(1, {"level": 2, "name": "growing"})
+    good = upload({"name": "City", "dimensions": [{"name": "Pay", "levels": levels}]})
+    assert "Framework 'City' loaded: 1 dimension." in text(
+        good["plan-a-framework-message.children"])
+    grid = text(call(app, client, "plan-grid.children", {"plan-version.data": 1},
+                     "plan-version.data")["plan-grid.children"])
+    assert "Self-assessment: City" in grid and "Pay" in grid

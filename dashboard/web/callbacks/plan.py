@@ -309,8 +309,9 @@ def register(app: Dash, app_ctx: AppContext) -> None:
             user = _editor()
             data = _json_upload(contents, filename)
             fw = store.set_framework(data, user, source=filename or "the framework file")
-            return _message(f"Framework {fw.name!r} loaded: {len(fw.dimensions)} dimensions.",
-                            True), version + 1
+            n = len(fw.dimensions)
+            return _message(f"Framework {fw.name!r} loaded: {n} dimension"
+                            f"{'' if n == 1 else 's'}.", True), version + 1
         except InputError as exc:
             return _message(str(exc), False), no_update
 
