@@ -179,6 +179,16 @@ def test_scenario_saved_and_listed(app):
                        "plan-version.data")["plan-w-scenarios.children"])
     assert "Works to deprived" in listed and "50% of what could move in Works" in listed
     assert "2023/24" in listed and "alice" in listed
+    shown = call(app, client, "plan-w-scenarios.children", {"plan-version.data": 1},
+                 "plan-version.data")
+    (option,) = shown["plan-w-pick.options"]
+    gone = call(app, client, "plan-w-message.children@",  # the delete callback
+                {"plan-w-pick.value": option["value"], "plan-version.data": 1},
+                "plan-w-delete.n_clicks")
+    assert "deleted" in text(gone["plan-w-message.children"])
+    assert "none yet" in text(call(app, client, "plan-w-scenarios.children",
+                                   {"plan-version.data": 2}, "plan-version.data")[
+        "plan-w-scenarios.children"])
 
 
 def test_leakage_and_opportunities(app):

@@ -231,15 +231,32 @@ def register(app: Dash, app_ctx: AppContext) -> None:
         except InputError as exc:
             return _message(str(exc), False), no_update
 
-    @app.callback(Output(PlanId.SCENARIOS, "children"), Input(PlanId.VERSION, "data"))
+    @app.callback(Output(PlanId.SCENARIO_MSG, "children", allow_duplicate=True),
+                  Output(PlanId.VERSION, "data", allow_duplicate=True),
+                  Input(PlanId.SCENARIO_DELETE, "n_clicks"), State(PlanId.SCENARIO_PICK, "value"),
+                  State(PlanId.VERSION, "data"), prevent_initial_call=True)
+    def delete_scenario(_n, picked, version):
+        try:
+            user = _editor()
+            if not picked:
+                raise InputError("choose the scenario to delete")
+            store.delete_scenario(picked, user)
+            return _message("Scenario deleted (kept in the file, marked deleted).", True), \
+                version + 1
+        except InputError as exc:
+            return _message(str(exc), False), no_update
+
+    @app.callback(Output(PlanId.SCENARIOS, "children"), Output(PlanId.SCENARIO_PICK, "options"),
+                  Input(PlanId.VERSION, "data"))
     def show_scenarios(_version):
-        rows = []
-        for s in vp.scenario_rows(ds, store.scenarios()):
+        rows, saved = [], store.scenarios()
+        for s in vp.scenario_rows(ds, saved):
             rows.append({"name": s["name"], "what": vp.scenario_words(s),
                          "before": fmt.share(s["share_before"]),
                          "after": fmt.share(s["share_after"]),
                          "saved": f"{s['saved_by']}, {s['saved_at'][:10]}"})
-        return _table(SCENARIO_COLUMNS, rows, "Saved scenarios")
+        return (_table(SCENARIO_COLUMNS, rows, "Saved scenarios"),
+                [{"label": s.name, "value": s.id} for s in saved])
 
     # ------------------------------------------------------------------ leakage
     @app.callback(Output(PlanId.LEAKAGE, "children"), Output(PlanId.OPPORTUNITIES, "children"),

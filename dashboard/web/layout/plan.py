@@ -62,6 +62,8 @@ class PlanId(StrEnum):
     SCENARIO_SAVE = "plan-w-save"
     SCENARIO_MSG = "plan-w-message"
     SCENARIOS = "plan-w-scenarios"
+    SCENARIO_PICK = "plan-w-pick"
+    SCENARIO_DELETE = "plan-w-delete"
     # leakage
     LEAKAGE = "plan-leakage"
     LEAK_ANCHOR = "plan-l-anchor"
@@ -208,6 +210,14 @@ def _whatif(ctx: AppContext, editable: bool) -> html.Div:
             _status(PlanId.SCENARIO_MSG),
         ]),
         html.Div(id=PlanId.SCENARIOS, className="plan-table-wrap"),
+        html.Fieldset(className="plan-form", disabled=not editable, children=[
+            html.Legend("Delete a saved scenario"),
+            labelled("Scenario", PlanId.SCENARIO_PICK, dcc.Dropdown(
+                id=PlanId.SCENARIO_PICK, options=[], value=None, className="dropdown",
+                placeholder="Choose a scenario")),
+            dbc.Button("Delete scenario", id=PlanId.SCENARIO_DELETE, type="button",
+                       color="secondary", class_name="button"),
+        ]),
     ])
 
 
