@@ -216,9 +216,26 @@ def test_a_filter_change_posts_only_the_panels_that_moved(app):
     first, year, again = answers
     assert "trend.figure" in first and "drilldown.children" in first
     assert "trend.figure" not in year and "drilldown.children" not in year   # every year: same
-    assert {"cards.children", "map-summary.children", "grid-values.data",
-            "export-links.children"} <= set(year)
+    assert {"map-summary.children", "grid-values.data", "export-links.children"} <= set(year)
     assert set(again) == {"export-links.children"}    # the same view again: only the links
+    assert "cards.children" not in first              # the cards have their own callback
+
+
+def test_the_cards_have_a_callback_of_their_own_on_the_view_state(app):
+    """Issue 16: the cards' request leaves with the map's answer (STATE), not after the map's
+    redraw with every other panel, so the number arrives with the map."""
+    from benchmarks import _page
+    from dashboard.web.callbacks.cards import cards_outputs
+
+    callbacks = _page.state_callbacks(app)
+    key = next(k for k in callbacks if "cards.children" in k)
+    assert "cards-compare.children" in key and "grid-held" not in key
+    deps = app.server.test_client().get("/_dash-dependencies").json
+    spec = next(d for d in deps if "cards.children" in d["output"])
+    assert [i["id"] for i in spec["inputs"]] == ["view-state"]   # not ordered after the map
+    ctx = context_of(app)
+    items, compare = cards_outputs(ctx, "?fy=2023")
+    assert compare.startswith("Change: 2023/24") and items[0].id == "card-total"
 
 
 def test_downloads_are_neutralised_csv(hostile_ds):

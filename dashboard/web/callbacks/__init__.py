@@ -8,12 +8,22 @@ from __future__ import annotations
 from dash import Dash
 
 from dashboard.view.context import AppContext
-from dashboard.web.callbacks import data, exports, map, panels, plan, search, state, table
+from dashboard.web.callbacks import (
+    cards,
+    data,
+    exports,
+    map,
+    panels,
+    plan,
+    search,
+    state,
+    table,
+)
 
 
 def register_all(app: Dash, app_ctx: AppContext, datasets: data.DataSets) -> None:
     """Register every feature's callbacks on `app`; `datasets` lists the data sets the data panel
     shows (the server's registry)."""
-    for module in (state, map, panels, table, exports, search, plan):
+    for module in (state, cards, map, panels, table, exports, search, plan):
         module.register(app, app_ctx)
     data.register(app, app_ctx, datasets)

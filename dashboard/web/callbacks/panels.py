@@ -22,8 +22,9 @@ from dashboard.web.callbacks.map import AFTER_MAP
 from dashboard.web.ids import Id
 from dashboard.web.layout.export_panel import links_children
 
+#: The headline cards are not here: they have their own callback (callbacks/cards.py), which
+#: does not wait for the map, so the number arrives with the map, not after every panel.
 OUTPUTS = (
-    Output(Id.CARDS, "children"), Output(Id.COMPARE_NOTE, "children"),
     Output(Id.STATUS, "children"), Output(Id.FILTER_STRIP, "children"),
     Output(Id.LEGEND, "children"), Output(Id.MAP_SUMMARY, "children"),
     Output(Id.RANKED_HEADING, "children"), Output(Id.RANKED, "figure"),
@@ -42,7 +43,6 @@ def outputs(p: Panels, links: Any) -> tuple[Any, ...]:
     """The callback's outputs (in `OUTPUTS` order) for the panels' contents."""
     g = p.grid
     return (
-        _put(p.cards, lambda cards: [render.card_item(c) for c in cards]), _put(p.compare),
         _put(p.status), _put(p.strip, render.filter_strip),
         _put(p.legend, render.legend_children), _put(p.sentence), _put(p.ranked_heading),
         _put(p.ranked), _put(p.ranked_height, lambda h: {"height": f"{h}px"}),
