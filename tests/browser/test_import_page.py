@@ -86,7 +86,7 @@ def test_imp001_oxford_files_through_the_page_report_matches_a_hand_count(browse
                                                                timeout=MAPPING_TIMEOUT_MS)
     expect(page.locator("#mapping-used-amount")).to_have_text(
         "Amount (9 files), amount (4 files)", timeout=MAPPING_TIMEOUT_MS)
-    expect(page.locator("#import-problems")).to_contain_text("has no anchor column",
+    expect(page.locator("#import-problems")).to_contain_text("has no column naming the organisation",
                                                              timeout=MAPPING_TIMEOUT_MS)
     page.fill("#import-anchor-name", "Oxford City Council")
     page.press("#import-anchor-name", "Enter")

@@ -189,7 +189,7 @@ def test_anchor_columns_without_anchor_name(oxford_files):
     occ = read_spend(by_name["expenditure-over-500-jul-sep-2016.csv"])
     assert set(occ.transactions["anchor"]) == {"OCC"}  # the "Client" column, as published
     assert occ.files[0]["mapping"]["anchor"] == "Client"
-    with pytest.raises(InputError, match="no anchor column.*--anchor-name"):
+    with pytest.raises(InputError, match="has no column naming the organisation.*--anchor-name"):
         read_spend(by_name["expenditure-over-500-jan-mar-2017.csv"])
 
 
