@@ -393,8 +393,8 @@ def _supplier_from_id(header, samples, found, mapping, why, used) -> None:
 
 
 def _by_content(header, samples, found, mapping, why, used, inherit) -> None:
-    """Required fields the headers did not give: by the previous sheet's positions, then (date
-    only) by a column of nothing but dates."""
+    """Required fields the headers did not give: by the previous sheet's positions, then by the
+    one unheaded column whose cells fit (supplier, amount), then (date) by a column of dates."""
     for fld in ("amount", "date", "supplier"):
         if fld in mapping:
             continue
@@ -403,6 +403,13 @@ def _by_content(header, samples, found, mapping, why, used, inherit) -> None:
                 and samples[i] and BY_CONTENT[fld](samples[i])):
             mapping[fld], why[fld] = i, "same position as on the workbook's previous sheet"
             used.add(i)
+    for fld in ("supplier", "amount"):     # a blank-header column, the only one whose cells fit
+        if fld not in mapping:
+            fits = [i for i, h in enumerate(header) if not str(h).strip() and i not in used
+                    and samples[i] and BY_CONTENT[fld](samples[i])]
+            if len(fits) == 1:
+                mapping[fld], why[fld] = fits[0], "the only unheaded column whose cells fit"
+                used.add(fits[0])
     if "date" not in mapping:
         for i in range(len(header)):
             if i not in used and samples[i] and not found[i].keys() - {"reference"} \

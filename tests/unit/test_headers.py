@@ -113,3 +113,12 @@ def test_period_column_dates_a_file_with_no_dates(tmp_path):
     res = read_spend(write(tmp_path, "slough.csv", text))
     assert res.transactions["date"].dt.date.tolist()[0].isoformat() == "2023-04-01"
     assert res.files[0]["dated_by"] == "period column 'Period'"
+
+
+def test_a_blank_header_supplier_column_is_taken_when_it_is_the_only_one_of_names():
+    header = ["Payment Date", "", "Amount", ""]
+    samples = [["01/04/2023"] * 3, ["Acme Ltd", "Bodgers", "Café Nero"], ["10.00"] * 3,
+               ["1", "2", "3"]]
+    assert _pick(header, samples)["supplier"] == ""
+    mapping, why = choose(header, samples)
+    assert mapping["supplier"] == 1 and "unheaded" in why["supplier"]
