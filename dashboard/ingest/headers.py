@@ -377,6 +377,8 @@ def choose(header: list[str], samples: list[list[object]], *,
                 used.add(i)
         if fld == "supplier" and "supplier" not in mapping:
             _supplier_from_id(header, samples, found, mapping, why, used)
+            for i in ranked:          # a "Supplier" column of codes: the supplier's id
+                found[i].setdefault("supplier_id", ((0,), "the supplier column holds codes"))
     _by_content(header, samples, found, mapping, why, used, inherit or {})
     return mapping, why
 

@@ -122,3 +122,10 @@ def test_a_blank_header_supplier_column_is_taken_when_it_is_the_only_one_of_name
     assert _pick(header, samples)["supplier"] == ""
     mapping, why = choose(header, samples)
     assert mapping["supplier"] == 1 and "unheaded" in why["supplier"]
+
+
+def test_a_supplier_column_of_codes_is_the_supplier_id_never_a_name():
+    header = ["Date", "Supplier", "Amount"]
+    samples = [["01/04/2023"] * 3, ["10000063", "10000064", "10000063"], ["10.00"] * 3]
+    mapping, why = choose(header, samples)
+    assert "supplier" not in mapping and mapping["supplier_id"] == 1
