@@ -277,33 +277,25 @@ def _is_money(v: object) -> bool:
     return True
 
 
-def _is_date(v: object) -> bool:
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return False  # a number is a date only where the header says so (serials look like £)
-    try:
-        parse_date(v)  # type: ignore[arg-type]
-    except NoDateError:
+def _is_date(v: object, *, loose: bool = False) -> bool:
+    """A date in either day/month order. `loose` also admits what a date column may hold
+    instead ("Various", a blank, a serial number); strict, a number is never a date (serials
+    look like amounts), so only a header can make a column of numbers a date column."""
+    if not loose and isinstance(v, (int, float)) and not isinstance(v, bool):
         return False
-    except ValueError:
+    for month_first in (False, True):
         try:
-            parse_date(v, month_first=True)  # type: ignore[arg-type]
+            parse_date(v, month_first=month_first)  # type: ignore[arg-type]
+            return True
+        except NoDateError:
+            return loose
         except ValueError:
-            return False
-    return True
+            continue
+    return False
 
 
 def _is_dateish(v: object) -> bool:
-    """A date, or a cell a date column may hold instead ("Various", a serial number)."""
-    try:
-        parse_date(v)  # type: ignore[arg-type]
-    except NoDateError:
-        return True
-    except ValueError:
-        try:
-            parse_date(v, month_first=True)  # type: ignore[arg-type]
-        except ValueError:
-            return False
-    return True
+    return _is_date(v, loose=True)
 
 
 def _is_period(v: object) -> bool:

@@ -561,6 +561,26 @@ def _sheet_rows(ws, saved_ws):
 def _has_formulas(data: bytes) -> bool:
     """Whether any worksheet holds a formula (a byte search of the sheet XML, so a workbook of
     plain values is read once, not twice)."""
+    return _sheet_xml_has(data, _FORMULA)
+
+
+_FORMULA = re.compile(rb"<f[ >]")
+_UNSAVED = re.compile(rb"(?:</f>|<f[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+
+
+def _unsaved_formulas(data: bytes) -> bool:
+    """Whether a worksheet holds a formula with no value saved beside it (a workbook written by
+    a program and never opened in Excel): only then is openpyxl needed to read the formula's
+    text; everywhere else calamine reads the saved values, several times faster. A damaged
+    workbook counts as one: openpyxl's path says what is wrong with it."""
+    try:
+        return _sheet_xml_has(data, _UNSAVED)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+        return True
+
+
+def _sheet_xml_has(data: bytes, pattern: re.Pattern[bytes]) -> bool:
+    """Whether `pattern` occurs in any worksheet's XML, read in 1 MB chunks with an overlap."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         for info in zf.infolist():
             if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
@@ -568,32 +588,9 @@ def _has_formulas(data: bytes) -> bool:
                     tail = b""
                     while chunk := fh.read(1 << 20):
                         block = tail + chunk
-                        if b"<f>" in block or b"<f " in block:
+                        if pattern.search(block):
                             return True
-                        tail = block[-3:]
-    return False
-
-
-_UNSAVED = re.compile(rb"(?:</f>|<f[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
-
-
-def _unsaved_formulas(data: bytes) -> bool:
-    """Whether a worksheet holds a formula with no value saved beside it (a workbook written by
-    a program and never opened in Excel): only then is openpyxl needed to read the formula's
-    text; everywhere else calamine reads the saved values, several times faster."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            for info in zf.infolist():
-                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-                    with zf.open(info) as fh:
-                        tail = b""
-                        while chunk := fh.read(1 << 20):
-                            block = tail + chunk
-                            if _UNSAVED.search(block):
-                                return True
-                            tail = block[-4096:]
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
-        return True     # a damaged workbook: openpyxl's path says what is wrong with it
+                        tail = block[-4096:]
     return False
 
 
