@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -309,12 +310,13 @@ def _wrap(text: str, width: int) -> list[str]:
 
 
 def ward_map_figure(ds: Dataset, summary: m.Summary, *, width_px: int = 900,
-                    height_px: int = 540):
-    """The page's map of spend by ward as a plotly figure, for images (export, command line,
-    printable report): `dashboard.view.mapfig.build_figure` with the spend-by-ward layer and no
-    overlays, selection or tiles, on the data set's own geometry, fitted by the page's
-    `initial_view` to a map of about `width_px` x `height_px`. The image sets its own size,
-    margins and title on top (`map_image`, `annotated`).
+                    height_px: int = 540, view: ViewState | None = None):
+    """The page's map as a plotly figure, for images (export, command line, printable report):
+    `dashboard.view.mapfig.build_figure` on the data set's own geometry, no tiles, fitted by the
+    page's `initial_view` to a map of about `width_px` x `height_px`. With `view` (the page's
+    view state) it shows what is on screen: the base layer, the overlays and the selected ward's
+    outline; without, spend by ward alone. The image sets its own size, margins and title on
+    top (`map_image`, `annotated`).
 
     Returns None when the data set has no ward geometry.
     """
@@ -325,10 +327,12 @@ def ward_map_figure(ds: Dataset, summary: m.Summary, *, width_px: int = 900,
     cfg = MapConfig(geojson_urls=served_geometry(ds),
                     view=initial_view(ds, width_px, height_px), bounds=fit_bounds(ds))
     state = ViewState(filters=summary.filters, options=summary.options, layer=ward_spend.KEY,
-                      overlays=())
+                      overlays=()) if view is None else replace(
+        view, filters=summary.filters, options=summary.options)
     fig, _legend = build_figure(ds, summary, state, cfg)
-    # no selection to outline: leave out the (empty) halo traces and their copies of the geometry
-    fig["data"] = fig["data"][:1] + fig["data"][FIRST_OVERLAY:]
+    if not state.ward:
+        # no selection to outline: leave out the (empty) halo traces and their geometry copies
+        fig["data"] = fig["data"][:1] + fig["data"][FIRST_OVERLAY:]
     return go.Figure(fig)
 
 

@@ -27,6 +27,7 @@ from dashboard.view.context import AppContext
 from dashboard.web.access import current_user
 from dashboard.web.callbacks.exports import map_availability
 from dashboard.web.layout.export_panel import TABLES
+from layers import BASE_LAYERS
 
 MIME = {"csv": "text/csv; charset=utf-8",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -49,10 +50,11 @@ def export_file(app_ctx: AppContext, file: str, query: str | None) -> tuple[byte
     f, o = state.filters, state.options
     lines = ex.filters_text(ds, f, o)
     if what == "map":
-        fig = ex.ward_map_figure(ds, app_ctx.summary(state))
+        # what is on screen: the view's layer, overlays and selected ward (issue 16)
+        fig = ex.ward_map_figure(ds, app_ctx.summary(state), view=state)
         if fig is None:
             raise InputError("this data set has no ward boundaries, so there is no map to draw")
-        title = f"Spend by ward: {ds.meta.get('title') or ds.name}"
+        title = f"{BASE_LAYERS[state.layer].LABEL}: {ds.meta.get('title') or ds.name}"
         data = ex.map_image(fig, ext, title=title, lines=lines,
                             attribution=ds.meta.get("attribution") or ex.DEFAULT_ATTRIBUTION)
     elif what == "unlocated":

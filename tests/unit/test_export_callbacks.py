@@ -137,6 +137,11 @@ def test_map_image_route_gives_a_png_with_its_legend_or_says_why(client, monkeyp
     assert fmt == "png" and title.startswith("Spend by ward: ")
     assert "Suppliers: flagged SME" in lines and attribution
     assert colorbar.title.text == "Spend (£)"          # the legend: the page's map's own
+    # what is on screen (issue 16): the view's layer, overlays and selected ward
+    calls.clear()
+    assert client.get("/export/map.png?layer=lsoa_decile&show=anchors&ward=W2").status_code == 200
+    _fmt, title, *_rest = calls[0]
+    assert title.startswith("LSOA deprivation deciles: ")
     monkeypatch.setattr(ex, "map_image", lambda *a, **k: (_ for _ in ()).throw(
         ex.InputError(ex.CHROMIUM_HINT)))
     refused = client.get("/export/map.svg")

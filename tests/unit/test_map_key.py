@@ -112,3 +112,18 @@ def test_colour_bar_of_the_map_image_writes_money_as_the_page_does(gds):
     assert bar["ticktext"] == [fmt.money(int(round(v * 100)), compact=True)
                                for v in bar["tickvals"]]
     assert bar["ticktext"][0] == fmt.money(0, compact=True)
+
+
+def test_map_image_shows_what_is_on_screen(gds):
+    from dashboard.output.exports import ward_map_figure
+    from dashboard.view.state import ViewState
+
+    s = m.summarise(gds)
+    plain = ward_map_figure(gds, s)
+    assert [t.type for t in plain.data] == ["choroplethmap"] + ["scattermap"] * (
+        len(plain.data) - 1) and plain.data[0].name == "Spend by ward"
+    view = ViewState(layer="lsoa_decile", overlays=("anchors",), ward="W2")
+    shown = ward_map_figure(gds, s, view=view)
+    assert shown.data[0].name == "LSOA deprivation deciles"
+    assert list(shown.data[1].locations) == [list(gds.wards["code"]).index("W2")]   # outlined
+    assert len(shown.data) == 3 + 2                  # base, halo (two), anchor sites (two)
