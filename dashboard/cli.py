@@ -12,6 +12,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from dashboard.cli_common import emit, iso_date
 from dashboard.cli_levers import (
     add_assets_arguments,
     add_lever_parsers,
@@ -128,15 +129,6 @@ def _sources(args: argparse.Namespace):
                    file_options=read_import_manifest(args.manifest) if args.manifest else None)
 
 
-def _iso(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{option} {value!r} is not a date: write it as YYYY-MM-DD") from None
-
-
 def _columns(pairs: list[str]) -> dict[str, str] | None:
     out = {}
     for pair in pairs:
@@ -153,7 +145,7 @@ def _period(value: str | None) -> tuple[date, date] | None:
     if value is None:
         return None
     start, sep, end = value.partition(":")
-    d0, d1 = _iso(start, "--period start"), _iso(end, "--period end") if sep else None
+    d0, d1 = iso_date(start, "--period start"), iso_date(end, "--period end") if sep else None
     if d1 is None or d1 < d0:
         raise InputError(f"--period {value!r}: write FROM:TO as YYYY-MM-DD:YYYY-MM-DD, FROM first")
     return d0, d1
@@ -162,8 +154,8 @@ def _period(value: str | None) -> tuple[date, date] | None:
 def _run_metrics(args: argparse.Namespace) -> int:
 
     src = _sources(args)
-    filters = m.Filters(anchors=tuple(args.anchor), date_from=_iso(args.date_from, "--from"),
-                        date_to=_iso(args.date_to, "--to"))
+    filters = m.Filters(anchors=tuple(args.anchor), date_from=iso_date(args.date_from, "--from"),
+                        date_to=iso_date(args.date_to, "--to"))
     local = tuple(c.strip() for c in (args.local_area or "").split(",") if c.strip())
     options = m.Options(most_deprived=args.most_deprived, reference=args.reference,
                         local_area=local)
@@ -174,12 +166,7 @@ def _run_metrics(args: argparse.Namespace) -> int:
                          f"anchors are: {', '.join(built.dataset.anchors['name'])}")
     with_wards = args.population is not None and args.lsoas is not None and args.wards is not None
     result = metrics_json(built, filters, options, ward_deprivation=with_wards)
-    if args.format == "json":
-        json.dump(result, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        sys.stdout.write(metrics_text(result))
-    return 0
+    return emit(result, args.format, metrics_text)
 
 
 def _run_demo(args: argparse.Namespace) -> int:
@@ -256,8 +243,8 @@ def _filters_of(args: argparse.Namespace, ds):
     except ValueError as exc:
         raise InputError(f"--year: {exc}: write financial years as 2023/24") from None
     filters = m.Filters(anchors=tuple(args.anchor), years=years,
-                        date_from=_iso(args.date_from, "--from"),
-                        date_to=_iso(args.date_to, "--to"),
+                        date_from=iso_date(args.date_from, "--from"),
+                        date_to=iso_date(args.date_to, "--to"),
                         influenceable_only=args.influenceable)
     local = tuple(c.strip() for c in (args.local_area or "").split(",") if c.strip())
     return filters, m.Options(most_deprived=args.most_deprived, reference=args.reference,

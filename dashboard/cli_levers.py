@@ -10,12 +10,11 @@ which passes its own input options and file loader so both stay one.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
+from dashboard.cli_common import emit, iso_date
 from dashboard.cli_plan import open_saved
 from dashboard.engine.assets import has_assets
 from dashboard.engine.filters import Options
@@ -90,7 +89,7 @@ def _inputs(p: argparse.ArgumentParser, source_arguments, sources) -> None:
 def apply_lever_arguments(args: argparse.Namespace, src) -> None:
     """Copy the workforce and estate options of `args` into pipeline Sources."""
     src.workforce = list(getattr(args, "workforce", None) or [])
-    src.workforce_snapshot = _iso(getattr(args, "snapshot", None), "--snapshot")
+    src.workforce_snapshot = iso_date(getattr(args, "snapshot", None), "--snapshot")
     src.workforce_anchor = getattr(args, "workforce_anchor", None)
     src.living_wage_rates = getattr(args, "living_wage_rates", None)
     src.assets = list(getattr(args, "assets", None) or [])
@@ -125,35 +124,18 @@ def _options(args: argparse.Namespace) -> Options:
     return Options(most_deprived=args.most_deprived, reference=args.reference, local_area=local)
 
 
-def _iso(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{option} {value!r} is not a date: write it as YYYY-MM-DD") from None
-
-
-def _print(result: dict, text: str, fmt: str) -> None:
-    if fmt == "json":
-        json.dump(result, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        sys.stdout.write(text)
-
-
 def _run_workforce(args: argparse.Namespace) -> int:
     ds = _dataset(args, "workforce")
     if not has_workforce(ds):
         raise InputError("this data set has no workforce: import one with --workforce FILE")
     as_at = args.as_at
     if as_at is not None:
-        _iso(as_at, "--as-at")
+        iso_date(as_at, "--as-at")
         if as_at not in snapshots(ds):
             raise InputError(f"--as-at {as_at}: no snapshot on that date; snapshots are: "
                              f"{', '.join(snapshots(ds))}")
     result = workforce_json(ds, _options(args), tuple(args.anchor), as_at)
-    _print(result, workforce_text(result, ds), args.format)
+    emit(result, args.format, lambda r: workforce_text(r, ds))
     return 0
 
 
@@ -163,7 +145,7 @@ def _run_assets(args: argparse.Namespace) -> int:
         raise InputError("this data set has no estate: import one with --assets FILE")
     opts = _options(args)
     result = assets_json(ds, opts, tuple(args.anchor))
-    _print(result, assets_text(result), args.format)
+    emit(result, args.format, assets_text)
     if args.export is not None:
         frame = candidates_frame(ds, opts, tuple(args.anchor))
         ext = args.export.suffix.lower()

@@ -8,12 +8,11 @@ made by `dashboard.output.plan` from the same rows the Plan tab shows. Registere
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
+from dashboard.cli_common import emit, iso_date
 from dashboard.engine import metrics as m
 from dashboard.engine.groups import GROUPS
 from dashboard.engine.leakage import leakage
@@ -111,19 +110,10 @@ def _state(args: argparse.Namespace, ds: Dataset) -> tuple[m.Filters, m.Options]
         raise InputError(f"--year: {exc}: write financial years as 2023/24") from None
     local = tuple(c.strip() for c in (args.local_area or "").split(",") if c.strip())
     return (m.Filters(anchors=tuple(args.anchor), years=years,
-                      date_from=_iso(args.date_from, "--from"),
-                      date_to=_iso(args.date_to, "--to")),
+                      date_from=iso_date(args.date_from, "--from"),
+                      date_to=iso_date(args.date_to, "--to")),
             m.Options(most_deprived=args.most_deprived, reference=args.reference,
                       local_area=local))
-
-
-def _iso(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{option} {value!r} is not a date: write it as YYYY-MM-DD") from None
 
 
 def _amount(text: str | None) -> int | None:
@@ -137,27 +127,18 @@ def _amount(text: str | None) -> int | None:
                          "e.g. 250000 or 1,250.50") from None
 
 
-def _emit(result: dict, fmt: str, text: Callable[[dict], str]) -> int:
-    if fmt == "json":
-        json.dump(result, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        sys.stdout.write(text(result))
-    return 0
-
-
 def _run_whatif(args: argparse.Namespace) -> int:
     ds = _dataset(args)
     filters, options = _state(args, ds)
     r = whatif(ds, filters, options, args.group, categories=tuple(args.categories),
                fraction=args.fraction, amount=_amount(args.amount))
-    return _emit(whatif_json(r), args.format, whatif_text)
+    return emit(whatif_json(r), args.format, whatif_text)
 
 
 def _run_leakage(args: argparse.Namespace) -> int:
     ds = _dataset(args)
     filters, options = _state(args, ds)
-    return _emit(leakage_json(leakage(ds, filters, options)), args.format, leakage_text)
+    return emit(leakage_json(leakage(ds, filters, options)), args.format, leakage_text)
 
 
 def _run_plan(args: argparse.Namespace) -> int:
@@ -170,4 +151,4 @@ def _run_plan(args: argparse.Namespace) -> int:
     if args.xlsx is not None:
         args.xlsx.write_bytes(action_plan_xlsx(ds, store, year=year))
         print(f"action plan written to {args.xlsx}", file=sys.stderr)
-    return _emit(plan_json(ds, store, year), args.format, plan_text)
+    return emit(plan_json(ds, store, year), args.format, plan_text)
