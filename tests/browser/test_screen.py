@@ -174,3 +174,19 @@ def test_screen006_the_table_is_one_tab_stop(page, live):
     assert stops <= 8, f"{stops} Tab presses to pass the table"
     print(f"Tab presses to pass the table: {stops}")
     assert_clean(page)
+
+
+def test_screen007_a_dropdown_with_a_value_keeps_typed_text(page, live):
+    code, name = str(live.ds.wards["code"].iloc[2]), str(live.ds.wards["name"].iloc[7])
+    goto(page, live.url + f"/?ward={code}")
+    page.click("#ward-select")
+    page.locator(".dash-dropdown-content").wait_for()
+    page.keyboard.type(name[:4], delay=40)
+    search = page.locator(".dash-dropdown-search")
+    expect(search).to_have_value(name[:4])            # not lost on the chosen option
+    expect(page.locator(".dash-dropdown-option", has_text=name).first).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    expect(page).to_have_url(live.url + f"/?ward={live.ds.wards['code'].iloc[7]}")
+    assert_clean(page)
