@@ -55,6 +55,8 @@ class Id(StrEnum):
     MAP_ZOOMED = "map-zoomed"
     WARD = "ward-select"
     DETAIL_ANCHOR = "detail-anchor"
+    COMPARE_WARD = "compare-ward"   # a second ward to compare with (callbacks/compare.py)
+    COMPARE_OUT = "compare-wards"
     DRILL = "drilldown"
 
     # table

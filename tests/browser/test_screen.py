@@ -190,3 +190,15 @@ def test_screen007_a_dropdown_with_a_value_keeps_typed_text(page, live):
     page.keyboard.press("Escape")
     expect(page).to_have_url(live.url + f"/?ward={live.ds.wards['code'].iloc[7]}")
     assert_clean(page)
+
+
+def test_screen008_compare_two_wards(page, live):
+    from tests.browser.helpers import choose
+
+    a, b = (str(live.ds.wards["name"].iloc[i]) for i in (4, 6))
+    goto(page, live.url + f"/?ward={live.ds.wards['code'].iloc[4]}")
+    choose(page, "compare-ward", b)
+    out = page.locator("#compare-wards")
+    expect(out).to_contain_text(f"{a} compared with {b}", timeout=15000)
+    expect(out).to_contain_text("Average IMD rank")
+    assert_clean(page)

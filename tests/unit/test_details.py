@@ -74,3 +74,24 @@ def test_the_panel_shows_the_details_of_a_ward_and_of_an_anchor():
     assert d.wards is None
     a = panels(ctx, ctx.state("?detail=University")).drill
     assert a.wards.caption == "Wards receiving most of its spend" and a.anchors is None
+
+
+def test_two_wards_compared_under_the_filters():
+    from dashboard.view.compare import compare_wards
+    from dashboard.web.callbacks.compare import compare_children
+
+    ctx = build_context(DS, load_settings(env={}), {"wards": "w", "lsoas": "l"})
+    a, b = (str(DS.wards["code"].iloc[i]) for i in (4, 6))
+    state = ctx.state(f"?ward={a}&fy=2023")
+    view = compare_wards(ctx, state, b)
+    names = dict(zip(DS.wards["code"], DS.wards["name"]))
+    assert view.columns == ("Measure", names[a], names[b])
+    spend = m.summarise(DS, Filters(years=(2023,))).by_ward.set_index("ward_code")["spend"]
+    from dashboard import fmt
+    assert view.rows[0] == ("Spend with suppliers here", fmt.money(int(spend[a]), compact=True),
+                            fmt.money(int(spend[b]), compact=True))
+    assert compare_wards(ctx, state, a) is None and compare_wards(ctx, state, "nope") is None
+    assert compare_wards(ctx, ctx.state(""), b) is None
+    assert compare_children(ctx, "", None) == []
+    assert "Choose a ward" in str(compare_children(ctx, "", b))
+    assert names[b] in str(compare_children(ctx, f"?ward={a}", b))

@@ -10,6 +10,7 @@ from dash import Dash
 from dashboard.view.context import AppContext
 from dashboard.web.callbacks import (
     cards,
+    compare,
     data,
     exports,
     map,
@@ -24,6 +25,6 @@ from dashboard.web.callbacks import (
 def register_all(app: Dash, app_ctx: AppContext, datasets: data.DataSets) -> None:
     """Register every feature's callbacks on `app`; `datasets` lists the data sets the data panel
     shows (the server's registry)."""
-    for module in (state, cards, map, panels, table, exports, search, plan):
+    for module in (state, cards, map, panels, table, exports, search, compare, plan):
         module.register(app, app_ctx)
     data.register(app, app_ctx, datasets)

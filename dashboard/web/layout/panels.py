@@ -87,6 +87,12 @@ def attribution(ctx: AppContext) -> list[html.P]:
     return [html.P(text, className="map-attribution")] if text else []
 
 
+def ward_options(ctx: AppContext) -> list[dict]:
+    """The wards as dropdown options, by name."""
+    return sorted(({"label": n, "value": c} for c, n in
+                   zip(ctx.choices.wards, ctx.choices.ward_names)), key=lambda o: o["label"])
+
+
 def key_section(ctx: AppContext) -> html.Div:
     """Beside the map: finding a ward or postcode, the ward picker, and the map's key (legend
     with its numbers)."""
@@ -124,6 +130,12 @@ def drill_section(ctx: AppContext) -> html.Section:
                  dropdown(Id.DETAIL_ANCHOR, [{"label": a, "value": a} for a in ctx.choices.anchors],
                           None, multi=False, placeholder="No anchor selected")),
         html.Div(id=Id.DRILL, className="drill", **{"aria-live": "polite"}),
+        html.Div(className="compare", children=[
+            labelled("Compare the selected ward with", Id.COMPARE_WARD,
+                     dropdown(Id.COMPARE_WARD, ward_options(ctx), None, multi=False,
+                              placeholder="Another ward")),
+            html.Div(id=Id.COMPARE_OUT, **{"aria-live": "polite"}),
+        ]),
     ])
 
 
