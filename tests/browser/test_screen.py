@@ -113,9 +113,11 @@ def test_screen004_search_finds_a_ward_and_zooms_to_it(page, live):
     zoom0 = page.evaluate(camera)[0]
     code, name = str(live.ds.wards["code"].iloc[3]), str(live.ds.wards["name"].iloc[3])
     page.click("#map-search")
+    page.locator(".dash-dropdown-search").wait_for(state="visible")
+    page.click(".dash-dropdown-search")
     page.keyboard.type(name[:5], delay=30)
     option = page.locator(".dash-dropdown-option", has_text=f"Ward: {name}")
-    expect(option.first).to_be_visible()
+    expect(option.first).to_be_visible(timeout=15000)     # options come from the server
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     expect(page).to_have_url(live.url + f"/?ward={code}")
