@@ -136,6 +136,13 @@ def test_screen005_ward_details_right_under_the_map(page, live):
     from tests.browser.helpers import choose
 
     goto(page, live.url)
+    # the cue while details are on their way: Dash marks the panel as loading
+    cue = page.evaluate("""() => { const d = document.querySelector('#drilldown');
+      d.setAttribute('data-dash-is-loading', 'true');
+      const text = getComputedStyle(d, '::before').content;
+      d.removeAttribute('data-dash-is-loading');
+      return [text, getComputedStyle(d, '::before').content]; }""")
+    assert cue[0].startswith('"Updating the details') and cue[1] in ("none", "normal")
     name = str(live.ds.wards["name"].iloc[4])
     start = time.perf_counter()
     choose(page, "ward-select", name)
@@ -207,3 +214,4 @@ def test_screen008_compare_two_wards(page, live):
     expect(out).to_contain_text(f"{a} compared with {b}", timeout=15000)
     expect(out).to_contain_text("Average IMD rank")
     assert_clean(page)
+
