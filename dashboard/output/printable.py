@@ -38,6 +38,7 @@ from dashboard.output.exports import (
 from dashboard.output.plan import report_section as plan_report_section
 from dashboard.view.cards import definition
 from dashboard.view.places import district_names
+from dashboard.view.state import ViewState
 
 TOP_N = 10
 CSS = """
@@ -77,8 +78,10 @@ def esc(value: object) -> str:
 
 
 def report_html(ds: Dataset, filters: m.Filters, options: m.Options,
-                map_svg: str | None = None, *, now: datetime | None = None) -> str:
-    """The whole report as one HTML document (see the module docstring for what it holds)."""
+                map_svg: str | None = None, *, now: datetime | None = None,
+                map_label: str = "spend by ward") -> str:
+    """The whole report as one HTML document (see the module docstring for what it holds);
+    `map_label` names what the map image shows (the page's layer, when it follows the page)."""
     now = now or datetime.now()
     s = m.summarise(ds, filters, options)
     title = ds.meta.get("title") or ds.name
@@ -88,7 +91,7 @@ def report_html(ds: Dataset, filters: m.Filters, options: m.Options,
         f"{esc(ds.name)}{esc(_saved(ds))} · {esc(deprivation_text(ds, options))}</p>",
         _filters(ds, filters, options, now), "</header>",
         _cards(ds, s, filters, options),
-        _map(map_svg),
+        _map(map_svg, map_label),
         "<div class='two'>", _trend(s), _coverage(ds, s), "</div>",
         "<div class='two'>", _top(s, True), _top(s, False), "</div>",
         _individuals_note(s),
@@ -98,10 +101,13 @@ def report_html(ds: Dataset, filters: m.Filters, options: m.Options,
     return _document(f"Anchor spend report: {title}", "\n".join(parts))
 
 
-def report_map_svg(ds: Dataset, filters: m.Filters, options: m.Options) -> str | None:
-    """A compact SVG of spend by ward for the report, or None when it cannot be drawn
-    (no ward geometry, or no browser for kaleido: the report then says so in words)."""
-    fig = ward_map_figure(ds, m.summarise(ds, filters, options), width_px=560, height_px=380)
+def report_map_svg(ds: Dataset, filters: m.Filters, options: m.Options, *,
+                   view: ViewState | None = None) -> str | None:
+    """A compact SVG of the map for the report (spend by ward, or what `view`, the page's view
+    state, shows), or None when it cannot be drawn (no ward geometry, or no browser for
+    kaleido: the report then says so in words)."""
+    fig = ward_map_figure(ds, m.summarise(ds, filters, options), width_px=560, height_px=380,
+                          view=view)
     if fig is None:
         return None
     fig.update_layout(margin={"t": 4, "l": 4, "r": 4, "b": 4})
@@ -189,13 +195,13 @@ def _period_name(f: m.Filters) -> str:
 
 
 # --------------------------------------------------------------------------- map and tables
-def _map(map_svg: str | None) -> str:
+def _map(map_svg: str | None, label: str = "spend by ward") -> str:
     if not map_svg:
         return ("<h2>Map</h2><p class='note'>No map image in this report (drawing maps needs "
                 "Chromium on the server). The tables below give the figures.</p>")
     data = base64.b64encode(map_svg.encode("utf-8")).decode("ascii")
-    return ("<h2>Map: spend by ward</h2><div class='map'>"
-            f"<img alt='Map of spend by ward; the figures are in the tables below' "
+    return (f"<h2>Map: {esc(label)}</h2><div class='map'>"
+            f"<img alt='Map of {esc(label)}; the figures are in the tables below' "
             f"src='data:image/svg+xml;base64,{data}'></div>")
 
 

@@ -92,8 +92,10 @@ def report_bytes(app_ctx: AppContext, query: str | None) -> bytes:
     state = app_ctx.state(query)
     f, o = state.filters, state.options
     map_ok, _ = map_availability(app_ctx)
-    svg = report_map_svg(app_ctx.ds, f, o) if map_ok else None
-    return report_html(app_ctx.ds, f, o, svg).encode("utf-8")
+    # the map as on screen: the view's layer, overlays and selected ward (issue 16)
+    svg = report_map_svg(app_ctx.ds, f, o, view=state) if map_ok else None
+    label = BASE_LAYERS[state.layer].LABEL.lower()
+    return report_html(app_ctx.ds, f, o, svg, map_label=label).encode("utf-8")
 
 
 def register_exports(app: Dash, app_ctx: AppContext) -> None:

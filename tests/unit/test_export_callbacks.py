@@ -91,7 +91,7 @@ def test_rejected_and_unlocated_and_unknown(client):
 
 
 def test_report_is_one_html_page_with_the_views_filters(client, app, monkeypatch):
-    monkeypatch.setattr("dashboard.serve.exports_routes.report_map_svg", lambda *a: None)
+    monkeypatch.setattr("dashboard.serve.exports_routes.report_map_svg", lambda *a, **k: None)
     year = context_of(app).choices.years[-1]
     resp = client.get(f"/report.html?fy={year}")
     assert resp.status_code == 200 and resp.mimetype == "text/html"

@@ -127,3 +127,20 @@ def test_map_image_shows_what_is_on_screen(gds):
     assert shown.data[0].name == "LSOA deprivation deciles"
     assert list(shown.data[1].locations) == [list(gds.wards["code"]).index("W2")]   # outlined
     assert len(shown.data) == 3 + 2                  # base, halo (two), anchor sites (two)
+
+
+def test_the_report_map_follows_the_page(gds, monkeypatch):
+    from dashboard.output import printable
+    from dashboard.view.state import ViewState
+
+    drawn = []
+    monkeypatch.setattr(printable, "map_image",
+                        lambda fig, fmt, **k: drawn.append(fig) or b"<svg></svg>")
+    s = m.summarise(gds)
+    svg = printable.report_map_svg(gds, s.filters, s.options,
+                                   view=ViewState(layer="lsoa_decile", ward="W2"))
+    assert svg == "<svg></svg>" and drawn[0].data[0].name == "LSOA deprivation deciles"
+    html = printable.report_html(gds, s.filters, s.options, svg,
+                                 map_label="lsoa deprivation deciles")
+    assert "<h2>Map: lsoa deprivation deciles</h2>" in html
+    assert "<h2>Map: spend by ward</h2>" in printable.report_html(gds, s.filters, s.options, svg)
