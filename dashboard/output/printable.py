@@ -56,13 +56,15 @@ p { margin: 0.5mm 0; }
 .card { border: 1px solid #999; padding: 1mm 1.5mm; break-inside: avoid; }
 .card .v { font-size: 12pt; font-weight: bold; }
 .card .l, .card .s { font-size: 7pt; color: #333; }
-.defs { columns: 2; column-gap: 5mm; font-size: 6.5pt; color: #222; margin: 1mm 0 0; }
+.defs { font-size: 6pt; line-height: 1.2; color: #222; margin: 1mm 0 0; }
 .defs dt { display: inline; font-weight: bold; }
-.defs dd { display: inline; margin: 0 0 0 1mm; }
-.defs dd::after { content: ""; display: block; margin-bottom: 0.4mm; }
+.defs dd { display: inline; margin: 0 1.5mm 0 0.5mm; }
 .map { text-align: center; margin: 1mm 0; }
 .map img { max-width: 100%; max-height: 66mm; }
 body:has(section.plan) .map img { max-height: 56mm; }  /* room for the plan's lines */
+/* room for the cards' definitions (the page's tooltips, in the same words) */
+.map img { max-height: 40mm; }
+body:has(section.plan) .map img { max-height: 34mm; }
 .two { display: grid; grid-template-columns: 1fr 1fr; gap: 4mm; }
 table { border-collapse: collapse; width: 100%; font-size: 7pt; break-inside: avoid; }
 th, td { border-bottom: 1px solid #ccc; padding: 0.3mm 1mm; text-align: left; }
