@@ -109,7 +109,10 @@ def test_ward001_clicking_a_ward_opens_its_drill_down(page, live):
     expect(page).to_have_url(f"{live.url}/?ward={code}")
     expect(page.locator("#ward-select")).to_contain_text("Harbour")
     top = m.supplier_table(m.summarise(live.ds), n=1, ward=code)["supplier"].iloc[0]
-    expect(page.locator("#drilldown table").first).to_contain_text(top)
+    # the details open with the ward's spend by anchor (issue 16, item 4): the suppliers' table
+    # is found by its caption, not by its place
+    suppliers = page.locator("#drilldown").get_by_role("table", name="Top suppliers", exact=True)
+    expect(suppliers).to_contain_text(top)
     row = list(live.ds.wards["code"]).index(code)   # the halo locates the ward by its row
     assert page.evaluate("() => document.querySelector('#map .js-plotly-plot').data[1].locations"
                          ) == [row]
