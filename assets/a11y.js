@@ -7,6 +7,12 @@
      axe "aria-hidden-focus" (serious). The button is made the tab stop instead, and its name
      gets the visible <label> ("<id>-label") in front of the selected value. Its open popover is
      an unnamed role="dialog" (axe "aria-dialog-name"): it is named after the control.
+   - dash-bootstrap-components Tabs (dbc 2.0) as role="tab" links that all share the id
+     "...-tab-null" and point aria-controls at a "...-tabpane-null" that does not exist (axe
+     "aria-valid-attr-value", critical), every one with tabindex=-1 and no aria-selected. Each
+     tab gets the id its panel's aria-labelledby names and aria-controls its panel's id, the
+     selected one aria-selected and the tab stop, and the arrow keys, Home and End move between
+     the tabs (WAI-ARIA tabs pattern, automatic activation).
    A MutationObserver re-applies the repairs when React re-renders; every write is guarded so the
    observer never loops. */
 (function () {
@@ -54,10 +60,58 @@
       });
   }
 
+  function tabParts(nav) {
+    var content = nav.nextElementSibling;
+    if (!content || !content.classList.contains("tab-content")) { return null; }
+    return {tabs: Array.prototype.slice.call(nav.querySelectorAll(".nav-link[role='tab']")),
+            panes: Array.prototype.slice.call(content.querySelectorAll(":scope > .tab-pane"))};
+  }
+
+  function repairTabs(root) {
+    root.querySelectorAll(".nav-tabs").forEach(function (nav) {
+      var parts = tabParts(nav);
+      if (!parts || !parts.tabs.length || parts.tabs.length !== parts.panes.length) { return; }
+      setAttr(nav, "role", "tablist");
+      parts.tabs.forEach(function (tab, i) {
+        var pane = parts.panes[i];
+        if (!pane.id) { return; }
+        var tabId = pane.getAttribute("aria-labelledby") || pane.id + "-tab";
+        setAttr(tab, "id", tabId);
+        setAttr(pane, "aria-labelledby", tabId);
+        setAttr(tab, "aria-controls", pane.id);
+        var selected = tab.classList.contains("active");
+        setAttr(tab, "aria-selected", selected ? "true" : "false");
+        setAttr(tab, "tabindex", selected ? "0" : "-1");
+        if (!tab.dataset.a11yKeys) {
+          tab.dataset.a11yKeys = "1";
+          tab.addEventListener("keydown", onTabKey);
+        }
+      });
+    });
+  }
+
+  function onTabKey(event) {
+    var nav = event.currentTarget.closest(".nav-tabs");
+    var parts = nav && tabParts(nav);
+    if (!parts) { return; }
+    var tabs = parts.tabs.filter(function (t) { return !t.classList.contains("disabled"); });
+    var i = tabs.indexOf(event.currentTarget), next = null;
+    if (event.key === "ArrowRight") { next = tabs[(i + 1) % tabs.length]; }
+    else if (event.key === "ArrowLeft") { next = tabs[(i - 1 + tabs.length) % tabs.length]; }
+    else if (event.key === "Home") { next = tabs[0]; }
+    else if (event.key === "End") { next = tabs[tabs.length - 1]; }
+    else if (event.key === " " || event.key === "Enter") { next = event.currentTarget; }
+    if (!next) { return; }
+    event.preventDefault();
+    next.focus();
+    next.click();
+  }
+
   function repair() {
     repairOptions(document);
     repairDropdowns(document);
     repairPopovers(document);
+    repairTabs(document);
   }
 
   var scheduled = false;
@@ -72,7 +126,7 @@
     new MutationObserver(schedule).observe(document.body, {
       subtree: true, childList: true, attributes: true,
       attributeFilter: ["role", "tabindex", "aria-labelledby", "aria-selected", "aria-checked",
-                        "aria-label"]
+                        "aria-label", "aria-controls", "id", "class"]
     });
   }
 

@@ -85,26 +85,34 @@ def drill_children(view: DrillView) -> list[Any]:
     """The drill-down panel's children (a hint when nothing is selected)."""
     if view.title is None:
         return [html.P("Nothing selected yet.", className="empty")]
-    levers = [html.Div([html.H4("Staff and sites"), table(view.levers)])] if view.levers else []
+    levers = [_drill_box("Staff and sites", table(view.levers))] if view.levers else []
     if view.suppliers is None:
         return [html.H3(view.title),
                 html.P("No payments match these filters here.", className="empty"), *levers]
-    extra = [html.Div([html.H4(t.caption), table(t)])
+    extra = [_drill_box(t.caption, table(t))
              for t in (view.anchors, view.wards, view.compare, view.profile) if t is not None]
     return [
         html.H3(view.title, className="drill-title"),
         html.P(f"Spend under the current filters: {view.total}", className="drill-total"),
         html.Div(className="drill-grid", children=[
             *extra,
-            html.Div([html.H4("Top suppliers"), table(view.suppliers)]),
-            html.Div([html.H4("Categories"), table(view.categories)]),
-            html.Div([html.H4("Spend by financial year (every year, other filters apply)"),
-                      dcc.Graph(figure=view.years_figure, config=GRAPH,
-                                className="drill-years", style={"height": "220px"}),
-                      table(view.years)]),
+            _drill_box("Top suppliers", table(view.suppliers)),
+            _drill_box("Categories", table(view.categories)),
+            _drill_box("Spend by financial year (every year, other filters apply)",
+                       dcc.Graph(figure=view.years_figure, config=GRAPH,
+                                 className="drill-years", style={"height": "220px"}),
+                       table(view.years)),
             *levers,
         ]),
     ]
+
+
+def _drill_box(heading: str, *content: Any) -> html.Div:
+    """One box of the drill-down grid. A wide table scrolls sideways inside it (app.css), so the
+    box is a named region in the tab order: keyboard users can scroll it too (axe
+    scrollable-region-focusable, WCAG 2.1.1)."""
+    return html.Div([html.H4(heading), *content], role="region", tabIndex="0",
+                    **{"aria-label": heading})
 
 
 def table(view: TableView) -> html.Table:
