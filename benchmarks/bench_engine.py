@@ -94,22 +94,28 @@ def rows_for(scale: str, results: list[dict]) -> list[Row]:
                 f"{worst_all * 1e3:.1f} ms")]
 
 
-def main() -> None:
+def standalone(doc: str, measure_fn, rows_fn, repeat: int) -> None:
+    """Run one engine-scale part on its own: the sizes and geographies from the command line,
+    a synthetic network for each, its rows printed as a table (this part and part 7 share it)."""
     from benchmarks import synth
     from benchmarks.geography import geography
 
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
     p.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
     p.add_argument("--geos", nargs="+", default=["district", "england"])
-    p.add_argument("--repeat", type=int, default=7)
+    p.add_argument("--repeat", type=int, default=repeat)
     args = p.parse_args()
     rows = []
     for g in args.geos:
         geo = geography(g)
         for n in args.sizes:
             ds = synth.network(n, geo)
-            rows += rows_for(f"{n:,} tx, {geo.label}", measure(ds, args.repeat))
+            rows += rows_fn(f"{n:,} tx, {geo.label}", measure_fn(ds, args.repeat))
     print(table(rows))
+
+
+def main() -> None:
+    standalone(__doc__, measure, rows_for, repeat=7)
 
 
 if __name__ == "__main__":

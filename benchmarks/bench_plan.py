@@ -15,12 +15,11 @@ Bar: the what-if within 1.25x the engine at every scale. The page does less on a
 """
 from __future__ import annotations
 
-import argparse
 import time
 from functools import partial
 
-from benchmarks._util import Row, bar_at_most, interleaved_medians, table
-from benchmarks.bench_engine import engine, scenarios
+from benchmarks._util import Row, bar_at_most, interleaved_medians
+from benchmarks.bench_engine import engine, scenarios, standalone
 from dashboard.engine.whatif import apply, whatif_base
 
 BAR = 1.25
@@ -61,21 +60,7 @@ def rows_for(scale: str, results: list[dict]) -> list[Row]:
 
 
 def main() -> None:
-    from benchmarks import synth
-    from benchmarks.geography import geography
-
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
-    p.add_argument("--geos", nargs="+", default=["district", "england"])
-    p.add_argument("--repeat", type=int, default=9)
-    args = p.parse_args()
-    rows = []
-    for g in args.geos:
-        geo = geography(g)
-        for n in args.sizes:
-            ds = synth.network(n, geo)
-            rows += rows_for(f"{n:,} tx, {geo.label}", measure(ds, args.repeat))
-    print(table(rows))
+    standalone(__doc__, measure, rows_for, repeat=9)
 
 
 if __name__ == "__main__":
