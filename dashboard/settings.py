@@ -41,6 +41,14 @@ def _prefix(text: str) -> str:
     return "/" + text.strip("/") + "/" if text.strip("/") else "/"
 
 
+def _redis_url(text: str) -> str:
+    """Empty, or a redis://, rediss:// or unix:// URL (what redis-py and Celery accept)."""
+    text = text.strip()
+    if text and not re.match(r"(rediss?|unix)://\S+$", text):
+        raise ValueError("expected redis://HOST:PORT/DB, rediss://... or unix:///PATH")
+    return text
+
+
 _SOURCE = re.compile(r"'self'|'none'|\*|(?:[a-z][a-z0-9+.-]*:)"
                      r"|(?:[a-z][a-z0-9+.-]*://)?(?:\*\.)?[a-z0-9.-]+(?::(?:\d{1,5}|\*))?",
                      re.IGNORECASE)
@@ -203,6 +211,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("exports_per_user", "ANCHOR_EXPORTS_PER_USER", 2, _positive,
             "Exports one user (or client address, with no sign-in) may have queued or running "
             "in a web worker at a time; one more is refused (429) until one finishes."),
+    Setting("redis_url", "ANCHOR_REDIS_URL", "", _redis_url,
+            "Redis for long work shared between machines, e.g. redis://queue.internal:6379/0: "
+            "empty = exports and imports run on this machine (a local queue); set = they run "
+            "on Celery workers (`celery -A dashboard.serve.celery_app worker`), with limits, "
+            "state and progress in Redis, so any web worker on any machine answers."),
     Setting("workers", "ANCHOR_WORKERS", 4, _positive,
             "Gunicorn worker processes (deploy/gunicorn.conf.py); about 2 per CPU core."),
     Setting("timeout", "ANCHOR_TIMEOUT", 60, _positive,
