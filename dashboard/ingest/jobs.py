@@ -20,6 +20,11 @@ failed; the import's atomic switch means the previous data set is then still the
 Whether the process has ended: on the machine that runs it, from its pid (at once); on any other
 machine sharing the jobs folder, from its heartbeat file, judged stopped when not touched for
 HEARTBEAT_STALE_S seconds (the machines' clocks must agree to well within that).
+
+Elsewhere (``use_runner``): the serving layer may hand a jobs folder's jobs to a `Runner`, which
+starts them (on a Celery worker, when ``redis_url`` is set: ``dashboard.serve.jobbackend``) and
+keeps their state (in Redis) instead of the files; spec.json and the uploads stay in the job
+folder, which the worker reads (shared storage). The worker writes through a `Report`.
 """
 from __future__ import annotations
 
@@ -37,6 +42,7 @@ import time
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from dashboard.errors import InputError
 from dashboard.ingest.anchors import anchor_frame, anchor_records
@@ -58,6 +64,45 @@ HEARTBEAT_STALE_S = 30.0    # seen from another machine, a job not heard of for 
 HOST = socket.gethostname()
 
 
+class Runner(Protocol):
+    """Runs a jobs folder's jobs elsewhere and keeps their state (see `use_runner`)."""
+
+    def start(self, job_id: str, folder: Path, status: dict) -> None:
+        """Record `status` (queued) and start the job; InputError when refused (a limit)."""
+
+    def status(self, job_id: str) -> dict | None:
+        """The job's status, a job whose worker has gone already said "failed"; None: unknown."""
+
+    def cancel(self, job_id: str) -> None:
+        """Stop the job; its state becomes failed ("cancelled")."""
+
+
+class Report(Protocol):
+    """Where a running job writes its status and heartbeat (files by default)."""
+
+    def write(self, **fields) -> None:
+        """Merge `fields` into the job's status."""
+
+    def beat(self) -> bool:
+        """Say the job is alive; True when someone asked for it to stop."""
+
+
+_runners: dict[str, Runner] = {}
+
+
+def use_runner(jobs_dir: str | os.PathLike, runner: Runner | None) -> None:
+    """Hand the jobs of `jobs_dir` to `runner` (None: back to local processes and files)."""
+    key = str(Path(jobs_dir).resolve())
+    if runner is None:
+        _runners.pop(key, None)
+    else:
+        _runners[key] = runner
+
+
+def _runner(jobs_dir: str | os.PathLike) -> Runner | None:
+    return _runners.get(str(Path(jobs_dir).resolve())) if _runners else None
+
+
 # --------------------------------------------------------------------------- starting
 def start_import(name: str, sources: Sources, *, root: str | os.PathLike = DEFAULT_ROOT,
                  jobs_dir: str | os.PathLike = DEFAULT_JOBS, add_to: bool = False,
@@ -76,9 +121,18 @@ def start_import(name: str, sources: Sources, *, root: str | os.PathLike = DEFAU
     spec = {"name": name, "root": str(Path(root).resolve()), "add_to": add_to, "title": title,
             "user": user, "sources": _sources_json(sources, folder)}
     (folder / "spec.json").write_text(json.dumps(spec, indent=1))
-    _write_status(folder, state="queued", progress=0.0, message="waiting to start", name=name,
+    status = dict(state="queued", progress=0.0, message="waiting to start", name=name,
                   created=datetime.now(UTC).isoformat(timespec="seconds"), host=HOST,
                   by=user)   # who started it: shown with the job, kept in the audit log too
+    runner = _runner(jobs_dir)
+    if runner is not None:
+        try:
+            runner.start(job_id, folder, status)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)   # refused: nothing left behind
+            raise
+        return job_id
+    _write_status(folder, **status)
     _spawn(folder, env)
     return job_id
 
@@ -132,6 +186,14 @@ def job_status(job_id: str, jobs_dir: str | os.PathLike = DEFAULT_JOBS) -> dict:
 
     A job whose process has gone without finishing is reported "failed".
     """
+    runner = _runner(jobs_dir)
+    if runner is not None:
+        _check_id(job_id)
+        status = runner.status(job_id)
+        if status is None:
+            raise InputError(f"no import job {job_id}: it may have been cleaned up; start it "
+                             "again")
+        return status
     folder = _job_folder(job_id, jobs_dir)
     status = _read_status(folder)
     if status["state"] in ("queued", "running") and not _alive(folder, status):
@@ -141,9 +203,13 @@ def job_status(job_id: str, jobs_dir: str | os.PathLike = DEFAULT_JOBS) -> dict:
     return status
 
 
-def _job_folder(job_id: str, jobs_dir: str | os.PathLike) -> Path:
+def _check_id(job_id: str) -> None:
     if not isinstance(job_id, str) or not _JOB_ID.fullmatch(job_id):
         raise InputError(f"{job_id!r} is not a job id")
+
+
+def _job_folder(job_id: str, jobs_dir: str | os.PathLike) -> Path:
+    _check_id(job_id)
     folder = Path(jobs_dir) / job_id
     if not (folder / "status.json").exists():
         raise InputError(f"no import job {job_id}: it may have been cleaned up; start it again")
@@ -214,17 +280,14 @@ def _heartbeat_fresh(folder: Path) -> bool:
     return age < HEARTBEAT_STALE_S
 
 
-def _beat(folder: Path, stop: threading.Event) -> None:
-    """The worker's heartbeat: touch the file every HEARTBEAT_S seconds until `stop`. A cancel
-    request left by another machine (JOB_ID/cancel) ends the worker (SIGTERM, as cancel_job does
-    on this machine)."""
-    beat = folder / "heartbeat"
+def _beat(report: Report | Path, stop: threading.Event) -> None:
+    """The worker's heartbeat: `report.beat()` (a job folder: its heartbeat file) every
+    HEARTBEAT_S seconds until `stop`. A cancel request (JOB_ID/cancel left by another machine,
+    or the runner's) ends the worker (SIGTERM, as cancel_job does on this machine)."""
+    if isinstance(report, str | os.PathLike):
+        report = FileReport(Path(report))
     while True:
-        try:
-            beat.touch()
-        except OSError:
-            pass                      # a full or flaky share: the next beat may get through
-        if (folder / "cancel").exists():
+        if report.beat():
             os.kill(os.getpid(), signal.SIGTERM)
         if stop.wait(HEARTBEAT_S):
             return
@@ -241,6 +304,11 @@ def _signal_alive(pid: int) -> bool:
 
 def cancel_job(job_id: str, jobs_dir: str | os.PathLike = DEFAULT_JOBS) -> dict:
     """Stop a running job (its whole process group); the data set stays as it was."""
+    runner = _runner(jobs_dir)
+    if runner is not None:
+        _check_id(job_id)
+        runner.cancel(job_id)
+        return job_status(job_id, jobs_dir)
     folder = _job_folder(job_id, jobs_dir)
     status = job_status(job_id, jobs_dir)
     if status["state"] in ("queued", "running"):
@@ -264,53 +332,73 @@ def cleanup_jobs(jobs_dir: str | os.PathLike = DEFAULT_JOBS, *, older_than_s: fl
     if not root.is_dir():
         return 0
     now = time.time()
+    marker = "spec.json" if _runner(root) is not None else "status.json"   # state: elsewhere
     for folder in root.iterdir():
-        if not _JOB_ID.fullmatch(folder.name) or not (folder / "status.json").exists():
+        if not _JOB_ID.fullmatch(folder.name) or not (folder / marker).exists():
             continue
-        if now - (folder / "status.json").stat().st_mtime < older_than_s:
+        if now - (folder / marker).stat().st_mtime < older_than_s:
             continue
-        if job_status(folder.name, root)["state"] in ("done", "failed"):
+        try:
+            state = job_status(folder.name, root)["state"]
+        except InputError:            # its state has expired where the runner keeps it
+            state = "done"
+        if state in ("done", "failed"):
             shutil.rmtree(folder, ignore_errors=True)
             removed += 1
     return removed
 
 
 # --------------------------------------------------------------------------- the worker
-def run_job(folder: str | os.PathLike) -> int:
-    """The worker's body: run the import described by spec.json, reporting into status.json,
-    touching the heartbeat file until the final state is written."""
+class FileReport:
+    """The default `Report`: status.json and the heartbeat file in the job folder."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def write(self, **fields) -> None:
+        _write_status(self.folder, **fields)
+
+    def beat(self) -> bool:
+        try:
+            (self.folder / "heartbeat").touch()
+        except OSError:
+            pass                      # a full or flaky share: the next beat may get through
+        return (self.folder / "cancel").exists()
+
+
+def run_job(folder: str | os.PathLike, report: Report | None = None) -> int:
+    """The worker's body: run the import described by spec.json, reporting into `report`
+    (status.json by default), beating until the final state is written."""
     folder = Path(folder)
     spec = json.loads((folder / "spec.json").read_text())
-    (folder / "heartbeat").touch()    # before "running": another machine judges by it
+    report = report or FileReport(folder)
+    report.beat()                     # before "running": another machine judges by it
     stop = threading.Event()
-    threading.Thread(target=_beat, args=(folder, stop), daemon=True).start()
+    threading.Thread(target=_beat, args=(report, stop), daemon=True).start()
     try:
-        return _run(folder, spec)
+        return _run(report.write, spec)
     finally:
         stop.set()
 
 
-def _run(folder: Path, spec: dict) -> int:
-    _write_status(folder, state="running", progress=0.0, message="starting", pid=os.getpid(),
-                  host=HOST)
+def _run(write, spec: dict) -> int:
+    write(state="running", progress=0.0, message="starting", pid=os.getpid(), host=HOST)
 
     def progress(fraction: float, message: str) -> None:
-        _write_status(folder, state="running", progress=round(float(fraction), 3),
-                      message=message)
+        write(state="running", progress=round(float(fraction), 3), message=message)
 
     try:
         path = import_dataset(spec["name"], _sources_of(spec), root=spec["root"],
                               progress=progress, add_to=spec["add_to"], title=spec.get("title"))
     except InputError as exc:
-        _write_status(folder, state="failed", error=str(exc), message="failed")
+        write(state="failed", error=str(exc), message="failed")
         return 2
     except Exception as exc:  # noqa: BLE001 - the page shows it; the log keeps the traceback
         traceback.print_exc()
-        _write_status(folder, state="failed", message="failed",
-                      error=f"the import failed unexpectedly ({type(exc).__name__}: {exc})")
+        write(state="failed", message="failed",
+              error=f"the import failed unexpectedly ({type(exc).__name__}: {exc})")
         return 1
-    _write_status(folder, state="done", progress=1.0, message="done",
-                  result=_result(spec["name"], path))
+    write(state="done", progress=1.0, message="done", result=_result(spec["name"], path))
     return 0
 
 
