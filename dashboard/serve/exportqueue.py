@@ -17,7 +17,8 @@ only waits for the answer (up to ``WAIT_S``), and:
 
 A data set held only in memory (given in code: tests, the embedded demo before it is saved) has no
 folder for another process to open: its exports run in a thread of the web worker instead, under
-the same limits. This is a local queue: Celery and Redis are not used (see docs/deployment.md).
+the same limits. This is the local queue, the default; with ``redis_url`` set, exports of saved
+data sets run on Celery workers instead, with their limits in Redis (`jobbackend`).
 """
 from __future__ import annotations
 

@@ -22,7 +22,9 @@ from dashboard.output import exports as ex
 from dashboard.output.levers import LEVER_TABLES, lever_table
 from dashboard.output.printable import report_html, report_map_svg
 from dashboard.output.register import register_csv_bytes
-from dashboard.serve.exportqueue import Busy, export_in_process, queue_of
+from dashboard.serve.exportqueue import Busy, queue_of
+from dashboard.serve.jobbackend import backend_of
+from dashboard.serve.redisjobs import QueueDown
 from dashboard.view.context import AppContext
 from dashboard.web.access import current_user
 from dashboard.web.callbacks.exports import map_availability
@@ -100,10 +102,12 @@ def report_bytes(app_ctx: AppContext, query: str | None) -> bytes:
 
 def register_exports(app: Dash, app_ctx: AppContext) -> None:
     """Serve ``<routes prefix>export/<file>``, ``<routes prefix>report.html`` and
-    ``<routes prefix>export/status`` for `app`. Files are made through the worker's export queue
-    (`exportqueue`): in its own process, a few per user at a time."""
+    ``<routes prefix>export/status`` for `app`. Files are made off the web threads, a few per user
+    at a time: in the web worker's export process (`exportqueue`), or on Celery workers when
+    redis_url is set (`jobbackend`, which then also sends the page's imports there)."""
     prefix = app_ctx.settings.routes_prefix
-    queue = queue_of(app_ctx.settings)
+    queue = queue_of(app_ctx.settings)       # data held only in memory: a thread of this worker
+    backend = backend_of(app_ctx.settings)
     folder = app_ctx.ds.meta.get("folder")
     saved = bool(folder) and (Path(str(folder)) / "manifest.json").exists()
 
@@ -112,8 +116,8 @@ def register_exports(app: Dash, app_ctx: AppContext) -> None:
         what = "report" if kind == "report" else file
         who, signed_in = _who()
         if saved:
-            return queue.run(who, what, export_in_process, str(folder), app_ctx.settings,
-                             kind, file, query, per_user=signed_in)
+            return backend.export(who, what, str(folder), app_ctx.settings, kind, file, query,
+                                  per_user=signed_in)
         fn = (lambda: (report_bytes(app_ctx, query), MIME["html"])) if kind == "report" else (
             lambda: export_file(app_ctx, file, query))
         return queue.run(who, what, fn, in_process=False, per_user=signed_in)
@@ -138,7 +142,10 @@ def register_exports(app: Dash, app_ctx: AppContext) -> None:
         return Response(data, mimetype=MIME["html"])
 
     def status() -> Response:
-        return jsonify({"exports": queue.status(_who()[0])})
+        try:
+            return jsonify({"exports": backend.status(_who()[0])})
+        except QueueDown as exc:
+            return _busy(Busy(503, str(exc), retry_after=60))
 
     app.server.add_url_rule(f"{prefix}export/status", "anchor_export_status", status)
     app.server.add_url_rule(f"{prefix}export/<file>", "anchor_export", download)
