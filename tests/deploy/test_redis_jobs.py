@@ -60,13 +60,30 @@ def redis_url() -> Iterator[str]:
     proc.wait(10)
 
 
-def start_worker(url: str, log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+SLOW_WORKER = """
+import os, sys, time
+import dashboard.serve.celery_app as c
+real = c.export_in_process
+def slow(*args):
+    time.sleep(float(os.environ["SLOW_EXPORTS_S"]))
+    return real(*args)
+c.export_in_process = slow
+from celery.__main__ import main
+sys.argv = ["celery", *sys.argv[1:]]
+main()
+"""
+
+
+def start_worker(url: str, log: Path, env: dict[str, str] | None = None,
+                 slow_exports_s: float = 0) -> subprocess.Popen:
     """`celery -A dashboard.serve.celery_app worker` (solo pool) in its own process group, once
-    it says it is ready."""
-    full = {**os.environ, "ANCHOR_REDIS_URL": url, "PYTHONPATH": str(ROOT), **(env or {})}
+    it says it is ready; `slow_exports_s` makes each export sleep that long first."""
+    full = {**os.environ, "ANCHOR_REDIS_URL": url, "PYTHONPATH": str(ROOT), **(env or {}),
+            "SLOW_EXPORTS_S": str(slow_exports_s)}
+    start = ["-c", SLOW_WORKER] if slow_exports_s else ["-m", "celery"]
     with open(log, "ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "dashboard.serve.celery_app", "worker",
+            [sys.executable, *start, "-A", "dashboard.serve.celery_app", "worker",
              "-Q", "anchor", "--pool", "solo", "--loglevel", "INFO", "--without-gossip",
              "--without-mingle", "--without-heartbeat"],
             cwd=ROOT, env=full, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -224,6 +241,59 @@ def test_a_killed_workers_import_is_reported_failed_not_stuck(redis_url, flush, 
                               root=settings.networks_dir, jobs_dir=jobs_folder(settings),
                               user="ann")
     assert jobs.job_status(again, jobs_folder(settings))["state"] == "queued"
+
+
+def test_a_killed_workers_export_answers_503_within_the_heartbeat(redis_url, flush, tmp_path,
+                                                                   monkeypatch):
+    from dashboard.serve import exportqueue
+    from dashboard.serve.redisjobs import BEAT_TTL_S
+
+    monkeypatch.setattr(exportqueue, "_queues", {})
+    app, _ = make_app(tmp_path / "a", redis_url)
+    worker = start_worker(redis_url, tmp_path / "worker.log", slow_exports_s=120)
+    out = {}
+    t = threading.Thread(target=lambda: out.setdefault(
+        "r", app.server.test_client().get("/export/suppliers.csv", headers=AUTH)))
+    try:
+        t.start()
+        c = app.server.test_client()
+        wait_for(lambda: [e for e in c.get("/export/status", headers=AUTH).json["exports"]
+                          if e["state"] == "running"], what="the export running")
+    finally:
+        stop_worker(worker, signal.SIGKILL)
+    killed = time.monotonic()
+    t.join(BEAT_TTL_S + 10)
+    assert not t.is_alive(), "the request still waits for a dead worker"
+    assert out["r"].status_code == 503 and "export worker stopped" in out["r"].text
+    assert time.monotonic() - killed < BEAT_TTL_S + 5
+    assert c.get("/export/status", headers=AUTH).json == {"exports": []}
+
+
+def test_a_cancelled_import_changes_nothing_and_the_worker_goes_on(redis_url, flush, tmp_path,
+                                                                   monkeypatch):
+    from dashboard.serve import exportqueue
+    from tests.unit.test_importer import write_sources
+
+    monkeypatch.setattr(exportqueue, "_queues", {})
+    app, settings = make_app(tmp_path / "a", redis_url)
+    worker = start_worker(redis_url, tmp_path / "worker.log", {PAUSE_ENV: "4"})
+    try:
+        job = jobs.start_import("tiny", write_sources(tmp_path / "in"),
+                                root=settings.networks_dir, jobs_dir=jobs_folder(settings),
+                                user="ann")
+        wait_for(lambda: "pausing" in jobs.job_status(job, jobs_folder(settings))["message"],
+                 what="the pause")
+        status = jobs.cancel_job(job, jobs_folder(settings))
+        assert status["state"] == "failed" and "cancelled" in status["error"]
+        store = redis.Redis.from_url(redis_url)
+        wait_for(lambda: store.exists(f"anchor:done:{job}"), timeout=30, what="the task's end")
+        assert not (Path(settings.networks_dir) / "tiny").exists()
+        assert jobs.job_status(job, jobs_folder(settings))["error"].startswith("cancelled")
+        assert worker.poll() is None                  # the worker was not stopped with it
+        r = app.server.test_client().get("/export/suppliers.csv", headers=AUTH)
+        assert r.status_code == 200, r.text
+    finally:
+        stop_worker(worker)
 
 
 def test_an_export_no_worker_takes_ends_with_503_and_frees_the_slot(redis_url, flush, tmp_path,
