@@ -333,3 +333,44 @@ def test_redis_down_is_a_clear_error_at_once_not_a_hang(tmp_path, monkeypatch):
                           jobs_dir=jobs_folder(settings), user="ann")
     assert time.monotonic() - started < 10
     assert not any(jobs_folder(settings).glob("*/spec.json"))     # nothing left behind
+
+
+def test_the_pages_import_started_on_one_server_is_followed_on_another(redis_url, flush,
+                                                                        tmp_path, monkeypatch):
+    """As the page does it (upload, start, follow): started through server A, followed and
+    reported through server B, which shares only Redis and the data sets folder with A."""
+    from dashboard.ingest.uploads import UploadStore, uploads_folder
+    from dashboard.serve import exportqueue
+    from dashboard.serve.app import context_of, create_app
+    from dashboard.serve.networks import networks_of
+    from dashboard.web.callbacks import data as cb
+    from dashboard.web.ids import MAPPING_FIELDS
+    from tests.synthetic import synthetic_dataset
+    from tests.unit.test_data_callbacks import imported_places, settings_for, upload
+    from tests.unit.test_importer import REGISTER, SPEND
+
+    monkeypatch.setattr(exportqueue, "_queues", {})
+    places = imported_places(tmp_path)
+    apps = [create_app(synthetic_dataset(n_suppliers=60, n_tx=600),
+                       settings_for(places, redis_url=redis_url,
+                                    data_dir=str(tmp_path / f"data-{side}")))
+            for side in "ab"]
+    ctx_a, ctx_b = (context_of(app) for app in apps)
+    store = UploadStore(uploads_folder(ctx_a.settings))
+    batch = store.new_batch()
+    upload(store, batch, "q1.csv", SPEND)
+    upload(store, batch, "register.csv", REGISTER, kind="suppliers")
+    worker = start_worker(redis_url, tmp_path / "worker.log")
+    try:
+        job = cb.start_import(ctx_a, store, cb.batch_files(store, {"batch": batch}),
+                              [None] * len(MAPPING_FIELDS), None, None, None, "fresh",
+                              "Fresh one", [], ["tiny"])
+        assert not (jobs_folder(ctx_a.settings) / job["job"] / "status.json").exists()
+        follow = lambda: cb.follow_job(networks_of(apps[1]), job,   # noqa: E731
+                                       jobs_folder(ctx_b.settings))
+        disabled, value, hidden, words, report, refresh = wait_for(
+            lambda: (f := follow())[0] and f, timeout=120, what="the import's end")
+        assert value == "100" and "ready" in words and refresh == job["job"], words
+        assert "/d/fresh/export/rejected.csv" in str(report)
+    finally:
+        stop_worker(worker)
