@@ -25,6 +25,7 @@ from dashboard.engine.model import CAPREV_LABELS, YES, Dataset
 from dashboard.engine.periods import fy_label
 from dashboard.errors import InputError
 from dashboard.fmt import plot_text
+from dashboard.output import imaging
 from dashboard.output.cells import (
     FORMULA_START,
     XLSX_MAX_ROWS,
@@ -268,8 +269,8 @@ def map_image(fig, fmt: str = "png", *, title: str = "", lines: list[str] | tupl
     ensure_browser()
     out = annotated(fig, title=title, lines=lines, attribution=attribution, now=now) if (
         annotate) else fig
-    try:
-        return out.to_image(format=fmt, width=width, height=height, scale=scale)
+    try:   # one warm browser per process: only the first image pays for starting it
+        return imaging.render(out, fmt, width=width, height=height, scale=scale)
     except Exception as exc:  # kaleido raises its own types; the page shows a message instead
         if "Chrome" in type(exc).__name__ or "browser" in str(exc).lower():
             raise InputError(CHROMIUM_HINT) from None

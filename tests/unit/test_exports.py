@@ -277,12 +277,12 @@ def test_a_drawing_failure_is_an_input_error(monkeypatch):
         pytest.skip("no Chromium: apt-get install chromium")
     ds = tiny_ds()
     fig = e.ward_map_figure(ds, m.summarise(ds))
-    import plotly.graph_objects as go
+    from dashboard.output import imaging
 
-    def fail(self, **kwargs):
+    def fail(fig, fmt, **kwargs):
         raise RuntimeError("render timed out")
 
-    monkeypatch.setattr(go.Figure, "to_image", fail)
+    monkeypatch.setattr(imaging, "render", fail)
     with pytest.raises(InputError, match="could not draw the map image"):
         e.map_image(fig, "svg")
     with pytest.raises(InputError, match="png or svg"):
