@@ -27,6 +27,7 @@ from dashboard.serve.health import install_health, load_checked
 from dashboard.serve.networks import Networks, install
 from dashboard.serve.routes import register_geometry
 from dashboard.serve.security import install_callback_check, install_security
+from dashboard.serve.static_assets import install_static_assets
 from dashboard.serve.uploads import register_upload_route
 from dashboard.settings import Settings, load_settings, open_without_sign_in
 from dashboard.web.app import Services, build_page, context_of
@@ -61,6 +62,7 @@ def _compose(data: Dataset | None, settings: Settings | None, networks: Networks
     install_callback_check(app, settings)   # after sign-in: no body parsed without a user
     install_health(app, data, settings)
     install_compression(app, settings)
+    install_static_assets(app, settings)   # after compression: partial plotly.js, asset caching
     register_exports(app, context_of(app))   # export/<file> and report.html
     register_upload_route(server, settings.routes_prefix, UploadStore(uploads_folder(settings)),
                           limit_bytes=settings.upload_limit_mb * 2**20,

@@ -36,6 +36,7 @@ def build_page(data: Dataset, settings: Settings, services: Services) -> Dash:
         title="Anchor Spend Map",
         update_title=None,
         assets_folder=str(ROOT / "assets"),
+        assets_path_ignore=["vendor"],   # the partial plotly.js: served by serve.static_assets
         requests_pathname_prefix=settings.url_prefix,
         routes_pathname_prefix=settings.routes_prefix,
         serve_locally=True,
