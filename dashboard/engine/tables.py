@@ -106,9 +106,14 @@ def _class_table(grid: np.ndarray, labels: np.ndarray, label: str, counts: np.nd
 
 
 def supplier_table(s: Summary, *, n: int | None = None, ward: str | None = None,
-                   anchor: str | None = None) -> pd.DataFrame:
-    """Suppliers by filtered spend, largest first; individuals are never named."""
-    if anchor:
+                   anchor: str | None = None,
+                   sums: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
+    """Suppliers by filtered spend, largest first; individuals are never named. `sums`: the
+    (spend, transactions) per supplier of the anchor's payments when the caller has them
+    already (`engine.details.by_supplier`: no second pass over the transactions)."""
+    if sums is not None:
+        spend, count = sums
+    elif anchor:
         spend, count = per_supplier_of(
             s.ds, and_mask(s.mask, s.ds.tx.anchor == _anchor_pos(s.ds, anchor)))
     else:
@@ -125,9 +130,10 @@ def supplier_table(s: Summary, *, n: int | None = None, ward: str | None = None,
     wards = s.ds.wards["name"].to_numpy(object)
     ward_idx = s.ds.sup_ward[idx]
     person = sup["individual"].to_numpy()[idx] == YES  # individuals: no postcode, no ward
+    # only the rows shown are converted from Arrow (a drill-down's ten, not 200,000)
     return pd.DataFrame({
-        "supplier": sup["display_name"].to_numpy(object)[idx],
-        "postcode": np.where(person, None, sup["postcode"].to_numpy(object)[idx]),
+        "supplier": sup["display_name"].iloc[idx].to_numpy(object),
+        "postcode": np.where(person, None, sup["postcode"].iloc[idx].to_numpy(object)),
         "ward": np.where((ward_idx >= 0) & ~person,
                          wards[np.maximum(ward_idx, 0)] if len(wards) else None, None),
         "spend": spend[idx].astype(np.int64),

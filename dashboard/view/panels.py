@@ -1,13 +1,17 @@
 """The panels that follow a filter change, as plain data: one call per view state.
 
-`panels(app_ctx, state, held)` computes the summary once and gives everything the page shows
-beside the map (the headline cards and their sentences, the filter strip, the legend, the map's
-written summary and ranked chart, the drill-down, the trend chart and the table) as a `Panels`
-of plain values. `held` is the record the page keeps of what it holds (the GRID_KEY store: the
-table's shape and column digests, and a digest of each panel): whatever the page already holds
-is None, so it is not sent again (a change of year leaves the trend, which shows every year, and
-usually the legend and the drill-down's hint as they are). The page's callback only renders the
-values into components.
+`panels(app_ctx, state, held)` computes the summary once and gives what the page shows beside
+the map that follows the filters (the filter strip, the legend, the map's written summary and
+ranked chart, the trend chart and the table) as a `Panels` of plain values. `held` is the record
+the page keeps of what it holds (the GRID_KEY store: the table's shape and column digests, a
+digest of each panel, and the view they were made for): whatever the page already holds is None,
+so it is not sent again (a change of year leaves the trend, which shows every year, and usually
+the legend as they are), and a change of the selection alone (a ward or an anchor chosen)
+computes nothing. The page's callback only renders the values into components.
+
+Two things are not here, each with its own callback so that nothing waits for the rest (issue
+16): the headline cards (`dashboard.view.cards`) and the details of the selected ward or anchor
+(`details_panel`, one pass over the selection's own transactions).
 """
 from __future__ import annotations
 
@@ -21,15 +25,14 @@ from dashboard.engine import details
 from dashboard.engine import metrics as m
 from dashboard.engine.metrics import Summary
 from dashboard.view import mapfig
-from dashboard.view.cards import Card, headline_cards
 from dashboard.view.charts import ranked_figure, trend_figure, years_figure
 from dashboard.view.context import AppContext
 from dashboard.view.digest import digest
 from dashboard.view.drill import all_years, drill, trend_series
 from dashboard.view.grid import GridUpdate, grid_update
-from dashboard.view.levers import lever_cards, lever_drill
+from dashboard.view.levers import lever_drill
 from dashboard.view.places import district_names
-from dashboard.view.state import ViewState
+from dashboard.view.state import ViewState, to_query
 from dashboard.view.text import filter_strip, map_sentence
 from layers import Legend, asset_sites, supplier_points
 
@@ -81,8 +84,6 @@ class Panels:
     `grid` is the table's update, `held` the record of what the page then holds (None when it
     is unchanged), `transactions` the number of payments under the filters (for the links)."""
 
-    cards: tuple[Card, ...] | None = None
-    compare: str | None = None
     status: str | None = None
     strip: tuple[str, ...] | None = None
     legend: LegendView | None = None
@@ -90,7 +91,6 @@ class Panels:
     ranked_heading: str | None = None
     ranked: dict[str, Any] | None = None
     ranked_height: int | None = None
-    drill: DrillView | None = None
     trend: dict[str, Any] | None = None
     grid: GridUpdate = field(default_factory=GridUpdate)
     held: dict[str, Any] | None = None
@@ -103,33 +103,49 @@ CONTENTS = tuple(f.name for f in fields(Panels) if f.name not in ("grid", "held"
 
 def panels(app_ctx: AppContext, state: ViewState, held: Any = None) -> Panels:
     """The panels for `state`, leaving out what `held` (the record a previous call returned:
-    {"table": ..., "panels": {field: digest}}; anything else: nothing held) says the page has."""
-    ds = app_ctx.ds
+    {"table": ..., "panels": {field: digest}, "view": ...}; anything else: nothing held) says
+    the page has. The same view but for the selection is answered at once, with nothing."""
+    held = held if isinstance(held, dict) else {}
     summary = app_ctx.summary(state)
+    transactions = int(summary.headline["transactions"])
+    view = panels_view(state)
+    if held.get("view") == view and isinstance(held.get("panels"), dict):
+        return Panels(transactions=transactions)
+    ds = app_ctx.ds
     every_year = app_ctx.summarise(all_years(state.filters), state.options)
-    cards, compare = headline_cards(summary, app_ctx.summarise, ds)
-    cards += lever_cards(ds, state)
     heading, ranked = ranked_figure(summary, state)
     contents: dict[str, Any] = {
-        "cards": tuple(cards), "compare": compare,
-        "status": NO_MATCH if summary.headline["transactions"] == 0 else "",
+        "status": NO_MATCH if transactions == 0 else "",
         "strip": tuple(filter_strip(state, ds)),
         "legend": legend_view(app_ctx, summary, state),
         "sentence": map_sentence(summary), "ranked_heading": heading, "ranked": ranked,
         "ranked_height": ranked["layout"]["height"],
-        "drill": _with_levers(drill_view(summary, state, every_year), ds, state),
         "trend": trend_figure(trend_series(every_year), state.options.most_deprived,
                               state.present),
     }
-    held = held if isinstance(held, dict) else {}
     before = held.get("panels") if isinstance(held.get("panels"), dict) else {}
     record = {name: digest(_plain(value)) for name, value in contents.items()}
     grid = grid_update(app_ctx, state, held.get("table"), summary)
-    now = {"table": grid.held if grid.held is not None else held.get("table"), "panels": record}
+    now = {"table": grid.held if grid.held is not None else held.get("table"), "panels": record,
+           "view": view}
     return Panels(**{name: value for name, value in contents.items()
                      if before.get(name) != record[name]},
-                  grid=grid, held=now if now != held else None,
-                  transactions=int(summary.headline["transactions"]))
+                  grid=grid, held=now if now != held else None, transactions=transactions)
+
+
+def panels_view(state: ViewState) -> str:
+    """The view state the panels follow: everything but the selection (the details' own)."""
+    return to_query(replace(state, ward=None, detail_anchor=None))
+
+
+def details_panel(app_ctx: AppContext, state: ViewState) -> DrillView:
+    """The details of the selected ward and/or anchor under the filters (with their staff and
+    sites): nothing but the selection's own transactions is read (`view.drill`), on the
+    summaries the map and the trend already made (cached per filter state)."""
+    if not state.ward and not state.detail_anchor:
+        return DrillView()
+    every_year = app_ctx.summarise(all_years(state.filters), state.options)
+    return _with_levers(drill_view(app_ctx.summary(state), state, every_year), app_ctx.ds, state)
 
 
 def _plain(value: Any) -> Any:
@@ -227,8 +243,7 @@ def _with_levers(view: DrillView, ds, state: ViewState) -> DrillView:
     if rows is None:
         return view
     title = view.title or " — ".join(x for x in (
-        dict(zip(ds.wards["code"], ds.wards["name"])).get(state.ward, state.ward),
-        state.detail_anchor) if x)
+        details.ward_name(ds, state.ward) if state.ward else None, state.detail_anchor) if x)
     return replace(view, title=title, levers=table_view(rows, "Staff and sites"))
 
 

@@ -49,9 +49,10 @@ def lsoa_rows(ds: Dataset, options: Options) -> pd.DataFrame:
 
 
 def supplier_rows(s: Summary, *, n: int | None = None, ward: str | None = None,
-                  anchor: str | None = None) -> pd.DataFrame:
-    """Suppliers by spend (individuals withheld by the engine), columns ready to show or save."""
-    t = m.supplier_table(s, n=n, ward=ward, anchor=anchor)
+                  anchor: str | None = None, sums: tuple | None = None) -> pd.DataFrame:
+    """Suppliers by spend (individuals withheld by the engine), columns ready to show or save;
+    `sums` as `metrics.supplier_table` takes them."""
+    t = m.supplier_table(s, n=n, ward=ward, anchor=anchor, sums=sums)
     label = f"Most deprived {s.options.most_deprived}%"
     return pd.DataFrame({
         "Supplier": t["supplier"].astype(object),

@@ -158,8 +158,10 @@ def text_of(children) -> str:
 
 
 def test_cards_render(ctx):
+    from dashboard.web.callbacks.cards import cards_outputs
+
     p = panels(ctx, ctx.state(""))
-    items = [render.card_item(c) for c in p.cards]
+    items = cards_outputs(ctx, "")[0]
     value = [c for c in items[0].children if getattr(c, "className", "") == "card-value"][0]
     assert value.children == "£3,951" and items[0].id == "card-total"
     # the definition: a "?" button described by a tooltip with the same words as the report
@@ -179,13 +181,13 @@ def test_legend_renders_its_overlays(ctx):
 
 
 def test_drilldown_shows_supplier_names_as_text(hostile_ds):
+    from dashboard.web.callbacks.details import details_children
+
     ctx = context_of(create_app(hostile_ds, load_settings(env={})))
-    children = render.drill_children(panels(ctx, ctx.state("?ward=W1")).drill)
-    dumped = text_of(children)
+    dumped = text_of(details_children(ctx, "?ward=W1"))
     assert "<img src=x onerror=alert(1)>Dep One" in dumped  # a plain string child: React escapes it
     assert '"type": "Markdown"' not in dumped and "dangerously" not in dumped
-    assert render.drill_children(panels(ctx, ctx.state("")).drill)[0].children == (
-        "Nothing selected yet.")
+    assert details_children(ctx, "")[0].children == "Nothing selected yet."
 
 
 def test_panels_left_unchanged_are_not_sent(ctx):
@@ -214,8 +216,8 @@ def test_a_filter_change_posts_only_the_panels_that_moved(app):
         held |= sent
         answers.append(sent)
     first, year, again = answers
-    assert "trend.figure" in first and "drilldown.children" in first
-    assert "trend.figure" not in year and "drilldown.children" not in year   # every year: same
+    assert "trend.figure" in first and "drilldown.children" not in first  # details: their own
+    assert "trend.figure" not in year                                # every year: the same
     assert {"map-summary.children", "grid-values.data", "export-links.children"} <= set(year)
     assert set(again) == {"export-links.children"}    # the same view again: only the links
     assert "cards.children" not in first              # the cards have their own callback
@@ -327,3 +329,25 @@ def test_a_mistyped_or_reversed_date_is_said_not_silently_ignored(date_from, dat
     message, from_class, to_class = state.date_feedback(date_from, date_to)
     assert (says in message) if says else message == ""
     assert ("date-problem" in from_class, "date-problem" in to_class) == marked
+
+
+def test_the_details_have_a_callback_of_their_own_on_the_view_state(app):
+    """Issue 16: a ward chosen is answered by the details' own callback, on the view state alone
+    (not ordered after the map, not with every other panel), and a change of the selection alone
+    sends nothing from the panels callback but the links."""
+    from benchmarks import _page
+
+    deps = app.server.test_client().get("/_dash-dependencies").json
+    spec = next(d for d in deps if "drilldown.children" in d["output"])
+    assert spec["output"] == "drilldown.children"
+    assert [i["id"] for i in spec["inputs"]] == ["view-state"] and not spec["state"]
+    client = app.server.test_client()
+    callbacks = _page.state_callbacks(app)
+    panels_cb_ = next(c for k, c in callbacks.items() if "grid-held.data" in k)
+    held = _page.outputs_of(_page.post(client, panels_cb_, {"view-state.data": "?fy=2023"}))
+    body = _page.post(client, panels_cb_, {"view-state.data": "?fy=2023&ward=W1",
+                                           "grid-held.data": held["grid-held.data"]})
+    assert set(_page.outputs_of(body)) == {"export-links.children"}
+    shown = _page.outputs_of(_page.post(client, callbacks["drilldown.children"],
+                                        {"view-state.data": "?ward=W1"}))
+    assert "Spend by anchor" in json.dumps(shown["drilldown.children"])

@@ -3,16 +3,20 @@ its local area's and England's, its LSOAs by decile; an anchor's wards. Checked 
 pandas sums over the same transactions."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from dashboard.engine import details
 from dashboard.engine import metrics as m
 from dashboard.engine.details import anchor_by_ward, ward_by_anchor, ward_profile
 from dashboard.engine.metrics import Filters, Options
 from dashboard.settings import load_settings
 from dashboard.view.context import build_context
-from dashboard.view.panels import panels
+from dashboard.view.drill import drill
+from dashboard.view.panels import details_panel
 from tests.synthetic import synthetic_dataset
 
 DS = synthetic_dataset()
@@ -52,6 +56,43 @@ def test_anchor_by_ward_matches_plain_sums_and_shares_add_up():
     assert anchor_by_ward(s, "No such anchor").empty
 
 
+SELECTIONS = [(4, None), (4, "University"), (None, "University"), (None, "College"),
+              (0, "No such anchor")]
+FILTER_STATES = [Filters(), Filters(years=(2023,)), Filters(anchors=("University", "College")),
+                 Filters(categories=(DS.categories[0],), supplier_flags=("sme",))]
+
+
+@pytest.mark.parametrize("filters", FILTER_STATES)
+@pytest.mark.parametrize("ward_row, anchor", SELECTIONS)
+def test_the_drill_down_read_from_the_selection_equals_full_passes(filters, ward_row, anchor):
+    """The details read only the selection's rows (issue 16: no full pass per click): every table
+    equals the engine's full-pass tables over the same filters."""
+    s = m.summarise(DS, filters)
+    every = m.summarise(DS, replace(filters, years=()))
+    ward = None if ward_row is None else str(DS.wards["code"].iloc[ward_row])
+    d = drill(s, ward, anchor, every)
+    f = filters if not anchor else replace(filters, anchors=(anchor,) if (
+        not filters.anchors or anchor in filters.anchors) else ("\0",))
+    cats = m.category_table(DS, f, ward=ward) if anchor in (None, *DS.anchors["name"]) else None
+    if cats is not None:
+        assert d.categories.reset_index(drop=True).equals(cats.reset_index(drop=True))
+    years = m.year_table(every, ward=ward, anchor=anchor)
+    assert d.years["spend"].tolist() == years["total_spend"].tolist()
+    assert d.years["deprived"].tolist() == years["deprived_spend"].tolist()
+    assert d.total == int(m.year_table(s, ward=ward, anchor=anchor)["total_spend"].sum())
+    if anchor in DS.anchors["name"].tolist():
+        want = m.supplier_table(s, n=10, ward=ward, anchor=anchor)   # its own full pass
+        assert d.suppliers["Spend (£)"].tolist() == (want["spend"] / 100).tolist()
+        assert d.suppliers["Supplier"].tolist() == want["supplier"].tolist()
+
+
+def test_a_selection_reads_the_filters_from_the_packed_mask():
+    s = m.summarise(DS, Filters(years=(2023,), supplier_flags=("sme",)))
+    rows = np.arange(len(DS.tx))
+    assert np.array_equal(details.passing(s, rows), np.flatnonzero(s.mask))
+    assert np.array_equal(details.passing(m.summarise(DS), rows), rows)   # no filter: every row
+
+
 def test_ward_profile_counts_its_lsoas_and_compares_with_the_local_area_and_england():
     code = str(DS.wards["code"].iloc[4])
     p = ward_profile(DS, code, Options())
@@ -67,12 +108,12 @@ def test_ward_profile_counts_its_lsoas_and_compares_with_the_local_area_and_engl
 def test_the_panel_shows_the_details_of_a_ward_and_of_an_anchor():
     ctx = build_context(DS, load_settings(env={}), {"wards": "w", "lsoas": "l"})
     code = str(DS.wards["code"].iloc[4])
-    d = panels(ctx, ctx.state(f"?ward={code}")).drill
+    d = details_panel(ctx, ctx.state(f"?ward={code}"))
     assert d.anchors.caption == "Spend by anchor" and d.anchors.rows
     assert [r[0] for r in d.compare.rows][0] == "This ward"
     assert d.compare.rows[1][0].startswith("Local area (")
     assert d.wards is None
-    a = panels(ctx, ctx.state("?detail=University")).drill
+    a = details_panel(ctx, ctx.state("?detail=University"))
     assert a.wards.caption == "Wards receiving most of its spend" and a.anchors is None
 
 

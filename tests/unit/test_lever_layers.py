@@ -19,7 +19,7 @@ from dashboard.settings import load_settings
 from dashboard.view import mapfig
 from dashboard.view.context import build_context
 from dashboard.view.levers import lever_cards, lever_drill
-from dashboard.view.panels import panels
+from dashboard.view.panels import details_panel, panels
 from dashboard.view.state import ViewState
 from layers import OVERLAY_LAYERS, asset_sites, workforce_wards
 from tests.unit.conftest import tiny_with_geometry
@@ -149,8 +149,10 @@ def test_page_json_carries_no_small_count():
     ctx = build_context(ds, load_settings(env={}), URLS)
     for query in ("?layer=ward_staff", "?layer=ward_staff&anchor=Trust&ward=W1",
                   "?layer=ward_staff&anchor=Council&ward=W1&show=assets"):
-        p = panels(ctx, ctx.state(query))
-        staff = [c.value for c in p.cards if c.key.startswith("staff")]
-        rows = p.drill.levers.rows if p.drill and p.drill.levers else ()
+        state = ctx.state(query)
+        panels(ctx, state)
+        staff = [c.value for c in lever_cards(ds, state) if c.key.startswith("staff")]
+        drill = details_panel(ctx, state)
+        rows = drill.levers.rows if drill.levers else ()
         staff += [value for label, value in rows if label.startswith("Staff living here")]
         assert staff and not set(staff) & {"1", "2", "3", "4"}

@@ -9,9 +9,10 @@ import pytest
 from dashboard.engine import metrics as m
 from dashboard.engine.metrics import Filters
 from dashboard.settings import load_settings
+from dashboard.view.cards import headline_cards
 from dashboard.view.context import build_context
 from dashboard.view.grid import GridUpdate, grid_update
-from dashboard.view.panels import CONTENTS, DrillView, Panels, panels
+from dashboard.view.panels import CONTENTS, DrillView, Panels, details_panel, panels
 
 URLS = {kind: f"/geometry/{kind}.geojson" for kind in ("wards", "lsoas")}
 
@@ -30,19 +31,30 @@ def show(ctx, query: str, held=None) -> Panels:
 
 
 # --------------------------------------------------------------------------- contents
+def cards(ctx, query: str):
+    return headline_cards(ctx.summary(ctx.state(query)), ctx.summarise, ctx.ds)
+
+
 def test_cards(ctx):
     p = show(ctx, "")
-    assert len(p.cards) == 7 and p.status == ""
-    assert p.cards[0].value == "£3,951"
-    assert p.compare.startswith("Change: 2023/24")
+    shown, compare = cards(ctx, "")
+    assert len(shown) == 7 and p.status == ""
+    assert shown[0].value == "£3,951"
+    assert compare.startswith("Change: 2023/24")
     assert p.strip[0] == "All anchors"
     assert p.transactions == m.summarise(ctx.ds, Filters()).headline["transactions"]
 
 
 def test_cards_when_nothing_matches(ctx):
     p = show(ctx, "?cat=Care&flag=sme&caprev=capital")
-    assert p.cards[0].value == "—"
+    assert cards(ctx, "?cat=Care&flag=sme&caprev=capital")[0][0].value == "—"
     assert p.status.startswith("No payments match")
+
+
+def test_the_panels_compute_no_cards_and_no_details(ctx):
+    """Issue 16: the cards and the details have callbacks of their own; the panels callback
+    does not make them a second time."""
+    assert not {"cards", "compare", "drill"} & set(CONTENTS)
 
 
 def test_map_words(ctx):
@@ -66,9 +78,13 @@ def test_legend_says_when_only_the_largest_suppliers_are_drawn(gds, monkeypatch)
     assert show(ctx, "?show=anchors").legend.extras == (("anchor", "Anchor site"),)
 
 
+def details(ctx, query: str) -> DrillView:
+    return details_panel(ctx, ctx.state(query))
+
+
 def test_drill_down(ctx, hostile_ds):
-    assert show(ctx, "").drill == DrillView()              # nothing selected
-    d = show(context(hostile_ds), "?ward=W1").drill
+    assert details(ctx, "") == DrillView()              # nothing selected
+    d = details(context(hostile_ds), "?ward=W1")
     assert d.title == "<b>North</b>" and d.total.startswith("£")
     assert d.suppliers.columns == ("Supplier", "Spend (£)", "Payments")
     assert d.suppliers.numeric == (False, True, True)
@@ -76,10 +92,10 @@ def test_drill_down(ctx, hostile_ds):
     assert "<img src=x onerror=alert(1)>Dep One" in names   # plain text, rendered as text
     assert all(row[1].startswith("£") for row in d.suppliers.rows)
     assert d.years.columns[0] == "Year" and d.years_figure["data"]
-    anchor = show(ctx, "?detail=Council").drill
+    anchor = details(ctx, "?detail=Council")
     assert anchor.suppliers.columns == ("Supplier", "Ward", "Spend (£)", "Payments")
     # a selection with nothing under the filters: its title alone
-    assert show(ctx, "?ward=W1&cat=Care&flag=sme&caprev=capital").drill.suppliers is None
+    assert details(ctx, "?ward=W1&cat=Care&flag=sme&caprev=capital").suppliers is None
 
 
 def test_trend_covers_every_year(ctx):
@@ -91,7 +107,7 @@ def test_summary_is_computed_once_per_filter_state(ctx):
     for _ in range(3):
         show(ctx, "?fy=2023")
     info = ctx.summarise.cache_info()
-    assert info.misses <= 4 and info.hits >= 6  # current, all years, and the two years compared
+    assert info.misses == 2 and info.hits >= 4  # current and all years (the cards: their own)
 
 
 # --------------------------------------------------------------------------- only what changed
@@ -99,10 +115,10 @@ def test_what_the_page_holds_is_not_sent_again(ctx):
     first = show(ctx, "")
     assert all(getattr(first, name) is not None for name in CONTENTS)
     assert first.held["table"] == first.grid.held and set(first.held["panels"]) == set(CONTENTS)
-    # a year: the trend (every year) and the drill-down's hint stay; figures move
+    # a year: the trend (every year) stays; figures move
     year = show(ctx, "?fy=2023", first.held)
-    assert year.trend is None and year.drill is None and year.ranked_heading is None
-    assert year.cards is not None and year.sentence is not None and year.strip is not None
+    assert year.trend is None and year.ranked_heading is None
+    assert year.sentence is not None and year.strip is not None
     assert year.grid.rows is None and year.grid.columns        # only the moved columns
     assert show(ctx, "?fy=2023", year.held) == Panels(transactions=year.transactions)
     # an anchor: the trend moves too
@@ -117,7 +133,19 @@ def test_what_the_page_holds_is_not_sent_again(ctx):
 def test_presentation_mode_redraws_the_charts(ctx):
     held = show(ctx, "").held
     present = show(ctx, "?present=1", held)
-    assert present.trend is not None and present.ranked is not None and present.cards is None
+    assert present.trend is not None and present.ranked is not None and present.legend is None
+
+
+def test_choosing_a_ward_or_an_anchor_recomputes_no_panel(ctx):
+    """The selection is the details' business: the same filters with a ward or an anchor chosen
+    send nothing from the panels (the links alone, which carry the view), and compute nothing."""
+    first = show(ctx, "?fy=2023")
+    ctx.summarise.cache_clear()
+    for query in ("?fy=2023&ward=W1", "?fy=2023&detail=Council", "?fy=2023&ward=W2&detail=Trust"):
+        assert show(ctx, query, first.held) == Panels(transactions=first.transactions)
+    assert ctx.summarise.cache_info().misses == 1          # the filter state's own summary
+    # a filter change with a ward chosen still moves the panels
+    assert show(ctx, "?fy=2022&ward=W1", first.held).sentence is not None
 
 
 # --------------------------------------------------------------------------- the table

@@ -12,6 +12,7 @@ from dashboard.web.callbacks import (
     cards,
     compare,
     data,
+    details,
     exports,
     map,
     panels,
@@ -25,6 +26,6 @@ from dashboard.web.callbacks import (
 def register_all(app: Dash, app_ctx: AppContext, datasets: data.DataSets) -> None:
     """Register every feature's callbacks on `app`; `datasets` lists the data sets the data panel
     shows (the server's registry)."""
-    for module in (state, cards, map, panels, table, exports, search, compare, plan):
+    for module in (state, cards, details, map, panels, table, exports, search, compare, plan):
         module.register(app, app_ctx)
     data.register(app, app_ctx, datasets)

@@ -1,11 +1,11 @@
-"""The panels that follow a filter change, in one callback: cards and their sentences, the filter
-strip, the legend, the map's written summary and ranked chart, the drill-down, the trend, the
-table and the download links.
+"""The panels that follow a filter change, in one callback: the filter strip, the legend, the
+map's written summary and ranked chart, the trend, the table and the download links.
 
 The view state store is parsed once, `dashboard.view.panels.panels` says what each panel shows
 (None for what the page already holds, by the GRID_KEY record it sends back), and this callback
 only renders that into components, `no_update` where nothing changed. It runs after the map
-(`AFTER_MAP`), so its request and rendering never hold up the map's.
+(`AFTER_MAP`), so its request and rendering never hold up the map's. A change of the selection
+alone (a ward or an anchor chosen) sends the links (which carry the view) and nothing else.
 """
 from __future__ import annotations
 
@@ -23,12 +23,13 @@ from dashboard.web.ids import Id
 from dashboard.web.layout.export_panel import links_children
 
 #: The headline cards are not here: they have their own callback (callbacks/cards.py), which
-#: does not wait for the map, so the number arrives with the map, not after every panel.
+#: does not wait for the map, so the number arrives with the map, not after every panel; nor are
+#: the details of the selection (callbacks/details.py: a click is answered without the rest).
 OUTPUTS = (
     Output(Id.STATUS, "children"), Output(Id.FILTER_STRIP, "children"),
     Output(Id.LEGEND, "children"), Output(Id.MAP_SUMMARY, "children"),
     Output(Id.RANKED_HEADING, "children"), Output(Id.RANKED, "figure"),
-    Output(Id.RANKED, "style"), Output(Id.DRILL, "children"), Output(Id.TREND, "figure"),
+    Output(Id.RANKED, "style"), Output(Id.TREND, "figure"),
     Output(Id.GRID, "rowData", allow_duplicate=True), Output(Id.GRID, "columnDefs"),
     Output(Id.GRID_VALUES, "data"), Output(Id.GRID_KEY, "data"), Output(Id.TABLE_TITLE, "children"),
     Output(Id.EXPORT_LINKS, "children"),
@@ -46,7 +47,7 @@ def outputs(p: Panels, links: Any) -> tuple[Any, ...]:
         _put(p.status), _put(p.strip, render.filter_strip),
         _put(p.legend, render.legend_children), _put(p.sentence), _put(p.ranked_heading),
         _put(p.ranked), _put(p.ranked_height, lambda h: {"height": f"{h}px"}),
-        _put(p.drill, render.drill_children), _put(p.trend),
+        _put(p.trend),
         _put(g.rows), _put(g.defs), _put(g.columns), _put(p.held), _put(g.title), links,
     )
 
