@@ -75,16 +75,16 @@ main()
 
 
 def start_worker(url: str, log: Path, env: dict[str, str] | None = None,
-                 slow_exports_s: float = 0) -> subprocess.Popen:
-    """`celery -A dashboard.serve.celery_app worker` (solo pool) in its own process group, once
-    it says it is ready; `slow_exports_s` makes each export sleep that long first."""
+                 slow_exports_s: float = 0, pool: str = "solo") -> subprocess.Popen:
+    """`celery -A dashboard.serve.celery_app worker` (one process of `pool`) in its own process
+    group, once it says it is ready; `slow_exports_s` makes each export sleep that long first."""
     full = {**os.environ, "ANCHOR_REDIS_URL": url, "PYTHONPATH": str(ROOT), **(env or {}),
             "SLOW_EXPORTS_S": str(slow_exports_s)}
     start = ["-c", SLOW_WORKER] if slow_exports_s else ["-m", "celery"]
     with open(log, "ab") as out:
         proc = subprocess.Popen(
             [sys.executable, *start, "-A", "dashboard.serve.celery_app", "worker",
-             "-Q", "anchor", "--pool", "solo", "--loglevel", "INFO", "--without-gossip",
+             "-Q", "anchor", "--pool", pool, "--concurrency", "1", "--loglevel", "INFO", "--without-gossip",
              "--without-mingle", "--without-heartbeat"],
             cwd=ROOT, env=full, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 60
@@ -173,7 +173,8 @@ def test_two_app_servers_on_different_folders_share_jobs_through_redis(redis_url
     app_a, set_a = make_app(tmp_path / "a", redis_url, exports_per_user=1)
     app_b, set_b = make_app(tmp_path / "b", redis_url, exports_per_user=1)
     a, b = app_a.server.test_client(), app_b.server.test_client()
-    worker = start_worker(redis_url, tmp_path / "worker.log", {PAUSE_ENV: "6"})
+    worker = start_worker(redis_url, tmp_path / "worker.log", {PAUSE_ENV: "6"},
+                          pool="prefork")          # as docs/deployment.md runs it
     try:
         # an export through A is made by the worker, not in A's own export process
         r = a.get("/export/suppliers.csv", headers=AUTH)
