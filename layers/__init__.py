@@ -5,7 +5,9 @@ Every layer exposes `KEY`, `LABEL`, `GEOMETRY` ("wards", "lsoas" or None for poi
 `build(ds, summary, options, geojson_url) -> LayerOutput` (traces + legend) and
 `values(ds, summary, options) -> dict` (the properties that change with the filters, applied to
 each of the layer's traces by a `dash.Patch`; dotted keys such as "marker.size" are nested paths).
-Point overlays draw plain circle markers (Scattermap, no colour or opacity arrays) and change only
+The place names (`place_labels`) are an overlay with no traces: `build` returns a map style
+(`extra["map_style"]`) over its own served file (GEOMETRY "labels"), and nothing changes with the
+filters. Point overlays draw plain circle markers (Scattermap, no colour or opacity arrays) and change only
 `lat`, `marker.size` and `customdata` with the filters: the page moves them in place
 (assets/map_recolour.js).
 """
@@ -15,6 +17,7 @@ from layers import (
     anchor_sites,
     asset_sites,
     lsoa_deprivation,
+    place_labels,
     supplier_points,
     ward_deprivation,
     ward_spend,
@@ -32,8 +35,8 @@ BASE_LAYERS = {
 }
 #: Point overlays (any combination).
 OVERLAY_LAYERS = {supplier_points.KEY: supplier_points, anchor_sites.KEY: anchor_sites,
-                  asset_sites.KEY: asset_sites}
+                  asset_sites.KEY: asset_sites, place_labels.KEY: place_labels}
 
 __all__ = ["BASE_LAYERS", "OVERLAY_LAYERS", "LayerOutput", "Legend", "anchor_sites",
-           "asset_sites", "lsoa_deprivation", "supplier_points", "ward_deprivation", "ward_spend",
+           "asset_sites", "lsoa_deprivation", "place_labels", "supplier_points", "ward_deprivation", "ward_spend",
            "workforce_wards"]

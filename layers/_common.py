@@ -110,11 +110,15 @@ def numbered(fc: dict, codes) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def served_geometry(ds) -> dict[str, dict]:
-    """The drawing geometry as the browser gets it: features numbered by ward and LSOA row."""
+def served_geometry(ds, district_name=None) -> dict[str, dict]:
+    """The drawing geometry as the browser gets it: features numbered by ward and LSOA row, and
+    the place-name points (`layers.place_labels.points`, districts named by `district_name`)."""
+    from layers import place_labels
+
     geo = geometry(ds)
     return {"wards": numbered(geo["wards"], ds.wards["code"]),
-            "lsoas": numbered(geo["lsoas"], ds.lsoas["lsoa"])}
+            "lsoas": numbered(geo["lsoas"], ds.lsoas["lsoa"]),
+            "labels": place_labels.points(ds, district_name)}
 
 
 def drawn_rows(ds, kind: str):

@@ -35,7 +35,7 @@ from dashboard.output.cells import (
     to_xlsx_bytes,
 )
 from dashboard.view.mapfig import FIRST_OVERLAY, MapConfig, build_figure, fit_bounds, initial_view
-from dashboard.view.places import district_label
+from dashboard.view.places import district_label, district_name
 from dashboard.view.state import ViewState
 from layers import ward_spend
 from layers._common import served_geometry
@@ -325,7 +325,7 @@ def ward_map_figure(ds: Dataset, summary: m.Summary, *, width_px: int = 900,
 
     if not (ds.meta.get("geometry") or {}).get("wards") or not len(ds.wards):
         return None
-    cfg = MapConfig(geojson_urls=served_geometry(ds),
+    cfg = MapConfig(geojson_urls=served_geometry(ds, lambda c: district_name(c, ds.meta)),
                     view=initial_view(ds, width_px, height_px), bounds=fit_bounds(ds))
     state = ViewState(filters=summary.filters, options=summary.options, layer=ward_spend.KEY,
                       overlays=()) if view is None else replace(

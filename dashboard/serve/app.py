@@ -30,6 +30,7 @@ from dashboard.serve.security import install_callback_check, install_security
 from dashboard.serve.static_assets import install_static_assets
 from dashboard.serve.uploads import register_upload_route
 from dashboard.settings import Settings, load_settings, open_without_sign_in
+from dashboard.view.places import district_name
 from dashboard.web.app import Services, build_page, context_of
 from layers._common import served_geometry
 
@@ -53,7 +54,8 @@ def _compose(data: Dataset | None, settings: Settings | None, networks: Networks
         networks = Networks(settings, data, factory=_compose)
     app = build_page(data, settings, Services(datasets=networks))
     server = app.server
-    register_geometry(server, settings.routes_prefix, served_geometry(data),
+    names = lambda code: district_name(code, data.meta)  # noqa: E731 - district place names
+    register_geometry(server, settings.routes_prefix, served_geometry(data, names),
                       private=settings.auth != "none")   # signed-in geometry: no shared cache
     install_security(app, settings)   # headers, CSP, frame-ancestors, body limit, error pages
     # before_request: everything but static files and the served app's health check (a data

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from flask import Flask, Response, abort, request
 
-KINDS = ("wards", "lsoas")
+KINDS = ("wards", "lsoas", "labels")   # labels: place-name points (layers.place_labels)
 MAX_AGE = 86400
 
 

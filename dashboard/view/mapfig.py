@@ -5,7 +5,9 @@ change is a list of (trace index, {property: values}) updates (`dashboard.view.m
 which to send, and how), so geometry and layout never travel again.
 
 Trace order: the base choropleth, the two-trace halo around the selected ward, then each overlay's
-traces in `OVERLAY_LAYERS` order.
+traces in `OVERLAY_LAYERS` order. The place names have no traces: they are layers of the map's
+style (`layers.place_labels`), drawn over the fills and under the points, sent with the figure
+only when its structure changes.
 """
 from __future__ import annotations
 
@@ -55,12 +57,19 @@ def build_figure(ds: Dataset, summary: Summary, state: ViewState, cfg: MapConfig
     if not colour_bar:
         out.traces[0]["showscale"] = False
     traces = list(out.traces) + _halo(cfg.geojson_urls["wards"], _ward_rows(ds, state.ward))
+    style = None
     for key in state.overlays:
-        traces += OVERLAY_LAYERS[key].build(ds, summary, summary.options, None).traces
+        layer = OVERLAY_LAYERS[key]
+        over = layer.build(ds, summary, summary.options,
+                           cfg.geojson_urls.get(layer.GEOMETRY) if layer.GEOMETRY else None)
+        traces += over.traces
+        style = over.extra.get("map_style", style)   # the place names: a style, no traces
     if state.present:
         out.traces[0]["colorbar"]["tickfont"]["size"] = 17
         out.traces[0]["colorbar"]["thickness"] = 22
     layout = _layout(cfg, state.present)
+    if style is not None:
+        layout["map"]["style"] = style
     if not colour_bar:
         layout["map"]["domain"]["x"] = [0, 1]
     return {"data": traces, "layout": layout}, out.legend

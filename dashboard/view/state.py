@@ -17,7 +17,7 @@ from dashboard.engine.metrics import MOST_DEPRIVED_CHOICES, REFERENCES, Filters,
 from dashboard.engine.model import CAPREV_LABELS, Dataset
 
 LAYERS = ("ward_spend", "ward_rank", "ward_deprived", "lsoa_decile", "ward_staff")
-OVERLAYS = ("suppliers", "anchors", "assets")
+OVERLAYS = ("suppliers", "anchors", "assets", "labels")   # labels: place names, drawn last
 #: Overlays shown on a first visit (the estate is one click away).
 DEFAULT_OVERLAYS = ("suppliers", "anchors")
 FLAGS = ("sme", "vcse")

@@ -43,7 +43,8 @@ def build_page(data: Dataset, settings: Settings, services: Services) -> Dash:
         compress=False,       # compression is installed by the server, configured for this app
     )
     app.index_string = INDEX_STRING
-    urls = {kind: app.get_relative_path(f"/geometry/{kind}.geojson") for kind in ("wards", "lsoas")}
+    urls = {kind: app.get_relative_path(f"/geometry/{kind}.geojson")
+            for kind in ("wards", "lsoas", "labels")}   # labels: place names (layers.place_labels)
     app_ctx = build_context(data, settings, urls)
     app.title = title_of(app_ctx)
     app.layout = page(app_ctx)
