@@ -15,7 +15,8 @@ about a job lives here, so whichever web worker on whichever machine is asked an
 
 Admission (`admit`) is one Lua script, so two machines can never both take a user's last slot;
 slots carry an expiry (Redis's own clock), so a web worker killed while holding one cannot leak
-it. Status merges are a Lua script too: a late progress line never overwrites a final state.
+it. Status merges are WATCH/MULTI transactions (not Lua: its cjson turns [] into {} and keeps 14
+digits of a float): a late progress line never overwrites a final state.
 Redis that cannot be reached raises `QueueDown` within about CONNECT_TIMEOUT_S, never a hang.
 """
 from __future__ import annotations
@@ -51,18 +52,6 @@ redis.call('EXPIRE', KEYS[2], tonumber(ARGV[2]) + 60)
 return {0, ''}
 """
 
-_MERGE = """
-local old = redis.call('GET', KEYS[1])
-local cur = old and cjson.decode(old) or {}
-local new = cjson.decode(ARGV[1])
-if ARGV[3] ~= '' and cur['state'] ~= ARGV[3] then return 0 end
-if (cur['state'] == 'done' or cur['state'] == 'failed')
-   and new['state'] ~= 'done' and new['state'] ~= 'failed' then return 0 end
-for k, v in pairs(new) do cur[k] = v end
-redis.call('SET', KEYS[1], cjson.encode(cur), 'EX', tonumber(ARGV[2]))
-return 1
-"""
-
 
 class QueueDown(Exception):
     """Redis cannot be reached: say so, do not wait."""
@@ -81,7 +70,6 @@ class RedisJobs:
         self.r = redis.Redis.from_url(url, socket_connect_timeout=CONNECT_TIMEOUT_S,
                                       socket_timeout=10, health_check_interval=30)
         self._admit = self.r.register_script(_ADMIT)
-        self._merge = self.r.register_script(_MERGE)
 
     # ------------------------------------------------------------------ time and limits
     def now(self) -> float:
@@ -115,8 +103,20 @@ class RedisJobs:
         """Merge `fields` into the job's status (never a final state back to running);
         `only_if` a state: only when the job is in it (a worker claiming a queued job)."""
         fields["updated"] = datetime.now(UTC).isoformat(timespec="seconds")
-        return bool(self._call(self._merge, keys=[f"anchor:job:{job_id}"],
-                               args=[json.dumps(fields, default=str), JOB_TTL_S, only_if]))
+        key = f"anchor:job:{job_id}"
+
+        def merge(pipe: Any) -> bool:
+            raw = pipe.get(key)
+            status = json.loads(raw) if raw else {}
+            if only_if and status.get("state") != only_if:
+                return False
+            if status.get("state") in FINAL and fields.get("state") not in FINAL:
+                return False
+            pipe.multi()
+            pipe.set(key, json.dumps({**status, **fields}, default=str), ex=JOB_TTL_S)
+            return True
+
+        return bool(self._call(self.r.transaction, merge, key, value_from_callable=True))
 
     def read(self, job_id: str) -> dict | None:
         raw = self._call(self.r.get, f"anchor:job:{job_id}")

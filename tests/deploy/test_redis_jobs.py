@@ -164,6 +164,22 @@ def test_admission_is_atomic_across_many_clients(redis_url, flush):
     assert len(won) == 2
 
 
+def test_a_status_reads_back_exactly_as_written_and_a_final_state_stays(redis_url, flush):
+    """Empty lists stay lists and floats keep every digit (the page's import report reads them);
+    a late progress line never turns a failed job back to running."""
+    from dashboard.serve.redisjobs import RedisJobs
+
+    store = RedisJobs(redis_url)
+    result = {"duplicates_refused": [], "counts": {"transactions": 7}, "share": 0.1234567890123456}
+    store.write("j1", state="running", progress=0.5)
+    store.write("j1", state="done", result=result)
+    assert store.read("j1")["result"] == result
+    store.write("j2", state="failed", error="cancelled")
+    assert not store.write("j2", state="running", progress=0.9)
+    assert not store.write("j2", only_if="queued", state="running")
+    assert store.read("j2")["state"] == "failed"
+
+
 def test_two_app_servers_on_different_folders_share_jobs_through_redis(redis_url, flush,
                                                                         tmp_path, monkeypatch):
     from dashboard.serve import exportqueue
@@ -208,6 +224,7 @@ def test_two_app_servers_on_different_folders_share_jobs_through_redis(redis_url
             "done", "failed") and s)
         assert done["state"] == "done", done
         assert done["result"]["counts"]["transactions"] == 7 and done["by"] == "ann"
+        assert done["result"]["duplicates_refused"] == []        # as the worker wrote it
         assert (Path(set_a.networks_dir) / "tiny").exists()      # written where A said
         assert b.get("/export/status", headers=AUTH).json == {"exports": []}
     finally:
