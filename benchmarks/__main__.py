@@ -5,7 +5,8 @@
     python -m benchmarks --parts 1 6 --readme
 
 Parts (see benchmarks/README.md): 1 recompute, 2 bytes per filter change, 3 end to end in the
-browser, 4 geometry and first load, 5 memory, 6 import, 7 what-if against a filter change. Generated inputs go to the cache folder
+browser, 4 geometry and first load, 5 memory, 6 import, 7 what-if against a filter change,
+8 Lighthouse on the demo (skipped when the Lighthouse CLI is absent: benchmarks/bench_lighthouse.py). Generated inputs go to the cache folder
 ($ANCHOR_BENCH_CACHE or ~/.cache/anchor-spend-map/benchmarks), never into the repository.
 `--readme` writes the table, with the date and the machine, into benchmarks/README.md.
 """
@@ -128,6 +129,11 @@ def run(parts: set[str], quick: bool) -> list[Row]:
         scale, n = p["memory"]
         log(f"part 5: memory, {n:,} tx, {scale}")
         rows += guarded("5 memory", f"{n:,} tx, {scale}", bench_memory.run, n, scale)
+    if "8" in parts:
+        from benchmarks import bench_lighthouse
+
+        log("part 8: Lighthouse on the demo, both modes")
+        rows += guarded("8 lighthouse", "demo", bench_lighthouse.run)
     if "6" in parts:
         from benchmarks import bench_import
 
@@ -191,8 +197,8 @@ def code_version() -> str:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="Anchor Spend Map benchmark suite: one table.")
     ap.add_argument("--quick", action="store_true", help="smaller scales (~10 minutes)")
-    ap.add_argument("--parts", nargs="+", default=["1", "2", "3", "4", "5", "6", "7"],
-                    choices=["1", "2", "3", "4", "5", "6", "7"])
+    ap.add_argument("--parts", nargs="+", default=["1", "2", "3", "4", "5", "6", "7", "8"],
+                    choices=["1", "2", "3", "4", "5", "6", "7", "8"])
     ap.add_argument("--readme", action="store_true",
                     help="write the table into benchmarks/README.md")
     args = ap.parse_args(argv)
