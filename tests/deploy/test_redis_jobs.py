@@ -112,13 +112,9 @@ def flush(redis_url):
     redis.Redis.from_url(redis_url).flushdb()
 
 
-def make_app(folder: Path, url: str, **overrides):
-    """An app server on its own data folder (a saved tiny data set, its own networks folder),
-    signed in with basic auth (user ann), jobs on `url`."""
+def data_folder(folder: Path) -> Path:
+    """A server's own folder: the tiny data set saved in net/, a users file (ann)."""
     from werkzeug.security import generate_password_hash
-
-    from dashboard.serve.app import create_app
-    from dashboard.settings import load_settings
 
     folder.mkdir(parents=True)
     ds = build_dataset(tiny.transactions(), tiny.SUPPLIERS, tiny.ANCHORS, tiny.LSOAS,
@@ -126,6 +122,16 @@ def make_app(folder: Path, url: str, **overrides):
     save_dataset(ds, folder / "net")
     (folder / "users").write_text(
         f"ann:{generate_password_hash('pw-12345678', 'pbkdf2:sha256:1000')}\n")
+    return folder
+
+
+def make_app(folder: Path, url: str, **overrides):
+    """An app server on its own data folder (a saved tiny data set, its own networks folder),
+    signed in with basic auth (user ann), jobs on `url`."""
+    from dashboard.serve.app import create_app
+    from dashboard.settings import load_settings
+
+    data_folder(folder)
     settings = load_settings(env={}, data_dir=str(folder / "net"), auth="basic",
                              auth_file=str(folder / "users"), redis_url=url,
                              auth_limits_file=str(folder / "limits.sqlite"),
@@ -390,5 +396,39 @@ def test_the_pages_import_started_on_one_server_is_followed_on_another(redis_url
             lambda: (f := follow())[0] and f, timeout=120, what="the import's end")
         assert value == "100" and "ready" in words and refresh == job["job"], words
         assert "/d/fresh/export/rejected.csv" in str(report)
+    finally:
+        stop_worker(worker)
+
+
+def test_two_gunicorn_servers_share_limits_and_status_through_redis(redis_url, flush, tmp_path):
+    """The real process model: two gunicorns (one worker each, their own data folders, settings
+    from ANCHOR_* variables) and a Celery worker; an export asked of one is seen by the other,
+    which refuses the same user's next one."""
+    from tests.deploy.conftest import gunicorn, http
+
+    envs = []
+    for side in "ab":
+        folder = data_folder(tmp_path / side)
+        envs.append({"ANCHOR_DATA_DIR": str(folder / "net"), "ANCHOR_AUTH": "basic",
+                     "ANCHOR_AUTH_FILE": str(folder / "users"), "ANCHOR_REDIS_URL": redis_url,
+                     "ANCHOR_AUTH_LIMITS_FILE": str(folder / "limits.sqlite"),
+                     "ANCHOR_NETWORKS_DIR": str(folder / "networks"),
+                     "ANCHOR_EXPORTS_PER_USER": "1"})
+    worker = start_worker(redis_url, tmp_path / "worker.log", slow_exports_s=4)
+    try:
+        with gunicorn(tmp_path, envs[0], workers=1) as a, gunicorn(tmp_path, envs[1],
+                                                                   workers=1) as b:
+            out = {}
+            t = threading.Thread(target=lambda: out.setdefault("r", http(
+                "GET", f"{a.url}export/suppliers.csv", headers=AUTH, timeout=60)))
+            t.start()
+            seen = wait_for(lambda: http("GET", f"{b.url}export/status",
+                                         headers=AUTH).json()["exports"], what="B's status")
+            assert seen[0]["what"] == "suppliers.csv"
+            refused = http("GET", f"{b.url}export/wards.csv", headers=AUTH)
+            assert refused.status == 429 and "suppliers.csv" in refused.text
+            t.join(60)
+            assert out["r"].status == 200 and b"Dep One Ltd" in out["r"].body, out["r"].text
+            assert http("GET", f"{b.url}export/wards.csv", headers=AUTH).status == 200
     finally:
         stop_worker(worker)
