@@ -210,7 +210,8 @@ SETTINGS: tuple[Setting, ...] = (
             "that long exports never run on the web threads."),
     Setting("exports_per_user", "ANCHOR_EXPORTS_PER_USER", 2, _positive,
             "Exports one user (or client address, with no sign-in) may have queued or running "
-            "in a web worker at a time; one more is refused (429) until one finishes."),
+            "in a web worker at a time (on all machines together when redis_url is set); one "
+            "more is refused (429) until one finishes."),
     Setting("redis_url", "ANCHOR_REDIS_URL", "", _redis_url,
             "Redis for long work shared between machines, e.g. redis://queue.internal:6379/0: "
             "empty = exports and imports run on this machine (a local queue); set = they run "
