@@ -73,6 +73,7 @@ class Id(StrEnum):
 
     # download and share (layout/export_panel.py, callbacks/exports.py)
     EXPORT_LINKS = "export-links"
+    EXPORT_PROGRESS = "export-progress"   # "Making the map image… 3 s" (assets/export_progress.js)
     SHARE_LINK = "share-link"
     SHARE_COPY = "share-copy"
     SHARE_STATUS = "share-status"

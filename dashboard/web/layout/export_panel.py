@@ -10,6 +10,11 @@ from dash import dcc, html
 from dashboard.output.levers import LEVER_TABLES
 from dashboard.web.ids import Id
 
+#: What the page says while a file is made (assets/export_progress.js reads `data-progress`:
+#: the map image is fetched and saved by the page, which can say when it arrives; the report
+#: opens in its own tab, followed through ``export/status``).
+MAP_PROGRESS = "Making the map image"
+REPORT_PROGRESS = "Making the report"
 TABLES = (("transactions", "Payments (every transaction)"), ("wards", "Wards"),
           ("suppliers", "Suppliers"), *LEVER_TABLES.items())
 
@@ -22,6 +27,9 @@ def export_section() -> html.Section:
         html.P("Every file states the data set and the filters it was made with. Spreadsheet "
                "cells that could run as formulas start with an apostrophe.", className="hint"),
         html.Div(id=Id.EXPORT_LINKS, className="export-links"),
+        # what assets/export_progress.js says while a map image or the report is made
+        html.P(id=Id.EXPORT_PROGRESS, role="status", className="export-progress",
+               **{"aria-live": "polite"}),   # not atomic: the ticking seconds are never read
         html.Div(className="share", children=[
             html.Label("Link to this view", htmlFor=Id.SHARE_LINK, id=f"{Id.SHARE_LINK}-label"),
             html.P("Opens this data set with the same filters, map layer and selection.",
@@ -56,9 +64,9 @@ def links_children(hrefs: dict[str, str], notes: dict[str, str]) -> list[Any]:
             html.Span("Map of spend by ward, with legend, filters and attribution",
                       className="export-label"),
             html.A("PNG", href=hrefs["map.png"], className="button small",
-                   **{"aria-label": "Map image as PNG"}),
+                   **{"aria-label": "Map image as PNG", "data-progress": MAP_PROGRESS}),
             html.A("SVG", href=hrefs["map.svg"], className="button small",
-                   **{"aria-label": "Map image as SVG"}),
+                   **{"aria-label": "Map image as SVG", "data-progress": MAP_PROGRESS}),
             html.Span("takes a few seconds", className="hint")]))
     elif notes.get("map"):
         rows.append(html.Li([html.Span("Map image", className="export-label"),
@@ -68,6 +76,7 @@ def links_children(hrefs: dict[str, str], notes: dict[str, str]) -> list[Any]:
                   "suppliers, coverage and sources", className="export-label"),
         html.A("Open the report", href=hrefs["report.html"], className="button small",
                target="_blank", rel="noopener",
-               **{"aria-label": "Open the one-page report in a new tab"}),
+               **{"aria-label": "Open the one-page report in a new tab",
+                  "data-progress": REPORT_PROGRESS}),
         html.Span("print it to PDF from the browser", className="hint")]))
     return [html.Ul(rows, className="export-list")]
