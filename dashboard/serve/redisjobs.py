@@ -136,10 +136,13 @@ class RedisJobs:
 
     # ------------------------------------------------------------------ finishing
     def finish(self, job_id: str, result: bytes | None = None, **fields: Any) -> None:
-        """Final state (and an export's bytes), then wake whoever waits for the job."""
+        """Final state (and an export's bytes, stored first: whoever sees the state finds them),
+        then wake whoever waits for the job. A job given up or cancelled meanwhile keeps its
+        state, and its bytes are dropped (no memory held for nobody)."""
         if result is not None:
             self._call(self.r.set, f"anchor:result:{job_id}", result, ex=RESULT_TTL_S)
-        self.write(job_id, **fields)
+        if fields and not self.write(job_id, only_if="running", **fields) and result is not None:
+            self._call(self.r.delete, f"anchor:result:{job_id}")
         pipe = self.r.pipeline()
         pipe.rpush(f"anchor:done:{job_id}", 1)
         pipe.expire(f"anchor:done:{job_id}", RESULT_TTL_S)

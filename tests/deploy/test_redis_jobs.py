@@ -186,6 +186,22 @@ def test_a_status_reads_back_exactly_as_written_and_a_final_state_stays(redis_ur
     assert store.read("j2")["state"] == "failed"
 
 
+def test_an_export_finished_after_its_request_gave_up_leaves_no_bytes_in_redis(redis_url,
+                                                                             flush):
+    from dashboard.serve.redisjobs import RedisJobs
+
+    store = RedisJobs(redis_url)
+    store.write("j1", state="queued")
+    assert store.write("j1", only_if="queued", state="running")      # a worker claimed it
+    store.write("j1", state="failed", error="given up waiting")      # the web thread left
+    store.finish("j1", result=b"x" * 1000, state="done", name="big.xlsx")
+    assert store.read("j1")["state"] == "failed"
+    assert not store.r.exists("anchor:result:j1")
+    store.write("j2", state="running")
+    store.finish("j2", result=b"csv", state="done", name="a.csv")
+    assert store.read("j2")["state"] == "done" and store.take_result("j2") == b"csv"
+
+
 def test_two_app_servers_on_different_folders_share_jobs_through_redis(redis_url, flush,
                                                                         tmp_path, monkeypatch):
     from dashboard.serve import exportqueue
