@@ -86,28 +86,32 @@ def _feature(x: float, y: float, name: str, kind: str, zoom: float, rank: int) -
 
 def _ward_shapes(ds: Dataset) -> list[dict[str, Any]]:
     """Each drawn ward: code, name, representative point (x, y) and area in km² (approximate:
-    degrees scaled at the ward's latitude, plenty to rank and thin by)."""
-    from shapely.geometry import shape
+    degrees scaled at the ward's latitude, plenty to rank and thin by), by shapely's vectorised
+    functions. England's 7,681 wards: about 1.6 s of CPU (mostly reading the GeoJSON), once per
+    data set and process."""
+    import json
+
+    import shapely
 
     names = dict(zip(ds.wards["code"].astype(str), ds.wards["name"].astype(str)))
-    out = []
+    codes, texts = [], []
     for f in geometry(ds)["wards"].get("features", []):
         props = f.get("properties") or {}
         code = str(f.get("id", props.get("code")))
-        if code not in names or not f.get("geometry"):
-            continue
-        try:
-            geom = shape(f["geometry"])
-            point = geom.representative_point()
-        except (ValueError, TypeError, AttributeError):
-            continue
-        if geom.is_empty or point.is_empty:
-            continue
-        lat = point.y
-        km2 = geom.area * 111.32 ** 2 * math.cos(math.radians(lat))
-        out.append({"code": code, "name": names[code] or code, "x": point.x, "y": lat,
-                    "km2": km2, "cx": geom.centroid.x, "cy": geom.centroid.y})
-    return out
+        if code in names and f.get("geometry"):
+            codes.append(code)
+            texts.append(json.dumps(f["geometry"]))
+    if not codes:
+        return []
+    geoms = shapely.from_geojson(texts, on_invalid="ignore")
+    points = shapely.point_on_surface(geoms)     # shapely's representative_point
+    centres = shapely.centroid(geoms)
+    x, y = shapely.get_x(points), shapely.get_y(points)
+    cx, cy = shapely.get_x(centres), shapely.get_y(centres)
+    km2 = shapely.area(geoms) * 111.32 ** 2 * np.cos(np.radians(y))
+    return [{"code": c, "name": names[c] or c, "x": float(x[i]), "y": float(y[i]),
+             "km2": float(km2[i]), "cx": float(cx[i]), "cy": float(cy[i])}
+            for i, c in enumerate(codes) if np.isfinite(x[i]) and np.isfinite(km2[i])]
 
 
 def _districts(ds: Dataset, wards: list[dict[str, Any]]) -> dict[str, list[int]]:
@@ -115,8 +119,8 @@ def _districts(ds: Dataset, wards: list[dict[str, Any]]) -> dict[str, list[int]]
     lsoas = ds.lsoas[["ward", "lad"]].dropna()
     if lsoas.empty:
         return {}
-    lad_of = (lsoas.astype(str).groupby("ward")["lad"]
-              .agg(lambda s: s.value_counts().index[0]).to_dict())
+    counts = lsoas.astype(str).value_counts(["ward", "lad"], sort=True)   # most LSOAs first
+    lad_of = {ward: lad for ward, lad in reversed(counts.index.tolist())}
     out: dict[str, list[int]] = {}
     for i, w in enumerate(wards):
         lad = lad_of.get(w["code"])
