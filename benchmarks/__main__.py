@@ -3,12 +3,16 @@
     python -m benchmarks            # full scales (~25 minutes on a 2-core machine)
     python -m benchmarks --quick    # smaller scales (~10 minutes)
     python -m benchmarks --parts 1 6 --readme
+    python -m benchmarks --parts 3 --scales district region --readme --section issue16
 
 Parts (see benchmarks/README.md): 1 recompute, 2 bytes per filter change, 3 end to end in the
 browser, 4 geometry and first load, 5 memory, 6 import, 7 what-if against a filter change,
 8 Lighthouse on the demo (skipped when the Lighthouse CLI is absent: benchmarks/bench_lighthouse.py). Generated inputs go to the cache folder
 ($ANCHOR_BENCH_CACHE or ~/.cache/anchor-spend-map/benchmarks), never into the repository.
-`--readme` writes the table, with the date and the machine, into benchmarks/README.md.
+`--readme` writes the table, with the date and the machine, into benchmarks/README.md: into the
+results block, or with `--section NAME` into a block of its own (made after the results block
+the first time), so that a run of some parts at some scales replaces no other run's rows.
+`--scales` keeps only the named geographies (district, region, england).
 """
 from __future__ import annotations
 
@@ -59,11 +63,14 @@ def guarded(part: str, scale: str, fn, *args, **kwargs) -> list[Row]:
                     fix=f"{type(exc).__name__}: {str(exc)[:200]}")]
 
 
-def run(parts: set[str], quick: bool) -> list[Row]:
+def run(parts: set[str], quick: bool, scales: set[str] | None = None) -> list[Row]:
     from benchmarks import _page, synth
     from benchmarks.geography import geography
 
     p = plan(quick)
+    if scales:
+        p = {**p, "engine": [(g, n) for g, n in p["engine"] if g in scales],
+             "page": [(g, n) for g, n in p["page"] if g in scales]}
     rows: list[Row] = []
     page_missing = _page.page_available()
     if "4" in parts:
@@ -167,13 +174,21 @@ def _browser_rows(browser, ds, label: str, options: dict) -> list[Row]:
     return bench_browser.measure_scale(browser, ds, label, **options)[0]
 
 
-def write_readme(text: str) -> None:
+def write_readme(text: str, section: str | None = None) -> None:
+    """Write `text` between the results markers, or those of `section` (a block made after the
+    results block when the README has none yet)."""
     body = README.read_text() if README.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
     if START not in body:
         body += f"\n{START}\n{END}\n"
-    head, rest = body.split(START, 1)
-    _, tail = rest.split(END, 1)
-    README.write_text(f"{head}{START}\n{text}\n{END}{tail}")
+    start, end = START, END
+    if section:
+        start, end = f"<!-- results:{section}:start -->", f"<!-- results:{section}:end -->"
+        if start not in body:
+            head, tail = body.split(END, 1)
+            body = f"{head}{END}\n\n{start}\n{end}{tail}"
+    head, rest = body.split(start, 1)
+    _, tail = rest.split(end, 1)
+    README.write_text(f"{head}{start}\n{text}\n{end}{tail}")
 
 
 def code_version() -> str:
@@ -201,14 +216,20 @@ def main(argv: list[str] | None = None) -> None:
                     choices=["1", "2", "3", "4", "5", "6", "7", "8"])
     ap.add_argument("--readme", action="store_true",
                     help="write the table into benchmarks/README.md")
+    ap.add_argument("--section", default=None,
+                    help="with --readme: write into this named block instead of the results")
+    ap.add_argument("--scales", nargs="+", default=None,
+                    choices=["district", "region", "england"],
+                    help="only these geographies (default: every one)")
     args = ap.parse_args(argv)
     t0 = time.monotonic()
     started = datetime.now(UTC)
     load = os.getloadavg()
-    rows = run(set(args.parts), args.quick)
+    rows = run(set(args.parts), args.quick, set(args.scales or ()))
     minutes = (time.monotonic() - t0) / 60
     header = (f"Run {started:%Y-%m-%d %H:%M} UTC, `python -m benchmarks"
-              f"{' --quick' if args.quick else ''}` (parts {' '.join(args.parts)}), "
+              f"{' --quick' if args.quick else ''}` (parts {' '.join(args.parts)}"
+              f"{', scales ' + ' '.join(args.scales) if args.scales else ''}), "
               f"{minutes:.0f} min, code at {code_version()}. Machine: {machine()}. Load average "
               "at start "
               f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (shared with other work: "
@@ -220,7 +241,7 @@ def main(argv: list[str] | None = None) -> None:
                               indent=1, default=str))
     log(f"raw results: {out}")
     if args.readme:
-        write_readme(text)
+        write_readme(text, args.section)
         log(f"table written into {README}")
 
 

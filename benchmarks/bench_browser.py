@@ -10,6 +10,12 @@ callback rebuilds the whole figure with its GeoJSON inline. Each change visits a
 (a Gray-code walk over the years), medians of the changes. Bars: at most 1.25x the floor at every
 scale; at least 2.5x faster than naive for all of England.
 
+Part 3 also times, for each change, the headline card (the first change of the cards' text)
+and every panel settled (the last change of the page's text outside the map), both against the
+map's own time in the same change (bars: the card <= 1.1x the map, every panel <= 2x, issue 16);
+and, on the page as it opens, a ward chosen (its Ward list value set, as a choice from the list
+sets it) to its details shown (its name and its spend by anchor in the details panel; bar 0.5 s).
+
 Part 4, first load: time from navigation to a usable page (map drawn with its geometry, headline
 cards filled, no callback pending), and the bytes it transferred; the ward geometry must be fetched
 once per browser (a cacheable URL, never inside a figure): counted on the server during the first
@@ -32,6 +38,11 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1366, "height": 900}
 FLOOR_BAR, NAIVE_BAR = 1.25, 2.5
+#: Issue 16: the headline card no later than 1.1x the map, every panel within 2x; a ward's details
+#: within half a second of choosing it.
+CARD_BAR, SETTLED_BAR, DETAILS_BAR = 1.1, 2.0, 0.5
+#: Wards chosen in turn for the details' time (those with the most spend, distinct names).
+DETAIL_WARDS = 5
 #: ms without a new map draw before the page counts as settled (the smoke test shortens it).
 QUIET_MS = 500
 GRAPH = "#map .js-plotly-plot"
@@ -102,6 +113,67 @@ CHANGE_JS = """async ([group, label]) => {
     gd.on('plotly_afterplot', done);
     gd.on('anchor_recoloured', done);
     box.click();
+  });
+}"""
+
+#: Before a change: watch the headline cards and every panel outside the map. Records when the
+#: cards' text first differs from before (`__cardAt`) and the last change of text or elements
+#: outside the map (`__lastPanel`), in performance.now() ms.
+WATCH_JS = """() => {
+  const cards = document.querySelector('#cards');
+  const map = document.querySelector('#map');
+  const before = cards ? cards.textContent : '';
+  window.__cardAt = null;
+  window.__lastPanel = null;
+  if (window.__panelObs) { window.__panelObs.disconnect(); }
+  window.__panelObs = new MutationObserver(records => {
+    const now = performance.now();
+    for (const r of records) {
+      const node = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+      if (!node || (map && map.contains(node))) { continue; }
+      window.__lastPanel = now;
+      if (window.__cardAt === null && cards && cards.contains(node)
+          && cards.textContent !== before) { window.__cardAt = now; }
+    }
+  });
+  window.__panelObs.observe(document.body, {childList: true, subtree: true,
+                                            characterData: true});
+}"""
+
+#: After the change has settled: [ms to the cards changed, ms to the last panel change] since the
+#: click (null when nothing changed).
+WATCHED_JS = """() => {
+  if (window.__panelObs) { window.__panelObs.disconnect(); window.__panelObs = null; }
+  const t0 = window.__changeT0;
+  return [window.__cardAt === null ? null : window.__cardAt - t0,
+          window.__lastPanel === null ? null : window.__lastPanel - t0];
+}"""
+
+#: Choose ward [code, name] as a choice from the Ward list does (its value set through Dash's
+#: own set_props); resolve with ms until the details panel shows that ward (its name as the
+#: title) with its spend by anchor, and ms until the state callback's answer was in hand.
+DETAILS_JS = """async ([code, name]) => {
+  const drill = document.querySelector('#drilldown');
+  const shown = () => {
+    const title = drill.querySelector('h3');
+    return title && title.textContent.trim() === name
+        && drill.textContent.indexOf('Spend by anchor') >= 0;
+  };
+  performance.clearResourceTimings();
+  return await new Promise(resolve => {
+    const t0 = window.__changeT0 = performance.now();
+    const done = () => {
+      if (!shown()) { return; }
+      const t1 = performance.now();
+      obs.disconnect();
+      const calls = performance.getEntriesByType('resource')
+        .filter(e => e.name.indexOf('_dash-update-component') >= 0 && e.startTime >= t0)
+        .sort((a, b) => a.startTime - b.startTime);
+      resolve([t1 - t0, calls.length ? calls[0].responseEnd - t0 : null]);
+    };
+    const obs = new MutationObserver(done);
+    obs.observe(drill, {childList: true, subtree: true, characterData: true});
+    window.dash_clientside.set_props('ward-select', {value: code});
   });
 }"""
 
@@ -243,12 +315,12 @@ def first_load(browser, url: str, query: str = "") -> dict:
 
 def measure_scale(browser, ds, label: str, *, changes: int | None = None,
                   default_changes: int | None = None, choropleth: bool = True,
-                  naive: bool = True) -> tuple[list[Row], dict]:
+                  naive: bool = True, details: int = DETAIL_WARDS) -> tuple[list[Row], dict]:
     """Parts 3 and 4 for one data set (which carries its ward drawing geometry).
 
     `changes` caps the filter changes per view (15 by default with three years);
     `default_changes` caps those of the default view (its point overlays make each change slow at
-    national scale); `choropleth=False` skips the choropleth-only view and the second visit,
+    national scale); `details` is how many wards are chosen in turn for the details' time; `choropleth=False` skips the choropleth-only view and the second visit,
     `naive=False` the naive page (the smoke test)."""
     import logging
 
@@ -268,6 +340,7 @@ def measure_scale(browser, ds, label: str, *, changes: int | None = None,
         results["geometry_first"] = count.geometry
         walk = click_walk(years, ("f-flags", "SMEs"))[:changes]
         _keep(results, "default", _changes(load["page"], ds, walk[:default_changes]))
+        results["details"], results["details_state"] = _details(load["page"], ds, details)
         load["ctx"].close()
         if choropleth:
             # the choropleth alone (no overlays), on states not visited before (influenceable)
@@ -329,14 +402,18 @@ def _changes(page, ds, walk, start=None) -> dict[str, list[float]]:
     layer the page recolours through, so alternating would make every page change pay the
     one-off cost of a user's first change. Returns lists of ms: "page" and "floor" to the new
     values shown, "page_painted" and "floor_painted" to the map's last frame once quiet, and
-    when each change's map request left ("sent") and its answer was in hand ("response")."""
+    when each change's map request left ("sent") and its answer was in hand ("response"); "card"
+    to the headline cards changed and "settled" to every panel settled (at least the map's
+    time), with each change's ratio to its own map time ("card_ratio", "settled_ratio")."""
     from dashboard.engine.metrics import Filters as F
 
     state = start or F()
-    out: dict[str, list[float]] = {k: [] for k in ("page", "floor", "page_painted",
-                                                   "floor_painted", "response", "sent")}
+    out: dict[str, list[float]] = {k: [] for k in (
+        "page", "floor", "page_painted", "floor_painted", "response", "sent", "card",
+        "card_ratio", "settled", "settled_ratio")}
     states = []
     for group, text in walk:
+        page.evaluate(WATCH_JS)
         total, response, sent = page.evaluate(CHANGE_JS, [group, text])
         out["page"].append(total)
         for key, value in (("response", response), ("sent", sent)):
@@ -344,6 +421,12 @@ def _changes(page, ds, walk, start=None) -> dict[str, list[float]]:
                 out[key].append(value)
         _settle(page)
         out["page_painted"].append(page.evaluate(PAINTED_JS))
+        card, last = page.evaluate(WATCHED_JS)
+        if card is not None:   # a change that moves no card figure is left out
+            out["card"].append(card)
+            out["card_ratio"].append(card / total)
+        out["settled"].append(max(total, last or 0.0))
+        out["settled_ratio"].append(max(total, last or 0.0) / total)
         state = _after_click(state, ds, group, text)
         states.append(state)
     for state in states[1:] + states[:1]:   # each restyle a change from the map before it
@@ -351,6 +434,30 @@ def _changes(page, ds, walk, start=None) -> dict[str, list[float]]:
         page.wait_for_function(QUIET_JS, arg=QUIET_MS * 3 // 5, timeout=300_000, polling=50)
         out["floor_painted"].append(page.evaluate(PAINTED_JS))
     return out
+
+
+def detail_wards(ds, n: int) -> list[tuple[str, str]]:
+    """(code, name) of the `n` wards with the most spend whose names no other ward shares."""
+    from dashboard.engine import metrics as m
+
+    by_ward = m.summarise(ds).by_ward
+    names = by_ward["ward_name"].astype(str)
+    unique = ~names.duplicated(keep=False)
+    top = by_ward[unique].sort_values("spend", ascending=False).head(n)
+    return list(zip(top["ward_code"].astype(str), top["ward_name"].astype(str)))
+
+
+def _details(page, ds, n: int) -> tuple[list[float], list[float]]:
+    """Choose `n` wards in turn (each once the page has settled from the one before): ms from
+    the choice to its details shown, and to the state callback's answer in hand."""
+    shown, state = [], []
+    for code, name in detail_wards(ds, n):
+        took, answer = page.evaluate(DETAILS_JS, [code, name])
+        shown.append(took)
+        if answer is not None:
+            state.append(answer)
+        _settle(page)
+    return shown, state
 
 
 def _after_click(f, ds, group: str, text: str):
@@ -397,6 +504,7 @@ def rows_for(label: str, r: dict) -> list[Row]:
                             "", "to the map's last frame before it went quiet (new colours "
                             "painted, tiles loaded, any repaint the other panels caused), "
                             f"median of {len(r[f'page_painted_{key}'])} changes"))
+    rows += panel_rows(label, r, med)
     if "naive_error" in r:
         rows.append(Row("3 browser", label, "naive full rebuild", None, "s", met=False,
                         fix="the naive page did not answer: " + r["naive_error"]))
@@ -433,6 +541,49 @@ def rows_for(label: str, r: dict) -> list[Row]:
                         f"{r['geometry_second_visit']} on a 2nd visit"))
     return rows
 
+
+def panel_rows(label: str, r: dict, med: dict) -> list[Row]:
+    """Issue 16's rows: the headline card and every panel against the map's time, per view, and
+    a ward chosen to its details shown."""
+    rows = []
+    for key, view in (("choropleth", "choropleth only"),
+                      ("default", "page as it opens (point overlays on)")):
+        for what, bar, fix, words in (
+                ("card", CARD_BAR, FIX_CARD, "headline card updated"),
+                ("settled", SETTLED_BAR, FIX_SETTLED, "every panel settled")):
+            if f"{what}_{key}" not in med or f"page_{key}" not in med:
+                continue
+            ratio, met = bar_at_most(med[f"{what}_{key}"], med[f"page_{key}"], bar)
+            per_change = r[f"{what}_ratio_{key}"]
+            rows.append(Row("3 browser", label, f"filter change to {words}, {view}",
+                            med[f"{what}_{key}"], "s", med[f"page_{key}"],
+                            "map: new values shown, same changes", ratio, f"<= {bar}x map", met,
+                            fix, f"median of {len(r[f'{what}_{key}'])} changes; per change "
+                            f"{min(per_change):.2f}x-{max(per_change):.2f}x the map's own time"))
+    if "details" in med:
+        d = r["details"]
+        rows.append(Row("3 browser", label, "ward chosen to its details shown, page as it opens",
+                        med["details"], "s", bar=f"<= {DETAILS_BAR} s",
+                        met=med["details"] <= DETAILS_BAR, fix=FIX_DETAILS,
+                        note=f"median of {len(d)} wards (most spend), {min(d) / 1000:.2f}-"
+                        f"{max(d) / 1000:.2f} s; the state callback's answer (URL, map halo) "
+                        f"was in hand after {med.get('details_state', 0):.2f} s, the details "
+                        "ask after it (their own callback, on the view state)"))
+    return rows
+
+
+FIX_CARD = (
+    "the cards ask the server once the state callback has answered (a second round trip), and "
+    "their change lines need the comparison periods' summaries (one more pass over the "
+    "transactions each, when not cached): compute the cards in the state callback's answer, or "
+    "the current figures first and the change lines after")
+FIX_SETTLED = (
+    "the panels callback runs after the map's in-place recolour and redraws the ranked chart, "
+    "trend and table; what is left is their rendering in the browser")
+FIX_DETAILS = (
+    "the details ask after the state callback's answer; at England the map's halo redraw "
+    "(a plotly redraw of 7,681 wards in software GL) holds the browser's main thread: draw the "
+    "halo in place as the recolour does")
 
 FIX_CHOROPLETH = (
     "a change is one round trip (the state callback answers with the URL, the view state and the "

@@ -179,3 +179,18 @@ def test_suite_runs_and_writes_the_readme_table(tmp_path, monkeypatch):
     text = readme.read_text()
     assert "old" not in text and "1 recompute" in text and text.endswith("after\n")
     assert os.environ["ANCHOR_BENCH_CACHE"] in str(suite.cache_dir())
+
+
+def test_a_run_written_into_its_own_section_leaves_the_results_block(tmp_path, monkeypatch):
+    """`--readme --section NAME`: a run of some parts at some scales gets a block of its own
+    (made after the results block the first time, replaced the next), the full run's rows stay."""
+    import benchmarks.__main__ as suite
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# B\n\n{suite.START}\nfull run\n{suite.END}\nafter\n")
+    monkeypatch.setattr(suite, "README", readme)
+    suite.write_readme("first", "issue16")
+    suite.write_readme("second", "issue16")
+    text = readme.read_text()
+    assert "full run" in text and "first" not in text and text.endswith("after\n")
+    assert text.index(suite.END) < text.index("<!-- results:issue16:start -->\nsecond\n")
