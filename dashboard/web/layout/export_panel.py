@@ -61,8 +61,8 @@ def links_children(hrefs: dict[str, str], notes: dict[str, str]) -> list[Any]:
         rows.append(html.Li([html.Span(label, className="export-label"), *cells]))
     if "map.png" in hrefs:
         rows.append(html.Li([
-            html.Span("Map of spend by ward, with legend, filters and attribution",
-                      className="export-label"),
+            html.Span("Map image of this view (layer, overlays, selected ward), with legend, "
+                      "filters and attribution", className="export-label"),
             html.A("PNG", href=hrefs["map.png"], className="button small",
                    **{"aria-label": "Map image as PNG", "data-progress": MAP_PROGRESS}),
             html.A("SVG", href=hrefs["map.svg"], className="button small",
