@@ -33,3 +33,20 @@ def test_a_package_missing_from_the_index_is_an_error(tmp_path, monkeypatch, cap
     out = tmp_path / "req.lock"
     assert lock.main(["--index", str(tmp_path), "--out", str(out)]) == 2
     assert "packaging==" in capsys.readouterr().err and not out.exists()
+
+
+def test_the_committed_lock_pins_every_runtime_package_with_hashes():
+    """A package added to requirements.txt without `python -m deploy.lock` would make
+    `pip install --require-hashes -r deploy/requirements.lock` install an incomplete set."""
+    text = (lock.ROOT / "deploy" / "requirements.lock").read_text()
+    pinned: dict[str, int] = {}
+    name = None
+    for line in text.splitlines():
+        if "==" in line and not line.startswith((" ", "#")):
+            name = line.split("==", 1)[0]
+            pinned[name] = 0
+        elif name and "--hash=sha256:" in line:
+            pinned[name] += 1
+    needed = set(lock.closure(lock.runtime_requirements()))
+    assert needed - set(pinned) == set(), "run python -m deploy.lock: the lock misses these"
+    assert all(pinned.values()), "every pin carries at least one file hash"
