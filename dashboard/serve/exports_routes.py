@@ -24,7 +24,6 @@ from dashboard.output.printable import report_html, report_map_svg
 from dashboard.output.register import register_csv_bytes
 from dashboard.serve.exportqueue import Busy, queue_of
 from dashboard.serve.jobbackend import backend_of
-from dashboard.serve.redisjobs import QueueDown
 from dashboard.view.context import AppContext
 from dashboard.web.access import current_user
 from dashboard.web.callbacks.exports import map_availability
@@ -144,8 +143,8 @@ def register_exports(app: Dash, app_ctx: AppContext) -> None:
     def status() -> Response:
         try:
             return jsonify({"exports": backend.status(_who()[0])})
-        except QueueDown as exc:
-            return _busy(Busy(503, str(exc), retry_after=60))
+        except Busy as exc:             # the shared job queue (Redis) unreachable
+            return _busy(exc)
 
     app.server.add_url_rule(f"{prefix}export/status", "anchor_export_status", status)
     app.server.add_url_rule(f"{prefix}export/<file>", "anchor_export", download)

@@ -28,6 +28,8 @@ from typing import Any
 
 import redis
 
+from dashboard.serve.exportqueue import Busy
+
 BEAT_TTL_S = 10            # a running job not heard of for this long has lost its worker
 JOB_TTL_S = 8 * 86400      # a job's status is kept this long (jobs.cleanup_jobs: 7 days)
 RESULT_TTL_S = 300         # an export's bytes wait this long for the web thread to take them
@@ -53,8 +55,11 @@ return {0, ''}
 """
 
 
-class QueueDown(Exception):
-    """Redis cannot be reached: say so, do not wait."""
+class QueueDown(Busy):
+    """Redis cannot be reached: say so (503, try again in a minute), do not wait."""
+
+    def __init__(self, message: str):
+        super().__init__(503, message, retry_after=60)
 
 
 def down_message() -> str:

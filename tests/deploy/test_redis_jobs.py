@@ -339,8 +339,8 @@ def test_a_cancelled_import_changes_nothing_and_the_worker_goes_on(redis_url, fl
 def test_an_export_no_worker_takes_ends_with_503_and_frees_the_slot(redis_url, flush, tmp_path,
                                                                     monkeypatch):
     from dashboard.serve import exportqueue
+    from dashboard.serve.celery_jobs import CeleryJobs
     from dashboard.serve.exportqueue import Busy
-    from dashboard.serve.jobbackend import CeleryJobs
 
     monkeypatch.setattr(exportqueue, "_queues", {})
     _, settings = make_app(tmp_path / "a", redis_url, exports_per_user=1)
