@@ -28,6 +28,8 @@ folder, which the worker reads (shared storage). The worker writes through a `Re
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import re
@@ -62,6 +64,7 @@ START_GRACE_S = 30
 HEARTBEAT_S = 2.0           # the worker touches JOB_ID/heartbeat this often
 HEARTBEAT_STALE_S = 30.0    # seen from another machine, a job not heard of for this long stopped
 HOST = socket.gethostname()
+IMPORTS_PER_USER = 1        # a signed-in user's imports queued or running at a time
 
 
 class Runner(Protocol):
@@ -132,9 +135,42 @@ def start_import(name: str, sources: Sources, *, root: str | os.PathLike = DEFAU
             shutil.rmtree(folder, ignore_errors=True)   # refused: nothing left behind
             raise
         return job_id
-    _write_status(folder, **status)
+    try:
+        with _start_lock(jobs_dir):   # two web workers cannot both pass the user's limit
+            if user:
+                _refuse_if_busy(jobs_dir, user)
+            _write_status(folder, **status)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     _spawn(folder, env)
     return job_id
+
+
+@contextlib.contextmanager
+def _start_lock(jobs_dir: str | os.PathLike):
+    """One import start at a time in a jobs folder (an flock on its .start.lock)."""
+    with open(Path(jobs_dir) / ".start.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+
+
+def _refuse_if_busy(jobs_dir: str | os.PathLike, user: str) -> None:
+    """InputError when `user` already has IMPORTS_PER_USER imports queued or running here (a
+    job whose process has gone does not count)."""
+    mine = []
+    for folder in Path(jobs_dir).iterdir():
+        if not _JOB_ID.fullmatch(folder.name) or not (folder / "status.json").exists():
+            continue
+        try:
+            status = job_status(folder.name, jobs_dir)
+        except InputError:
+            continue
+        if status.get("by") == user and status.get("state") in ("queued", "running"):
+            mine.append(status.get("name") or "another data set")
+    if len(mine) >= IMPORTS_PER_USER:
+        raise InputError(f"your import of {mine[0]} is still running: wait for it to finish, "
+                         "then start the next one")
 
 
 def _spawn(folder: Path, env: dict[str, str] | None) -> subprocess.Popen:

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from dashboard.errors import InputError
+from dashboard.ingest.jobs import IMPORTS_PER_USER
 from dashboard.serve.celery_app import EXPORT_TASK, IMPORT_TASK, QUEUE, celery_for
 from dashboard.serve.exportqueue import WAIT_S, Busy, queue_of
 from dashboard.serve.redisjobs import FINAL, QueueDown, store_of
 
 EXPORTS_MAX = 32          # exports queued or running on all machines at once (then 503)
-IMPORTS_PER_USER = 1      # imports one signed-in user may have queued or running
 IMPORTS_MAX = 8           # imports queued or running on all machines at once
 IMPORT_SLOT_S = 6 * 3600  # a slot nobody gave back (a web worker killed) expires after this
 IMPORT_QUEUE_S = 900      # an import no worker has started after this long is reported failed

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.engine import metrics as m
+from dashboard.errors import InputError
 from dashboard.ingest import importer as im
 from dashboard.ingest import jobs
 from dashboard.ingest.catalog import open_dataset, read_manifest
@@ -125,3 +126,19 @@ def test_old_finished_jobs_are_cleaned_up(places):
     os.utime(jobs_dir / job_id / "status.json", (old, old))
     assert jobs.cleanup_jobs(jobs_dir, older_than_s=3600) == 1
     assert not (jobs_dir / job_id).exists()
+
+
+def test_one_import_per_user_at_a_time_and_a_stopped_one_does_not_count(places):
+    """The local queue's per-user limit (issue 15): ann's second import is refused while her
+    first runs; bob's is not; once hers has stopped she may start again."""
+    src, root, jobs_dir = places
+    first = jobs.start_import("tiny", src, root=root, jobs_dir=jobs_dir, user="ann",
+                              env={PAUSE_ENV: "60"})
+    with pytest.raises(InputError, match="your import of tiny is still running"):
+        jobs.start_import("other", src, root=root, jobs_dir=jobs_dir, user="ann")
+    assert len([p for p in jobs_dir.iterdir() if p.is_dir()]) == 1   # nothing left behind
+    bob = jobs.start_import("other", src, root=root, jobs_dir=jobs_dir, user="bob")
+    assert wait_for(bob, jobs_dir, finished)["state"] == "done"
+    jobs.cancel_job(first, jobs_dir)
+    again = jobs.start_import("tiny", src, root=root, jobs_dir=jobs_dir, user="ann")
+    assert wait_for(again, jobs_dir, finished)["state"] == "done"
