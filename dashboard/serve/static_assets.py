@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,6 +30,8 @@ from dash import Dash
 from flask import Response, request
 
 from dashboard.settings import ROOT, Settings
+
+log = logging.getLogger(__name__)
 
 BUNDLE = ROOT / "assets" / "vendor" / "plotly-maps.min.js"
 PLOTLY_PATH = "_dash-component-suites/plotly/package_data/plotly.min.js"
@@ -38,12 +41,12 @@ COMPRESSIBLE = ("text/css", "text/javascript", "application/javascript", "image/
 
 
 def install_static_assets(app: Dash, settings: Settings, bundle: Path = BUNDLE) -> None:
-    """Serve the partial plotly.js in place of Dash's full one (when `bundle` exists: a checkout
-    without it falls back to Dash's), and cache and compress the assets. Install after
-    flask-compress, so these headers are set before it runs."""
+    """Serve the partial plotly.js in place of Dash's full one (when `bundle` is the plotly.js
+    version plotly.py ships: otherwise Dash's own, and a warning to rebuild it), and cache and
+    compress the assets. Install after flask-compress, so these headers are set before it runs."""
     prefix = settings.routes_prefix
     server = app.server
-    if bundle.is_file():
+    if bundle_matches(bundle):
         server.add_url_rule(f"{prefix}{PLOTLY_PATH}", "anchor_plotly_bundle",
                             lambda: plotly_response(bundle))
     assets = f"{prefix}{app.config.assets_url_path.strip('/')}/"
@@ -53,6 +56,23 @@ def install_static_assets(app: Dash, settings: Settings, bundle: Path = BUNDLE) 
         if request.path.startswith(assets) and resp.status_code == 200:
             asset_headers(resp, fingerprinted="m" in request.args)
         return resp
+
+
+def bundle_matches(bundle: Path) -> bool:
+    """Whether `bundle` exists and is built from the plotly.js version plotly.py ships (its
+    banner names it): a bundle of another version could not draw the figures plotly.py makes."""
+    from plotly.offline import get_plotlyjs_version
+
+    if not bundle.is_file():
+        return False
+    with bundle.open("rb") as fh:
+        head = fh.read(300).decode("utf-8", "replace")
+    if f"plotly.js v{get_plotlyjs_version()} " in head:
+        return True
+    log.warning("%s is not built from plotly.js %s (plotly.py's): the graphs get the full "
+                "plotly.js; rebuild it (cd assets-src && npm run build)", bundle,
+                get_plotlyjs_version())
+    return False
 
 
 def asset_headers(resp: Response, *, fingerprinted: bool) -> None:

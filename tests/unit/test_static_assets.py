@@ -55,3 +55,12 @@ def test_fingerprinted_assets_are_cached_for_a_year_and_compressed(client):
 def test_an_asset_without_fingerprint_is_revalidated(client):
     resp = client.get("/assets/app.css")
     assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-cache"
+
+
+def test_a_bundle_of_another_plotly_version_is_not_served(tmp_path, caplog):
+    from dashboard.serve.static_assets import bundle_matches
+
+    old = tmp_path / "plotly-maps.min.js"
+    old.write_text("/* plotly.js v2.0.0 (MIT): partial bundle */ var Plotly = {};")
+    assert not bundle_matches(old) and "rebuild it" in caplog.text
+    assert not bundle_matches(tmp_path / "absent.js") and bundle_matches(BUNDLE)
