@@ -83,7 +83,8 @@ def run(parts: set[str], quick: bool, scales: set[str] | None = None) -> list[Ro
     browser = playwright = None
     try:
         for geo_key in ("district", "region", "england"):
-            sizes = sorted({n for g, n in p["engine"] if g == geo_key}
+            sizes = sorted(({n for g, n in p["engine"] if g == geo_key}   # parts 1 and 7 only
+                            if parts & {"1", "7"} else set())
                            | ({n for g, n in page_scales if g == geo_key} if want_page else set()))
             if not sizes:
                 continue
