@@ -11,16 +11,36 @@ import time
 from pathlib import Path
 from typing import Any
 
+from kombu.exceptions import OperationalError
+
 from dashboard.errors import InputError
 from dashboard.ingest.jobs import IMPORTS_PER_USER
 from dashboard.serve.celery_app import EXPORT_TASK, IMPORT_TASK, QUEUE, celery_for
 from dashboard.serve.exportqueue import WAIT_S, Busy, queue_of
-from dashboard.serve.redisjobs import FINAL, QueueDown, store_of
+from dashboard.serve.redisjobs import (
+    CONNECT_TIMEOUT_S,
+    FINAL,
+    QueueDown,
+    down_message,
+    store_of,
+)
 
 EXPORTS_MAX = 32          # exports queued or running on all machines at once (then 503)
 IMPORTS_MAX = 8           # imports queued or running on all machines at once
 IMPORT_SLOT_S = 6 * 3600  # a slot nobody gave back (a web worker killed) expires after this
 IMPORT_QUEUE_S = 900      # an import no worker has started after this long is reported failed
+
+
+def send(url: str, task: str, *args: Any) -> None:
+    """Queue `task` for a worker on a connection of its own, tried once: the broker unreachable
+    is QueueDown within CONNECT_TIMEOUT_S (Celery's pooled producer retried for about 6 s)."""
+    app = celery_for(url)
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, timeout=CONNECT_TIMEOUT_S)
+            app.send_task(task, args=list(args), queue=QUEUE, retry=False, connection=conn)
+    except (OperationalError, OSError) as exc:
+        raise QueueDown(down_message()) from exc
 
 
 class CeleryJobs:
@@ -38,9 +58,8 @@ class CeleryJobs:
         try:
             self.store.write(job_id, state="queued", kind="export", what=what, user=user,
                              queued_at=self.store.now(), progress=0.0)
-            celery_for(self.url).send_task(
-                EXPORT_TASK, args=[job_id, folder, dataclasses.asdict(settings), kind, file,
-                                   query], queue=QUEUE, retry=False)
+            send(self.url, EXPORT_TASK, job_id, folder, dataclasses.asdict(settings), kind,
+                 file, query)
             return self._wait(job_id, what, wait_s)
         finally:
             self.store.release("export", user, job_id)
@@ -118,8 +137,7 @@ class CeleryImports:
                                  "minutes")
             self.store.write(job_id, **status, kind="import", user=user,
                              queued_at=self.store.now())
-            celery_for(self.url).send_task(IMPORT_TASK, args=[job_id, str(folder)],
-                                           queue=QUEUE, retry=False)
+            send(self.url, IMPORT_TASK, job_id, str(folder))
         except QueueDown as exc:
             raise InputError(str(exc)) from None
 

@@ -448,3 +448,15 @@ def test_two_gunicorn_servers_share_limits_and_status_through_redis(redis_url, f
             assert http("GET", f"{b.url}export/wards.csv", headers=AUTH).status == 200
     finally:
         stop_worker(worker)
+
+
+def test_queueing_a_task_with_the_broker_down_fails_at_once():
+    """Celery's pooled producer retried for about 6 s; a task is queued on a connection tried
+    once, so a web thread never waits on a broker that is down."""
+    from dashboard.serve.celery_jobs import send
+    from dashboard.serve.redisjobs import QueueDown
+
+    started = time.monotonic()
+    with pytest.raises(QueueDown) as err:
+        send(f"redis://127.0.0.1:{free_port()}/0", "anchor.export", "0123456789abcdef")
+    assert err.value.status == 503 and time.monotonic() - started < 3
