@@ -22,15 +22,29 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 pytestmark = pytest.mark.browser
 
 
+#: Browsers running at once under ``pytest -n N --dist loadgroup``: the other workers take the
+#: unit, integration and deploy tests. Two chromiums and their apps on a 2-core machine pass;
+#: four at once made pages miss their 15 s waits (issue 16's suite ran 19 minutes on 2 workers,
+#: 27% of the CPU used, mostly waiting on pages).
+BROWSER_LANES = 2
+
+
+def _is_browser(item) -> bool:
+    return "tests/browser" in str(item.fspath).replace(os.sep, "/")
+
+
 def pytest_collection_modifyitems(config, items):
-    """Skip every browser test, with the reason, when Debian's chromium is not installed."""
-    if CHROMIUM.exists():
-        return
-    skip = pytest.mark.skip(reason=f"{CHROMIUM} is absent: install Debian's chromium "
-                                   "(apt-get install chromium) to run the browser tests")
-    for item in items:
-        if "tests/browser" in str(item.fspath).replace(os.sep, "/"):
+    """Skip every browser test, with the reason, when Debian's chromium is not installed; else
+    deal them round-robin into `BROWSER_LANES` xdist groups (used by ``--dist loadgroup``)."""
+    browser_items = [item for item in items if _is_browser(item)]
+    if not CHROMIUM.exists():
+        skip = pytest.mark.skip(reason=f"{CHROMIUM} is absent: install Debian's chromium "
+                                       "(apt-get install chromium) to run the browser tests")
+        for item in browser_items:
             item.add_marker(skip)
+        return
+    for i, item in enumerate(browser_items):
+        item.add_marker(pytest.mark.xdist_group(f"browser-{i % BROWSER_LANES}"))
 
 
 @dataclass
