@@ -86,3 +86,32 @@ def test_shutdown_closes_the_browser(fake):
     imaging.shutdown()
     assert fake.opened[0].closed and not imaging.is_warm()
     imaging.shutdown()                    # twice is harmless
+
+
+def test_the_tab_is_reloaded_only_every_so_many_images_and_always_given_back():
+    import asyncio
+
+    class Base:
+        def __init__(self):
+            self.tabs_ready = asyncio.Queue()
+
+        async def _return_kaleido_tab(self, tab):   # kaleido's: reload, then give back
+            await tab.reload()
+            await self.tabs_ready.put(tab)
+
+    class Tab:
+        reloads = 0
+
+        async def reload(self):
+            Tab.reloads += 1
+
+    async def draw(n):
+        k, tab = imaging._kaleido_class(Base)(), Tab()
+        for _ in range(n):
+            await k._return_kaleido_tab(tab)
+            assert await asyncio.wait_for(k.tabs_ready.get(), 1) is tab   # back for the next
+        return Tab.reloads
+
+    assert asyncio.run(draw(imaging.RELOAD_EVERY - 1)) == 0
+    Tab.reloads = 0
+    assert asyncio.run(draw(imaging.RELOAD_EVERY)) == 1
