@@ -22,11 +22,15 @@ BAR_S = 2.0
 
 
 def cpu_now() -> float:
-    """CPU seconds so far of this process and every process under it (the browser)."""
+    """CPU seconds so far of this process and every process under it (the browser): running
+    ones by `psutil`, ended ones (plotly's one-image browsers) by getrusage."""
+    import resource
+
     import psutil
 
     me = psutil.Process()
-    total = sum(me.cpu_times()[:2])
+    ended = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = sum(me.cpu_times()[:2]) + ended.ru_utime + ended.ru_stime
     for child in me.children(recursive=True):
         try:
             total += sum(child.cpu_times()[:2])
