@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dash import Dash
+from dash import Dash, html
 
 from dashboard.engine.model import Dataset
 from dashboard.settings import ROOT, Settings
@@ -17,6 +17,7 @@ from dashboard.view.context import AppContext, build_context
 from dashboard.web.callbacks import register_all
 from dashboard.web.callbacks.data import DataSets
 from dashboard.web.layout import INDEX_STRING, page, title_of
+from dashboard.web.layout.folds import fold_bodies
 
 CONTEXT_KEY = "ANCHOR_CONTEXT"
 
@@ -48,6 +49,7 @@ def build_page(data: Dataset, settings: Settings, services: Services) -> Dash:
     app_ctx = build_context(data, settings, urls)
     app.title = title_of(app_ctx)
     app.layout = page(app_ctx)
+    app.validation_layout = html.Div([app.layout, fold_bodies(app_ctx)])  # folded sections
     register_all(app, app_ctx, services.datasets)
     app.server.config[CONTEXT_KEY] = app_ctx  # for the server's routes, tests and diagnostics
     return app

@@ -81,6 +81,12 @@ class Id(StrEnum):
     # data sets, upload, column mapping, import (layout/data_panel.py, callbacks/data.py)
     DATASETS = "data-sets"
     DATASETS_REFRESH = "data-sets-refresh"
+    # the plan and data sections open on demand (layout/folds.py, callbacks/folds.py)
+    PLAN_OPEN = "plan-open"
+    PLAN_BODY = "plan-body"
+    DATA_OPEN = "data-open"
+    DATA_BODY = "data-body"
+    DATA_LINK = "data-link"
     UPLOADS = "upload-batch"            # written by assets/upload.js: {"batch", "seq"}
     UPLOAD_FILES_STATE = "upload-files-state"
     UPLOAD_SPEND_BTN = "upload-spend"

@@ -35,7 +35,7 @@ def _is_browser(item) -> bool:
 
 def pytest_collection_modifyitems(config, items):
     """Skip every browser test, with the reason, when Debian's chromium is not installed; else
-    deal them round-robin into `BROWSER_LANES` xdist groups (used by ``--dist loadgroup``)."""
+    put each file's tests into one of `BROWSER_LANES` xdist groups (``--dist loadgroup``)."""
     browser_items = [item for item in items if _is_browser(item)]
     if not CHROMIUM.exists():
         skip = pytest.mark.skip(reason=f"{CHROMIUM} is absent: install Debian's chromium "
@@ -43,8 +43,17 @@ def pytest_collection_modifyitems(config, items):
         for item in browser_items:
             item.add_marker(skip)
         return
-    for i, item in enumerate(browser_items):
-        item.add_marker(pytest.mark.xdist_group(f"browser-{i % BROWSER_LANES}"))
+    by_file: dict[str, list] = {}
+    for item in browser_items:
+        by_file.setdefault(str(item.fspath), []).append(item)
+    # whole files per lane (module fixtures set up once; imp002 follows imp001), biggest first
+    # into the lane with the fewest tests so far
+    lanes = [0] * BROWSER_LANES
+    for tests in sorted(by_file.values(), key=len, reverse=True):
+        lane = lanes.index(min(lanes))
+        lanes[lane] += len(tests)
+        for item in tests:
+            item.add_marker(pytest.mark.xdist_group(f"browser-{lane}"))
 
 
 @dataclass

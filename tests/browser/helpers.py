@@ -84,3 +84,11 @@ def update_sizes(page) -> list[int]:
 
 def dump(obj) -> str:
     return json.dumps(obj, indent=2, default=str)
+
+
+def open_fold(page, name: str) -> None:
+    """Open a folded section ("plan" or "data", dashboard/web/layout/folds.py) with its button,
+    and wait until its body is there and Dash has settled."""
+    page.click(f"#{name}-open")
+    page.locator(f"#{name}-body > *").first.wait_for(state="attached", timeout=30_000)
+    settle(page)

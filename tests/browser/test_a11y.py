@@ -6,7 +6,7 @@ import json
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, assert_clean
-from tests.browser.helpers import goto, settle
+from tests.browser.helpers import goto, open_fold, settle
 
 pytestmark = pytest.mark.browser
 
@@ -35,6 +35,23 @@ def test_a11y001_axe_finds_no_serious_or_critical_violations(page, live, query):
     (ARTIFACTS / name).write_text(json.dumps(results.response["violations"], indent=1))
     assert not bad, "\n".join(f"{v['impact']} {v['id']}: {v['help']} "
                               f"{[n['target'] for n in v['nodes'][:3]]}" for v in bad)
+    assert_clean(page)
+
+
+def test_a11y007_axe_with_the_plan_and_data_sections_opened(page, live):
+    """The folded sections (layout/folds.py) are checked opened: their button hides, focus moves
+    into the body, and the plan's tabs and the import forms pass axe."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    goto(page, live.url)         # presentation mode does not show these sections
+    for name in ("plan", "data"):
+        open_fold(page, name)
+        assert page.evaluate("() => document.activeElement.id") == f"{name}-body"
+        assert page.locator(f"#{name}-open").is_hidden()
+    page.wait_for_timeout(300)
+    assert page.locator("#plan-tabs [role=tab]").count() == 4
+    bad = serious(Axe().run(page))
+    assert not bad, [(v["id"], [n["target"] for n in v["nodes"][:3]]) for v in bad]
     assert_clean(page)
 
 

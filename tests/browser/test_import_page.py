@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, assert_clean, open_page, serve
-from tests.browser.helpers import settle
+from tests.browser.helpers import open_fold, settle
 from tests.integration.test_import_oxford import REGISTER, hand_count
 
 pytestmark = pytest.mark.browser
@@ -69,6 +69,7 @@ def test_imp001_oxford_files_through_the_page_report_matches_a_hand_count(browse
     page = open_page(browser, 1366, 900)
     page.goto(server["url"])
     settle(page)
+    open_fold(page, "data")
     expect(page.locator("#data-h")).to_be_visible()
     expect(page.locator("#data-sets [aria-current='page']")).to_contain_text("shown now")
     page.locator("#import-h").scroll_into_view_if_needed()
@@ -136,6 +137,7 @@ def test_imp001_oxford_files_through_the_page_report_matches_a_hand_count(browse
     page.click("#import-report .report-total a")
     page.wait_for_url("**/d/oxford/")
     settle(page)
+    open_fold(page, "data")
     expect(page.locator("h1")).to_have_text("Oxford City Council")
     sources = page.locator(".sources-block")
     for p in server["spend"]:
@@ -156,6 +158,7 @@ def test_imp002_duplicates_and_oversized_files_are_refused(browser, server, tmp_
     page = open_page(browser, 1366, 900)
     page.goto(server["url"] + "/d/oxford/")
     settle(page)
+    open_fold(page, "data")
     first = server["spend"][1]
     lines = first.read_text(encoding="utf-8-sig").splitlines()
     new = tmp_path / "expenditure-extra.csv"

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from werkzeug.security import generate_password_hash
 
 from tests.browser.conftest import assert_clean, open_page, serve
-from tests.browser.helpers import choose, goto
+from tests.browser.helpers import choose, goto, open_fold
 
 pytestmark = pytest.mark.browser
 
@@ -37,6 +37,7 @@ def test_plan001_target_whatif_and_assessment(browser, editor_app):
     page.context.set_extra_http_headers(
         {"Authorization": "Basic " + base64.b64encode(b"ed:plan-words").decode()})
     goto(page, editor_app)
+    open_fold(page, "plan")
     page.locator("#plan").scroll_into_view_if_needed()
     expect(page.locator("#plan-edit-note")).to_contain_text("record who made them")
     # a target: 50% of located spend in the most deprived areas by 2025/26

@@ -14,6 +14,7 @@ from dashboard.web.callbacks import (
     data,
     details,
     exports,
+    folds,
     map,
     panels,
     plan,
@@ -26,6 +27,7 @@ from dashboard.web.callbacks import (
 def register_all(app: Dash, app_ctx: AppContext, datasets: data.DataSets) -> None:
     """Register every feature's callbacks on `app`; `datasets` lists the data sets the data panel
     shows (the server's registry)."""
-    for module in (state, cards, details, map, panels, table, exports, search, compare, plan):
+    for module in (state, cards, details, map, panels, table, exports, search, compare, plan,
+                   folds):
         module.register(app, app_ctx)
     data.register(app, app_ctx, datasets)

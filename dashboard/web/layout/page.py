@@ -7,11 +7,10 @@ from dash import dcc, html
 from dashboard.engine.periods import fy_label
 from dashboard.view.context import AppContext
 from dashboard.web.ids import Id
-from dashboard.web.layout.data_panel import data_section
 from dashboard.web.layout.export_panel import export_section
 from dashboard.web.layout.filters import filters_panel
+from dashboard.web.layout.folds import folded_sections
 from dashboard.web.layout.panels import stage, table_section, trend_section
-from dashboard.web.layout.plan import plan_section
 
 INDEX_STRING = """<!DOCTYPE html>
 <html lang="en">
@@ -61,8 +60,7 @@ def page(ctx: AppContext) -> html.Div:
                 table_section(),
                 trend_section(),
                 export_section(),
-                plan_section(ctx),
-                data_section(ctx),
+                *folded_sections(ctx),
             ])),
         ])),
         footer(ctx),
@@ -92,7 +90,7 @@ def header(ctx: AppContext) -> html.Header:
             html.H1(title_of(ctx)),
             html.P([f"Where anchor institutions' spend goes, and how much reaches the most "
                     f"deprived areas. {len(ds.anchors)} anchors, {years}. ",
-                    html.A("Other data sets, import and sources", href="#data",
+                    html.A("Other data sets, import and sources", href="#data", id=Id.DATA_LINK,
                            className="header-link")], className="subtitle"),
         ]),
         html.Div(className="header-buttons", children=[
