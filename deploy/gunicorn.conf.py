@@ -23,7 +23,8 @@ bind = [f"[{_settings.host}]:{_settings.port}" if ":" in _settings.host
         else f"{_settings.host}:{_settings.port}"]
 workers = _settings.workers
 worker_class = "gthread"        # keep-alive for the page's bursts of callback requests
-threads = 2
+threads = 8     # a thread waiting on an export's process costs little; with 2, five users
+                # exporting held most threads and pages queued (p95 12 s, mixed load test)
 timeout = _settings.timeout     # a worker stuck longer than this is killed and replaced
 graceful_timeout = 30
 keepalive = 5
