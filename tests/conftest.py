@@ -25,3 +25,30 @@ def shared_data() -> Path:
     if not (SHARED_DATA / "README.md").exists():
         pytest.skip(f"real data folder {SHARED_DATA} is absent (set ANCHOR_SHARED_DATA to use it)")
     return SHARED_DATA
+
+
+#: Lanes under ``pytest -n 4 --dist loadgroup`` (the README's command): the browser tests in two,
+#: the deploy tests (gunicorn with 4 workers, Redis and Celery) in one, and the unit and
+#: integration tests free on every worker. On a 2-core machine, more browsers or gunicorns at
+#: once starved the pages and the exports (nice 10) they wait for: 15 s waits missed, a map image
+#: past 90 s. Plain ``-n 2`` ran the suite in 18 min 53 s at 27% of the CPU, mostly waiting.
+BROWSER_LANES = 2
+
+
+def pytest_collection_modifyitems(config, items):
+    """Give each browser file one of `BROWSER_LANES` xdist groups (whole files, biggest first,
+    into the lane with fewest tests: module fixtures are set up once, imp002 follows imp001) and
+    every deploy test the group "deploy"."""
+    by_file: dict[str, list] = {}
+    for item in items:
+        path = str(item.fspath).replace(os.sep, "/")
+        if "/tests/browser/" in path:
+            by_file.setdefault(path, []).append(item)
+        elif "/tests/deploy/" in path:
+            item.add_marker(pytest.mark.xdist_group("deploy"))
+    lanes = [0] * BROWSER_LANES
+    for tests in sorted(by_file.values(), key=len, reverse=True):
+        lane = lanes.index(min(lanes))
+        lanes[lane] += len(tests)
+        for item in tests:
+            item.add_marker(pytest.mark.xdist_group(f"browser-{lane}"))

@@ -22,38 +22,20 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 pytestmark = pytest.mark.browser
 
 
-#: Browsers running at once under ``pytest -n N --dist loadgroup``: the other workers take the
-#: unit, integration and deploy tests. Two chromiums and their apps on a 2-core machine pass;
-#: four at once made pages miss their 15 s waits (issue 16's suite ran 19 minutes on 2 workers,
-#: 27% of the CPU used, mostly waiting on pages).
-BROWSER_LANES = 2
-
-
 def _is_browser(item) -> bool:
     return "tests/browser" in str(item.fspath).replace(os.sep, "/")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Skip every browser test, with the reason, when Debian's chromium is not installed; else
-    put each file's tests into one of `BROWSER_LANES` xdist groups (``--dist loadgroup``)."""
-    browser_items = [item for item in items if _is_browser(item)]
-    if not CHROMIUM.exists():
-        skip = pytest.mark.skip(reason=f"{CHROMIUM} is absent: install Debian's chromium "
-                                       "(apt-get install chromium) to run the browser tests")
-        for item in browser_items:
-            item.add_marker(skip)
+    """Skip every browser test, with the reason, when Debian's chromium is not installed (the
+    lanes they run in under ``--dist loadgroup`` are set in tests/conftest.py)."""
+    if CHROMIUM.exists():
         return
-    by_file: dict[str, list] = {}
-    for item in browser_items:
-        by_file.setdefault(str(item.fspath), []).append(item)
-    # whole files per lane (module fixtures set up once; imp002 follows imp001), biggest first
-    # into the lane with the fewest tests so far
-    lanes = [0] * BROWSER_LANES
-    for tests in sorted(by_file.values(), key=len, reverse=True):
-        lane = lanes.index(min(lanes))
-        lanes[lane] += len(tests)
-        for item in tests:
-            item.add_marker(pytest.mark.xdist_group(f"browser-{lane}"))
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} is absent: install Debian's chromium "
+                                   "(apt-get install chromium) to run the browser tests")
+    for item in items:
+        if _is_browser(item):
+            item.add_marker(skip)
 
 
 @dataclass

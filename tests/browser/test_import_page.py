@@ -120,14 +120,15 @@ def test_imp001_oxford_files_through_the_page_report_matches_a_hand_count(browse
     assert "; 10 located on the map;" in reasons
     # downloads: the rejected rows and the register of suppliers to locate
     origin = server["url"].rstrip("/")
-    rejected = page.request.get(origin + page.get_attribute(
-        "#import-report a[href$='rejected.csv']", "href"))
+    rejected = page.request.get(origin + page.get_attribute(   # made in the export process
+        "#import-report a[href$='rejected.csv']", "href"), timeout=90_000)
     lines = rejected.text().lstrip("\ufeff").split("\r\n\r\n", 1)[1]
     assert len(list(csv.DictReader(io.StringIO(lines)))) == total[2]
     link = page.locator("#import-report a[href$='unlocated.csv']")
     listed = int(re.search(r"the ([\d,]+) suppliers", link.inner_text()).group(1).replace(",", ""))
     register = list(csv.DictReader(io.StringIO(
-        page.request.get(origin + link.get_attribute("href")).text().lstrip("\ufeff"))))
+        page.request.get(origin + link.get_attribute("href"), timeout=90_000).text().lstrip(
+            "\ufeff"))))
     assert len(register) == listed and set(register[0]) >= {"Supplier Name", "Postcode"}
     assert not any(r["Supplier Name"].upper().startswith(("MR ", "MRS ", "MS ", "DR "))
                    for r in register)

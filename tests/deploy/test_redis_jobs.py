@@ -253,6 +253,17 @@ def test_two_app_servers_on_different_folders_share_jobs_through_redis(redis_url
         stop_worker(worker)
 
 
+def paused_import(settings, tmp_path) -> str:
+    """Ann's import of "tiny" started, once the worker says it is pausing (PAUSE_ENV)."""
+    from tests.unit.test_importer import write_sources
+
+    job = jobs.start_import("tiny", write_sources(tmp_path / "in"), root=settings.networks_dir,
+                            jobs_dir=jobs_folder(settings), user="ann")
+    wait_for(lambda: "pausing" in jobs.job_status(job, jobs_folder(settings))["message"],
+             what="the pause")
+    return job
+
+
 def test_a_killed_workers_import_is_reported_failed_not_stuck(redis_url, flush, tmp_path,
                                                               monkeypatch):
     from dashboard.serve import exportqueue
@@ -263,11 +274,7 @@ def test_a_killed_workers_import_is_reported_failed_not_stuck(redis_url, flush, 
     _, settings = make_app(tmp_path / "a", redis_url)
     worker = start_worker(redis_url, tmp_path / "worker.log", {PAUSE_ENV: "120"})
     try:
-        job = jobs.start_import("tiny", write_sources(tmp_path / "in"),
-                                root=settings.networks_dir, jobs_dir=jobs_folder(settings),
-                                user="ann")
-        wait_for(lambda: "pausing" in jobs.job_status(job, jobs_folder(settings))["message"],
-                 what="the pause")
+        job = paused_import(settings, tmp_path)
     finally:
         stop_worker(worker, signal.SIGKILL)
     killed = time.monotonic()
@@ -312,17 +319,12 @@ def test_a_killed_workers_export_answers_503_within_the_heartbeat(redis_url, flu
 def test_a_cancelled_import_changes_nothing_and_the_worker_goes_on(redis_url, flush, tmp_path,
                                                                    monkeypatch):
     from dashboard.serve import exportqueue
-    from tests.unit.test_importer import write_sources
 
     monkeypatch.setattr(exportqueue, "_queues", {})
     app, settings = make_app(tmp_path / "a", redis_url)
     worker = start_worker(redis_url, tmp_path / "worker.log", {PAUSE_ENV: "4"})
     try:
-        job = jobs.start_import("tiny", write_sources(tmp_path / "in"),
-                                root=settings.networks_dir, jobs_dir=jobs_folder(settings),
-                                user="ann")
-        wait_for(lambda: "pausing" in jobs.job_status(job, jobs_folder(settings))["message"],
-                 what="the pause")
+        job = paused_import(settings, tmp_path)
         status = jobs.cancel_job(job, jobs_folder(settings))
         assert status["state"] == "failed" and "cancelled" in status["error"]
         store = redis.Redis.from_url(redis_url)
