@@ -12,7 +12,7 @@ def goto(page, url: str) -> None:
     settle(page)
 
 
-def settle(page, timeout: float = 15000) -> None:
+def settle(page, timeout: float = 30000) -> None:
     """Wait until no Dash component is loading and the cards and map have content."""
     page.wait_for_function(
         """() => {
